@@ -1,0 +1,141 @@
+using Gym.Core.Parsing;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
+
+namespace Gym.Core.Episodes;
+
+/// <summary>
+/// The turn loop every tool-using task shares: parse the action, penalize malformed ones with an
+/// explanatory observation, run tool calls through a <see cref="Toolbox"/>, score answers, and
+/// truncate at the turn limit. Subclasses only generate tasks from seeds.
+/// </summary>
+public abstract class ToolEnvironment : IEnvironment
+{
+    /// <summary>Name of the per-turn format component.</summary>
+    public const string FormatComponent = "format";
+
+    /// <summary>Name of the per-turn tool-call validity component.</summary>
+    public const string ToolCallComponent = "tool_call";
+
+    private EpisodeTask? _task;
+    private Toolbox? _toolbox;
+    private IActionParser? _parser;
+    private int _turn;
+    private bool _done;
+
+    /// <summary>Creates the environment.</summary>
+    protected ToolEnvironment(string id, ToolEnvironmentSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        settings.Validate();
+        Id = id;
+        Settings = settings;
+    }
+
+    /// <inheritdoc />
+    public string Id { get; }
+
+    /// <summary>The limits and weights in force.</summary>
+    public ToolEnvironmentSettings Settings { get; }
+
+    /// <inheritdoc />
+    public int MaxTurns => Settings.MaxTurns;
+
+    /// <summary>The current task; null before the first reset.</summary>
+    protected EpisodeTask? CurrentTask => _task;
+
+    /// <inheritdoc />
+    public ValueTask<ResetResult> ResetAsync(long seed, CancellationToken cancellationToken = default)
+    {
+        _task = CreateTask(seed);
+        _toolbox = new Toolbox(_task.Tools, Settings.EffectiveToolTimeout);
+        _parser = ActionParsers.Create(Settings.Format, _toolbox.Tools, Settings.MaxToolCallsPerTurn);
+        _turn = 0;
+        _done = false;
+        IReadOnlyList<ChatMessage> observation = [ChatMessage.System(BuildSystemPrompt(_toolbox, _parser)), ChatMessage.User(_task.Prompt)];
+        var info = _task.Info.With("seed", seed).With("max_turns", MaxTurns);
+        return ValueTask.FromResult(new ResetResult(observation, info));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        if (_task is null || _toolbox is null || _parser is null)
+        {
+            throw new InvalidOperationException($"{Id}: call ResetAsync before StepAsync");
+        }
+
+        if (_done)
+        {
+            throw new InvalidOperationException($"{Id}: the episode has ended; call ResetAsync to start a new one");
+        }
+
+        _turn++;
+        var text = action.Text ?? string.Empty;
+        var parsed = text.Length > Settings.MaxActionChars
+            ? ParsedAction.Invalid($"the action is {text.Length} characters long; the limit is {Settings.MaxActionChars}. {_parser.FormatInstructions}")
+            : _parser.Parse(text);
+
+        var terms = new List<RewardTerm> { new(FormatComponent, RewardKind.Process, parsed.IsValid ? 0 : -1, Settings.FormatWeight) };
+        var observation = new List<ChatMessage>();
+        var invocations = new List<ToolInvocation>();
+        var info = StepInfo.Empty.With("turn", _turn);
+        var terminated = false;
+        var reason = StopReason.None;
+
+        if (!parsed.IsValid)
+        {
+            terms.Add(new(ToolCallComponent, RewardKind.Process, 0, Settings.ToolCallWeight));
+            observation.Add(ChatMessage.User($"Invalid action: {parsed.Error}"));
+        }
+        else if (parsed.IsAnswer)
+        {
+            terms.Add(new(ToolCallComponent, RewardKind.Process, 0, Settings.ToolCallWeight));
+            var score = _task.ScoreAnswer(parsed.Answer!);
+            terms.AddRange(score.Terms.Select(t => t with { Weight = t.Weight * Settings.OutcomeWeight }));
+            info = info.With(StepInfo.IsSuccess, score.Success).With("expected_answer", score.Expected);
+            terminated = true;
+            reason = StopReason.Answered;
+        }
+        else
+        {
+            foreach (var call in parsed.ToolCalls)
+            {
+                var invocation = await _toolbox.InvokeAsync(call, cancellationToken).ConfigureAwait(false);
+                invocations.Add(invocation);
+                observation.Add(ChatMessage.Tool(invocation.Call.Name, invocation.Result.IsError ? $"Error: {invocation.Result.Content}" : invocation.Result.Content));
+            }
+
+            var succeeded = invocations.Count(i => !i.Result.IsError);
+            var raw = (succeeded - (invocations.Count - succeeded)) / (double)invocations.Count;
+            terms.Add(new(ToolCallComponent, RewardKind.Process, raw, Settings.ToolCallWeight));
+        }
+
+        var truncated = !terminated && _turn >= MaxTurns;
+        if (truncated)
+        {
+            terms.AddRange(_task.NoAnswerOutcome().Select(t => t with { Weight = t.Weight * Settings.OutcomeWeight }));
+            info = info.With(StepInfo.IsSuccess, false);
+            reason = StopReason.MaxTurns;
+        }
+
+        _done = terminated || truncated;
+        var breakdown = new RewardBreakdown(terms);
+        return new StepResult(observation, breakdown.Total, breakdown, terminated, truncated, reason, info, invocations, parsed.Error);
+    }
+
+    /// <summary>Generates the task for an episode; must depend on <paramref name="seed"/> and constructor parameters only.</summary>
+    protected abstract EpisodeTask CreateTask(long seed);
+
+    /// <summary>The opening instructions: role, tools and action format. Override to change the wording.</summary>
+    protected virtual string BuildSystemPrompt(Toolbox toolbox, IActionParser parser)
+    {
+        ArgumentNullException.ThrowIfNull(toolbox);
+        ArgumentNullException.ThrowIfNull(parser);
+        return "You solve tasks step by step using the tools below. " +
+               $"You have at most {MaxTurns} turns.\n" +
+               $"Tools (JSON schema): {toolbox.DescribeAsJson()}\n" +
+               parser.FormatInstructions;
+    }
+}

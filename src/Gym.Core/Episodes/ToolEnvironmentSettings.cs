@@ -1,0 +1,50 @@
+using Gym.Core.Parsing;
+
+namespace Gym.Core.Episodes;
+
+/// <summary>Limits and reward weights shared by tool-using environments.</summary>
+/// <param name="MaxTurns">Turns after which the episode is truncated.</param>
+/// <param name="MaxActionChars">Longest action accepted; longer actions are malformed.</param>
+/// <param name="ToolTimeout">Per-call time limit for tools.</param>
+/// <param name="Format">How tool calls are written.</param>
+/// <param name="MaxToolCallsPerTurn">Most tool calls one action may make.</param>
+/// <param name="FormatWeight">Weight of the <c>format</c> process component (raw 0 when valid, −1 when malformed).</param>
+/// <param name="ToolCallWeight">Weight of the <c>tool_call</c> process component (raw in [−1, 1]: share of calls that succeeded minus share that failed).</param>
+/// <param name="OutcomeWeight">Weight of the task's outcome components.</param>
+public sealed record ToolEnvironmentSettings(
+    int MaxTurns = 8,
+    int MaxActionChars = 4096,
+    TimeSpan? ToolTimeout = null,
+    ActionFormat Format = ActionFormat.JsonToolCalls,
+    int MaxToolCallsPerTurn = 4,
+    double FormatWeight = 0.2,
+    double ToolCallWeight = 0.1,
+    double OutcomeWeight = 1.0)
+{
+    /// <summary>The per-call time limit, defaulting to 5 seconds.</summary>
+    public TimeSpan EffectiveToolTimeout => ToolTimeout ?? TimeSpan.FromSeconds(5);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first out-of-range setting.</summary>
+    public void Validate()
+    {
+        if (MaxTurns < 1)
+        {
+            throw new ArgumentException($"max turns must be at least 1 (got {MaxTurns})");
+        }
+
+        if (MaxActionChars < 1)
+        {
+            throw new ArgumentException($"max action length must be at least 1 character (got {MaxActionChars})");
+        }
+
+        if (EffectiveToolTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"the tool timeout must be positive (got {EffectiveToolTimeout})");
+        }
+
+        if (MaxToolCallsPerTurn < 1)
+        {
+            throw new ArgumentException($"max tool calls per turn must be at least 1 (got {MaxToolCallsPerTurn})");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+using Gym.Core.Tools;
+
+namespace Gym.Core.Parsing;
+
+/// <summary>
+/// The rules both tag formats share: at most one <c>&lt;think&gt;</c>, and then either exactly one
+/// non-empty <c>&lt;answer&gt;</c> or between one and the maximum number of tool calls, never both.
+/// Subclasses say which tags carry tool calls and how to read them.
+/// </summary>
+public abstract class TaggedActionParser : IActionParser
+{
+    /// <summary>The tag holding private reasoning.</summary>
+    public const string ThinkTag = "think";
+
+    /// <summary>The tag holding the final answer.</summary>
+    public const string AnswerTag = "answer";
+
+    private readonly HashSet<string> _knownTags;
+
+    /// <summary>Creates the parser.</summary>
+    protected TaggedActionParser(IEnumerable<string> toolTags, int maxToolCallsPerTurn)
+    {
+        if (maxToolCallsPerTurn < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxToolCallsPerTurn), "at least one tool call per turn must be allowed");
+        }
+
+        MaxToolCallsPerTurn = maxToolCallsPerTurn;
+        _knownTags = new HashSet<string>(toolTags, StringComparer.Ordinal) { ThinkTag, AnswerTag };
+    }
+
+    /// <summary>The most tool calls one action may contain.</summary>
+    public int MaxToolCallsPerTurn { get; }
+
+    /// <inheritdoc />
+    public abstract string FormatInstructions { get; }
+
+    /// <inheritdoc />
+    public ParsedAction Parse(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ParsedAction.Invalid($"the action is empty. {FormatInstructions}");
+        }
+
+        var (segments, structuralError) = TagScanner.Scan(text, _knownTags);
+        if (structuralError is not null)
+        {
+            return ParsedAction.Invalid($"{structuralError}. {FormatInstructions}", segments);
+        }
+
+        var thoughts = segments.Where(s => s.Tag == ThinkTag).ToList();
+        if (thoughts.Count > 1)
+        {
+            return ParsedAction.Invalid($"found {thoughts.Count} <think> blocks; write at most one. {FormatInstructions}", segments);
+        }
+
+        var answers = segments.Where(s => s.Tag == AnswerTag).ToList();
+        var toolSegments = segments.Where(s => s.Tag is not (ThinkTag or AnswerTag)).ToList();
+        var thought = thoughts.Count == 1 ? thoughts[0].Content : null;
+
+        if (answers.Count > 0 && toolSegments.Count > 0)
+        {
+            return ParsedAction.Invalid($"the action both answers and calls a tool; do one or the other. {FormatInstructions}", segments);
+        }
+
+        if (answers.Count > 1)
+        {
+            return ParsedAction.Invalid($"found {answers.Count} <answer> blocks; give exactly one. {FormatInstructions}", segments);
+        }
+
+        if (answers.Count == 1)
+        {
+            return answers[0].Content.Length == 0
+                ? ParsedAction.Invalid($"the <answer> block is empty. {FormatInstructions}", segments)
+                : new ParsedAction(true, null, segments, [], answers[0].Content, thought);
+        }
+
+        if (toolSegments.Count == 0)
+        {
+            return ParsedAction.Invalid($"the action neither calls a tool nor answers. {FormatInstructions}", segments);
+        }
+
+        if (toolSegments.Count > MaxToolCallsPerTurn)
+        {
+            return ParsedAction.Invalid($"found {toolSegments.Count} tool calls; at most {MaxToolCallsPerTurn} are allowed per turn. {FormatInstructions}", segments);
+        }
+
+        var calls = new List<ToolCall>(toolSegments.Count);
+        foreach (var segment in toolSegments)
+        {
+            var (call, error) = ReadToolCall(segment);
+            if (error is not null || call is null)
+            {
+                return ParsedAction.Invalid($"{error ?? "unreadable tool call"}. {FormatInstructions}", segments);
+            }
+
+            calls.Add(call);
+        }
+
+        return new ParsedAction(true, null, segments, calls, null, thought);
+    }
+
+    /// <summary>Reads one tool-call segment into a call, or explains why it cannot.</summary>
+    protected abstract (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment);
+}

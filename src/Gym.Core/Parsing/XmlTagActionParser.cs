@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Gym.Core.Tools;
+
+namespace Gym.Core.Parsing;
+
+/// <summary>
+/// Parses XML-style actions: <c>&lt;tool name="calculator"&gt;2+3&lt;/tool&gt;</c>, and a command tag per
+/// tool (<c>&lt;calculator&gt;2+3&lt;/calculator&gt;</c>, <c>&lt;search&gt;query&lt;/search&gt;</c>), plus
+/// <c>&lt;think&gt;</c> and <c>&lt;answer&gt;</c>. A tag's content is either a JSON object of arguments
+/// or plain text, which fills the tool's single required parameter.
+/// </summary>
+public sealed class XmlTagActionParser : TaggedActionParser
+{
+    /// <summary>The generic tool tag, whose <c>name</c> attribute picks the tool.</summary>
+    public const string ToolTag = "tool";
+
+    private readonly Dictionary<string, ITool> _tools;
+
+    /// <summary>Creates a parser for the given tools; each tool's name also becomes a command tag.</summary>
+    public XmlTagActionParser(IReadOnlyList<ITool> tools, int maxToolCallsPerTurn = 4)
+        : base([ToolTag, .. tools.Select(t => t.Name.ToLowerInvariant())], maxToolCallsPerTurn)
+    {
+        _tools = tools.ToDictionary(t => t.Name.ToLowerInvariant(), StringComparer.Ordinal);
+        var example = tools.Count > 0 ? tools[0].Name : "TOOL";
+        FormatInstructions =
+            $"Expected: optionally <think>…</think>, then either one or more tool calls written <{example}>input</{example}> " +
+            $"(or <tool name=\"{example}\">{{…JSON arguments…}}</tool>), or exactly one <answer>…</answer>.";
+    }
+
+    /// <inheritdoc />
+    public override string FormatInstructions { get; }
+
+    /// <inheritdoc />
+    protected override (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment)
+    {
+        string toolName;
+        if (segment.Tag == ToolTag)
+        {
+            if (!segment.Attributes.TryGetValue("name", out var named) || string.IsNullOrWhiteSpace(named))
+            {
+                return (null, $"the <tool> at character {segment.Start + 1} needs a name attribute, e.g. <tool name=\"calculator\">");
+            }
+
+            toolName = named;
+        }
+        else
+        {
+            toolName = _tools[segment.Tag].Name;
+        }
+
+        if (segment.Content.StartsWith('{'))
+        {
+            try
+            {
+                using var document = JsonDocument.Parse(segment.Content);
+                return (new ToolCall(toolName, document.RootElement.Clone()), null);
+            }
+            catch (JsonException)
+            {
+                // Not JSON after all: fall through and treat it as plain text input.
+            }
+        }
+
+        // Unknown names are passed through so the toolbox can list the available tools.
+        if (!_tools.TryGetValue(toolName.ToLowerInvariant(), out var tool))
+        {
+            return (new ToolCall(toolName, JsonSerializer.SerializeToElement(new Dictionary<string, string>())), null);
+        }
+
+        var parameter = SingleRequiredParameter(tool);
+        return parameter is null
+            ? (null, $"tool '{tool.Name}' takes several parameters; give them as a JSON object inside the tag")
+            : (new ToolCall(tool.Name, JsonSerializer.SerializeToElement(new Dictionary<string, string> { [parameter] = segment.Content })), null);
+    }
+
+    private static string? SingleRequiredParameter(ITool tool)
+    {
+        var schema = tool.ParametersSchema;
+        if (schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array && required.GetArrayLength() == 1)
+        {
+            return required[0].GetString();
+        }
+
+        return null;
+    }
+}

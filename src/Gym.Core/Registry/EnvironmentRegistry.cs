@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using Gym.Core.Episodes;
+using Gym.Core.Policies;
+
+namespace Gym.Core.Registry;
+
+/// <summary>How to build one registered environment and its expert policy.</summary>
+/// <param name="Id">The id, <c>family/name-vN</c>.</param>
+/// <param name="Description">One line for <c>gym list</c>.</param>
+/// <param name="Parameters">The parameter names the factory understands, with a short description each.</param>
+/// <param name="Create">Builds an environment from parameters.</param>
+/// <param name="CreateExpert">Builds the expert scripted policy for the same parameters, if the task has one.</param>
+public sealed record EnvironmentDescriptor(
+    string Id,
+    string Description,
+    IReadOnlyDictionary<string, string> Parameters,
+    Func<EnvironmentParameters, IEnvironment> Create,
+    Func<EnvironmentParameters, ExpertSettings, IPolicy>? CreateExpert = null);
+
+/// <summary>An id that is not registered; the message suggests the nearest one.</summary>
+public sealed class UnknownEnvironmentException(string message) : Exception(message);
+
+/// <summary>The environments that can be made by id, like Gymnasium's registry.</summary>
+public sealed partial class EnvironmentRegistry
+{
+    private readonly SortedDictionary<string, EnvironmentDescriptor> _descriptors = new(StringComparer.Ordinal);
+
+    [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex IdPattern();
+
+    /// <summary>The registered descriptors, by id.</summary>
+    public IReadOnlyCollection<EnvironmentDescriptor> All => _descriptors.Values;
+
+    /// <summary>Adds a descriptor; ids are <c>family/name-vN</c> and unique.</summary>
+    public EnvironmentRegistry Register(EnvironmentDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (!IdPattern().IsMatch(descriptor.Id))
+        {
+            throw new ArgumentException($"environment id '{descriptor.Id}' must look like family/name-v0 (lower-case, digits and dashes)", nameof(descriptor));
+        }
+
+        if (!_descriptors.TryAdd(descriptor.Id, descriptor))
+        {
+            throw new ArgumentException($"environment id '{descriptor.Id}' is already registered", nameof(descriptor));
+        }
+
+        return this;
+    }
+
+    /// <summary>Finds a descriptor or throws <see cref="UnknownEnvironmentException"/> with a suggestion.</summary>
+    public EnvironmentDescriptor Get(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        if (_descriptors.TryGetValue(id, out var descriptor))
+        {
+            return descriptor;
+        }
+
+        var nearest = _descriptors.Keys.OrderBy(k => EditDistance(k, id)).ThenBy(k => k, StringComparer.Ordinal).FirstOrDefault();
+        var hint = nearest is null ? "no environments are registered" : $"did you mean '{nearest}'? (gym list shows all)";
+        throw new UnknownEnvironmentException($"unknown environment '{id}'; {hint}");
+    }
+
+    /// <summary>Creates an environment; unknown or invalid parameters throw <see cref="EnvironmentParameterException"/>.</summary>
+    public IEnvironment Make(string id, EnvironmentParameters? parameters = null)
+    {
+        var descriptor = Get(id);
+        parameters ??= EnvironmentParameters.None;
+        var environment = descriptor.Create(parameters);
+        parameters.EnsureAllUsed(id, descriptor.Parameters.Keys);
+        return environment;
+    }
+
+    /// <summary>Levenshtein distance, for "did you mean" hints.</summary>
+    public static int EditDistance(string a, string b)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        ArgumentNullException.ThrowIfNull(b);
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (var j = 0; j <= b.Length; j++)
+        {
+            previous[j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+            }
+
+            (previous, current) = (current, previous);
+        }
+
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,138 @@
+using System.Collections.Immutable;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gym.Core.Episodes;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
+
+namespace Gym.Core.Trajectories;
+
+/// <summary>The JSON shape of rollout files: snake_case, one compact object per line.</summary>
+public static class TrajectoryJson
+{
+    /// <summary>The serializer options used for every rollout file.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
+
+    /// <summary>One episode as one line of JSON (no trailing newline).</summary>
+    public static string Serialize(EpisodeRecord record) => JsonSerializer.Serialize(record, Options);
+
+    /// <summary>Reads one line back.</summary>
+    public static EpisodeRecord Deserialize(string line) =>
+        JsonSerializer.Deserialize<EpisodeRecord>(line, Options) ?? throw new JsonException("the line is JSON null, not an episode");
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            // Rollouts are data, not HTML: keep '<' and '>' of action tags readable.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            WriteIndented = false,
+            NumberHandling = JsonNumberHandling.Strict,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+        options.Converters.Add(new StepInfoConverter());
+        options.Converters.Add(new RewardBreakdownConverter());
+        options.Converters.Add(new ToolInvocationConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    private sealed class StepInfoConverter : JsonConverter<StepInfo>
+    {
+        public override StepInfo Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var document = JsonDocument.ParseValue(ref reader);
+            var info = StepInfo.Empty;
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                info = info.With(property.Name, property.Value.Clone());
+            }
+
+            return info;
+        }
+
+        public override void Write(Utf8JsonWriter writer, StepInfo value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            foreach (var (key, element) in value.Values)
+            {
+                writer.WritePropertyName(key);
+                element.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+    }
+
+    private sealed class RewardBreakdownConverter : JsonConverter<RewardBreakdown>
+    {
+        public override RewardBreakdown Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var document = JsonDocument.ParseValue(ref reader);
+            var terms = ImmutableArray.CreateBuilder<RewardTerm>();
+            foreach (var element in document.RootElement.EnumerateArray())
+            {
+                terms.Add(new RewardTerm(
+                    element.GetProperty("name").GetString()!,
+                    element.GetProperty("kind").Deserialize<RewardKind>(options),
+                    element.GetProperty("raw").GetDouble(),
+                    element.GetProperty("weight").GetDouble()));
+            }
+
+            return new RewardBreakdown(terms);
+        }
+
+        public override void Write(Utf8JsonWriter writer, RewardBreakdown value, JsonSerializerOptions options)
+        {
+            writer.WriteStartArray();
+            foreach (var term in value.Terms)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("name", term.Name);
+                writer.WriteString("kind", term.Kind == RewardKind.Process ? "process" : "outcome");
+                writer.WriteNumber("raw", term.Raw);
+                writer.WriteNumber("weight", term.Weight);
+                writer.WriteNumber("value", term.Value);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+    }
+
+    private sealed class ToolInvocationConverter : JsonConverter<ToolInvocation>
+    {
+        public override ToolInvocation Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            using var document = JsonDocument.ParseValue(ref reader);
+            var root = document.RootElement;
+            var error = root.TryGetProperty("error", out var e) ? e.Deserialize<ToolErrorKind>(options) : ToolErrorKind.None;
+            return new ToolInvocation(
+                new ToolCall(root.GetProperty("name").GetString()!, root.GetProperty("arguments").Clone()),
+                new ToolResult(root.GetProperty("result").GetString()!, error));
+        }
+
+        public override void Write(Utf8JsonWriter writer, ToolInvocation value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", value.Call.Name);
+            writer.WritePropertyName("arguments");
+            if (value.Call.Arguments.ValueKind == JsonValueKind.Undefined)
+            {
+                writer.WriteStartObject();
+                writer.WriteEndObject();
+            }
+            else
+            {
+                value.Call.Arguments.WriteTo(writer);
+            }
+
+            writer.WriteString("result", value.Result.Content);
+            writer.WritePropertyName("error");
+            JsonSerializer.Serialize(writer, value.Result.Error, options);
+            writer.WriteEndObject();
+        }
+    }
+}
