@@ -58,7 +58,14 @@ public sealed class Toolbox
         timeout.CancelAfter(Timeout);
         try
         {
-            var pending = tool.InvokeAsync(call.Arguments, timeout.Token).AsTask();
+            var invocation = tool.InvokeAsync(call.Arguments, timeout.Token);
+            if (invocation.IsCompletedSuccessfully)
+            {
+                // Synchronous tools (a calculator) skip the deadline race and its timer allocation.
+                return new(call, invocation.Result);
+            }
+
+            var pending = invocation.AsTask();
             // A tool that ignores its token must not hold the episode: race it against the deadline.
             var finished = await Task.WhenAny(pending, Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, timeout.Token)).ConfigureAwait(false);
             if (finished != pending)

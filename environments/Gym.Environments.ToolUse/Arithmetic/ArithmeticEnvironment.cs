@@ -1,0 +1,46 @@
+using System.Globalization;
+using Gym.Core.Episodes;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
+using Gym.Environments.ToolUse.Calculator;
+
+namespace Gym.Environments.ToolUse.Arithmetic;
+
+/// <summary>
+/// Multi-step arithmetic word problems solved with a calculator tool. Process rewards: format
+/// validity and tool-call validity per turn; outcome: numeric match of the final answer.
+/// </summary>
+public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) : ToolEnvironment(id, options.Settings)
+{
+    /// <summary>Name of the outcome component.</summary>
+    public const string OutcomeComponent = "numeric_match";
+
+    /// <summary>The task knobs.</summary>
+    public ArithmeticOptions Options { get; } = options;
+
+    /// <inheritdoc />
+    protected override EpisodeTask CreateTask(long seed) =>
+        new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors), Options);
+
+    private sealed class ArithmeticTask(ArithmeticProblem problem, ArithmeticOptions options) : EpisodeTask
+    {
+        public override string Prompt => problem.Text;
+
+        public override IReadOnlyList<ITool> Tools { get; } = [CalculatorTool.Instance];
+
+        public override StepInfo Info => StepInfo.Empty
+            .With("digits", options.Digits)
+            .With("operations", options.Operations)
+            .With("distractors", options.Distractors);
+
+        public override AnswerScore ScoreAnswer(string answer)
+        {
+            var correct = NumericMatch.Matches(answer, problem.Answer);
+            return new AnswerScore([new RewardTerm(OutcomeComponent, RewardKind.Outcome, correct ? 1 : 0, 1)], correct, Expected);
+        }
+
+        public override IReadOnlyList<RewardTerm> NoAnswerOutcome() => [new RewardTerm(OutcomeComponent, RewardKind.Outcome, 0, 1)];
+
+        private string Expected => problem.Answer.ToString(CultureInfo.InvariantCulture);
+    }
+}

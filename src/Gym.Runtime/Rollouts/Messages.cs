@@ -1,0 +1,58 @@
+using Gym.Core.Episodes;
+using Gym.Core.Policies;
+using Gym.Core.Trajectories;
+
+namespace Gym.Runtime.Rollouts;
+
+/// <summary>Asks the coordinator to play a run; it answers <see cref="RolloutCompleted"/> when every episode has ended.</summary>
+/// <param name="RunId">The run id from <see cref="RunCatalog"/>.</param>
+/// <param name="Plan">What to play.</param>
+public sealed record StartRollout(string RunId, RolloutPlan Plan);
+
+/// <summary>Stops a run: no new episodes start, live ones end as cancelled, finished ones are still written.</summary>
+/// <param name="RunId">The run.</param>
+public sealed record CancelRollout(string RunId);
+
+/// <summary>The coordinator's answer to <see cref="StartRollout"/>.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Finished">Episodes that completed and were written.</param>
+/// <param name="Failed">Episodes that failed (written with their partial trajectories).</param>
+/// <param name="Cancelled">Episodes cut short by cancellation (not written).</param>
+/// <param name="SinkError">Why writing failed, if it did.</param>
+public sealed record RolloutCompleted(string RunId, int Finished, int Failed, int Cancelled, string? SinkError);
+
+/// <summary>An episode actor's request for its next action.</summary>
+/// <param name="RunId">The run whose policy should answer.</param>
+/// <param name="Request">The request.</param>
+public sealed record RequestAction(string RunId, PolicyRequest Request);
+
+/// <summary>The gateway's answer: the action.</summary>
+/// <param name="Action">The chosen action.</param>
+public sealed record ActionChosen(AgentAction Action);
+
+/// <summary>The gateway's answer when the policy failed.</summary>
+/// <param name="Error">What went wrong.</param>
+public sealed record ActionFailed(string Error);
+
+/// <summary>An episode actor reports its end to its parent.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Record">The (possibly partial) trajectory.</param>
+public sealed record EpisodeEnded(string RunId, EpisodeRecord Record);
+
+/// <summary>Tells an episode actor to stop early and report itself cancelled.</summary>
+public sealed record CancelEpisode
+{
+    /// <summary>The message.</summary>
+    public static CancelEpisode Instance { get; } = new();
+}
+
+/// <summary>Asks the trajectory sink actor to write an episode; it answers <see cref="EpisodeWritten"/>.</summary>
+/// <param name="RunId">The run, whose sink is looked up in the catalog.</param>
+/// <param name="Record">The episode.</param>
+public sealed record WriteEpisode(string RunId, EpisodeRecord Record);
+
+/// <summary>The sink actor's answer.</summary>
+/// <param name="RunId">The run.</param>
+/// <param name="Record">The episode written.</param>
+/// <param name="Error">Why it could not be written, if it could not.</param>
+public sealed record EpisodeWritten(string RunId, EpisodeRecord Record, string? Error);

@@ -1,0 +1,43 @@
+using Gym.Core.Seeding;
+
+namespace Gym.Runtime.Rollouts;
+
+/// <summary>What a rollout run plays: which environment, how many episodes, how many at once, from which seed.</summary>
+/// <param name="EnvironmentId">A registered environment id.</param>
+/// <param name="Parameters">Environment parameters (<c>key=value</c>).</param>
+/// <param name="Episodes">How many episodes to play.</param>
+/// <param name="Concurrency">How many episodes are live at once.</param>
+/// <param name="Seed">The run seed; episode seeds derive from it.</param>
+/// <param name="GroupSize">Episodes per seed (G same-seed episodes form a group, as GRPO needs).</param>
+/// <param name="RecordTimings">Record wall-clock timings in each episode (breaks byte-identical reruns).</param>
+public sealed record RolloutPlan(
+    string EnvironmentId,
+    IReadOnlyDictionary<string, string> Parameters,
+    int Episodes,
+    int Concurrency,
+    long Seed,
+    int GroupSize = 1,
+    bool RecordTimings = false)
+{
+    /// <summary>The seed of episode <paramref name="episode"/>: the same for every member of a group.</summary>
+    public long SeedOf(long episode) => SeededRandom.Derive(Seed, "episode", episode / GroupSize);
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    public void Validate()
+    {
+        if (Episodes < 0)
+        {
+            throw new ArgumentException($"episodes must be zero or more (got {Episodes})");
+        }
+
+        if (Concurrency < 1)
+        {
+            throw new ArgumentException($"concurrency must be at least 1 (got {Concurrency})");
+        }
+
+        if (GroupSize < 1)
+        {
+            throw new ArgumentException($"group size must be at least 1 (got {GroupSize})");
+        }
+    }
+}
