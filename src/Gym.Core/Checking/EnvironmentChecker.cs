@@ -28,7 +28,10 @@ public sealed record CheckReport(string EnvironmentId, IReadOnlyList<CheckResult
 /// </summary>
 public static class EnvironmentChecker
 {
-    /// <summary>Actions no parser should accept, and none may make an environment throw.</summary>
+    /// <summary>
+    /// Actions that neither built-in action format accepts (each is malformed for JSON tool calls
+    /// and for XML tags alike), and none may make an environment throw.
+    /// </summary>
     public static IReadOnlyList<string> MalformedActions { get; } =
     [
         "",
@@ -41,7 +44,9 @@ public static class EnvironmentChecker
         "<tool_call>[1, 2]</tool_call>",
         "<tool_call>{\"arguments\": {}}</tool_call>",
         "<think>a</think><think>b</think>",
-        "<answer>1</answer><tool_call>{\"name\": \"x\", \"arguments\": {}}</tool_call>",
+        // Both an answer and a tool call, in each format's tool syntax: the XML-tag parser reads
+        // <tool_call> as plain text (and the JSON parser <tool>), so either alone would be a valid answer there.
+        "<answer>1</answer><tool_call>{\"name\": \"x\", \"arguments\": {}}</tool_call><tool name=\"x\">{}</tool>",
         "<tool name=\"\">x</tool>",
         "<answer><answer>1</answer></answer>",
         "\u0000\uFFFF\uD800 <<<>>> ]]>",

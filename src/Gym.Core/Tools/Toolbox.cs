@@ -95,8 +95,11 @@ public sealed class Toolbox
             type = "function",
             function = new { name = t.Name, description = t.Description, parameters = t.ParametersSchema },
         });
-        return JsonSerializer.Serialize(described);
+        return JsonSerializer.Serialize(described, PromptJson);
     }
+
+    // Prompts are read by models, not browsers: keep '+', '<' and quotes literal.
+    private static readonly JsonSerializerOptions PromptJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private ToolResult TimedOut(string name) =>
         new($"tool '{name}' timed out after {Timeout.TotalMilliseconds:0} ms", ToolErrorKind.TimedOut);

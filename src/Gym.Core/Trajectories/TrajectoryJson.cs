@@ -30,6 +30,8 @@ public static class TrajectoryJson
             Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
             WriteIndented = false,
             NumberHandling = JsonNumberHandling.Strict,
+            // Absent optional fields (token ids, tool names, errors) keep lines short.
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
         options.Converters.Add(new StepInfoConverter());

@@ -1,0 +1,19 @@
+using Gym.Core.Registry;
+using Gym.Core.Trajectories;
+
+namespace Gym.Cli;
+
+/// <summary>Turns the failures a user can cause into one-line messages; anything else is a bug.</summary>
+public static class CliErrors
+{
+    /// <summary>The message for a user-caused failure, or null for an unexpected one.</summary>
+    public static string? Describe(Exception exception) => exception switch
+    {
+        UnknownEnvironmentException or EnvironmentParameterException or TrajectorySinkException or CliUsageException => exception.Message,
+        ArgumentException argument => argument.Message,
+        _ => null,
+    };
+}
+
+/// <summary>An option value that parsed but makes no sense (e.g. an unknown policy kind).</summary>
+public sealed class CliUsageException(string message) : Exception(message);

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Gym.Core.Registry;
+using Gym.Core.Trajectories;
+using Gym.Runtime.Hosting;
+using Gym.Runtime.Policies;
+using Gym.Runtime.Rollouts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gym.Cli.Commands;
+
+/// <summary><c>gym run</c>: plays episodes headless through the actor runtime and writes rollouts as JSONL.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var id = CommonOptions.EnvironmentId();
+        var episodes = new Option<int>("--episodes", "-n") { Description = "How many episodes to play.", DefaultValueFactory = _ => 100 };
+        var concurrency = new Option<int>("--concurrency", "-c") { Description = "How many episodes are live at once (each is an actor).", DefaultValueFactory = _ => 16 };
+        var seed = new Option<long>("--seed", "-s") { Description = "The run seed; episode i's seed derives from it, so the same seed gives an identical output file.", DefaultValueFactory = _ => 0 };
+        var policy = new Option<string>("--policy") { Description = PolicyFactory.Help, DefaultValueFactory = _ => "expert" };
+        var output = new Option<string>("--out", "-o") { Description = "The rollout file to write: one JSON line per episode, in episode order.", DefaultValueFactory = _ => "rollouts.jsonl" };
+        var parameters = CommonOptions.Parameters();
+        var timings = new Option<bool>("--timings") { Description = "Also record wall-clock timings per episode (then reruns are no longer byte-identical)." };
+        var noProgress = new Option<bool>("--no-progress") { Description = "Do not draw the live progress bar." };
+        var batch = new Option<int>("--max-batch-size") { Description = "Most action requests the policy gateway sends to the policy in one call.", DefaultValueFactory = _ => 64 };
+
+        var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table.")
+        {
+            id, episodes, concurrency, seed, policy, output, parameters, timings, noProgress, batch,
+        };
+
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var environmentId = result.GetValue(id)!;
+            var plan = new RolloutPlan(
+                environmentId,
+                CommonOptions.ParseParameters(result.GetValue(parameters)!),
+                result.GetValue(episodes),
+                result.GetValue(concurrency),
+                result.GetValue(seed),
+                RecordTimings: result.GetValue(timings));
+            return await RunAsync(plan, result.GetValue(policy)!, result.GetValue(output)!, !result.GetValue(noProgress), result.GetValue(batch), cancellationToken);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(RolloutPlan plan, string policyText, string outputPath, bool showProgress, int maxBatchSize, CancellationToken cancellationToken)
+    {
+        plan.Validate();
+        var registry = CommonOptions.CreateRegistry();
+        var descriptor = registry.Get(plan.EnvironmentId);
+        // Fail on bad parameters before any actor starts or any file is touched.
+        registry.Make(plan.EnvironmentId, new EnvironmentParameters(plan.Parameters));
+        var policy = PolicyFactory.Create(policyText, descriptor, plan.Parameters, plan.Seed);
+        var gateway = new PolicyGatewayOptions(MaxBatchSize: maxBatchSize);
+        gateway.Validate();
+
+        await using var sink = JsonlTrajectorySink.Create(outputPath);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddGymRuntime(options =>
+        {
+            options.Gateway = gateway;
+            options.AkkaLogLevel = "ERROR";
+        });
+        using var host = builder.Build();
+        await host.StartAsync(CancellationToken.None);
+        RolloutResult result;
+        try
+        {
+            var runner = host.Services.GetRequiredService<RolloutRunner>();
+            result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runner.RunAsync(plan, policy, sink, progress, cancellationToken));
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+
+        SummaryTable.Write(plan, policy.Id, outputPath, result);
+        return result.WasCancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+    }
+}

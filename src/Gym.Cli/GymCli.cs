@@ -1,0 +1,90 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Gym.Cli.Commands;
+
+namespace Gym.Cli;
+
+/// <summary>The <c>gym</c> command line: parses arguments, dispatches, and maps failures to exit codes.</summary>
+public static class GymCli
+{
+    /// <summary>Runs the CLI and returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Gym: multi-turn environments for training LLM agents with reinforcement learning.")
+        {
+            RunCommand.Create(),
+            ListCommand.Create(),
+            CheckCommand.Create(),
+        };
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !IsHelpRequest(args))
+        {
+            // One clear line per problem instead of the parser's error-plus-usage dump.
+            foreach (var error in parsed.Errors)
+            {
+                await Console.Error.WriteLineAsync($"error: {error.Message}");
+            }
+
+            var command = parsed.CommandResult.Command;
+            var path = command == root ? "gym" : $"gym {command.Name}";
+            await Console.Error.WriteLineAsync($"Run '{path} --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        // We own SIGINT/SIGTERM handling so that both drain the run and flush output the same way.
+        using var cancellation = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, cancellation));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, cancellation));
+        try
+        {
+            return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, cancellation.Token);
+        }
+        catch (Exception ex) when (CliErrors.Describe(ex) is { } message)
+        {
+            await Console.Error.WriteLineAsync($"error: {message}");
+            return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("cancelled");
+            return ExitCodes.Cancelled;
+        }
+        catch (Exception ex)
+        {
+            await Console.Error.WriteLineAsync($"error: unexpected failure: {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Failure;
+        }
+    }
+
+    private static bool IsHelpRequest(string[] args) => args.Any(a => a is "-h" or "--help" or "-?");
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource cancellation)
+    {
+        if (cancellation.IsCancellationRequested)
+        {
+            // A second Ctrl+C means "now": let the default handler end the process.
+            return;
+        }
+
+        context.Cancel = true;
+        Console.Error.WriteLine($"{context.Signal}: stopping; finished episodes are being written (press Ctrl+C again to abort)");
+        cancellation.Cancel();
+    }
+}
+
+/// <summary>The process exit codes.</summary>
+public static class ExitCodes
+{
+    /// <summary>Everything worked.</summary>
+    public const int Success = 0;
+
+    /// <summary>An unexpected failure, or a check that did not pass.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad input: unknown id, bad option, unwritable path.</summary>
+    public const int Usage = 2;
+
+    /// <summary>Stopped by Ctrl+C or SIGTERM (output is complete up to the stop).</summary>
+    public const int Cancelled = 130;
+}

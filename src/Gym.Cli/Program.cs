@@ -1,0 +1,3 @@
+using Gym.Cli;
+
+return await GymCli.RunAsync(args);

@@ -1,0 +1,61 @@
+using System.Globalization;
+using Gym.Runtime.Rollouts;
+using Spectre.Console;
+
+namespace Gym.Cli;
+
+/// <summary>Prints the end-of-run summary: totals, reward components, stop reasons and failures.</summary>
+internal static class SummaryTable
+{
+    public static void Write(RolloutPlan plan, string policyId, string outputPath, RolloutResult result)
+    {
+        var s = result.Summary;
+        var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-9);
+        var overview = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(plan.EnvironmentId)}[/] · policy {Markup.Escape(policyId)} · seed {plan.Seed}");
+        overview.AddColumn("run").AddColumn(new TableColumn("value").RightAligned());
+        overview.AddRow("episodes", N(s.Episodes));
+        overview.AddRow("completed / failed / cancelled", $"{N(s.Completed)} / {N(s.Failed)} / {N(s.Cancelled)}");
+        overview.AddRow("success rate", Pct(s.SuccessRate));
+        overview.AddRow("mean reward", F(s.MeanReward));
+        overview.AddRow("mean turns", F(s.MeanTurns, "0.00"));
+        overview.AddRow("steps/s", F(s.TotalSteps / seconds, "0"));
+        overview.AddRow("episodes/s", F(s.Episodes / seconds, "0.0"));
+        AnsiConsole.Write(overview);
+
+        var components = new Table().Border(TableBorder.Rounded).Title("reward per episode");
+        components.AddColumn("component").AddColumn("kind").AddColumn(new TableColumn("mean").RightAligned()).AddColumn(new TableColumn("p50").RightAligned()).AddColumn(new TableColumn("p90").RightAligned()).AddColumn(new TableColumn("min").RightAligned()).AddColumn(new TableColumn("max").RightAligned());
+        components.AddRow("[bold]total[/]", "", F(s.Reward.Mean), F(s.Reward.P50), F(s.Reward.P90), F(s.Reward.Min), F(s.Reward.Max));
+        foreach (var c in s.Components)
+        {
+            components.AddRow(Markup.Escape(c.Name), c.Kind.ToString().ToLowerInvariant(), F(c.Mean), F(c.P50), F(c.P90), F(c.Min), F(c.Max));
+        }
+
+        AnsiConsole.Write(components);
+
+        var reasons = new Table().Border(TableBorder.Rounded).Title("episodes by stop reason");
+        reasons.AddColumn("stop reason").AddColumn(new TableColumn("episodes").RightAligned());
+        foreach (var (reason, count) in s.StopReasons)
+        {
+            reasons.AddRow(Markup.Escape(reason), N(count));
+        }
+
+        AnsiConsole.Write(reasons);
+        foreach (var failure in s.FailureMessages)
+        {
+            AnsiConsole.MarkupLine($"[red]failed ×{failure.Count}[/]: {Markup.Escape(failure.Message)}");
+        }
+
+        var written = result.Completion.Finished + result.Completion.Failed;
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {written} episodes to [bold]{Markup.Escape(outputPath)}[/] in {result.Elapsed.TotalSeconds:0.0} s"));
+        if (result.WasCancelled)
+        {
+            AnsiConsole.MarkupLine($"[yellow]stopped early: {result.Completion.Cancelled} live episodes were cancelled and not written[/]");
+        }
+    }
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string Pct(double value) => (value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+}

@@ -1,0 +1,279 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using Gym.Core.Episodes;
+using Gym.Core.Rewards;
+
+namespace Gym.Core.Trajectories;
+
+/// <summary>
+/// Distribution of one reward component's per-episode total (the sum of its <see cref="RewardTerm.Value"/>
+/// over the episode's turns). Percentiles are nearest-rank (see <see cref="RolloutSummaryBuilder"/>).
+/// </summary>
+/// <param name="Name">The component name.</param>
+/// <param name="Kind">Process or outcome, as first seen.</param>
+/// <param name="Mean">The mean per-episode total.</param>
+/// <param name="P50">The nearest-rank median.</param>
+/// <param name="P90">The nearest-rank 90th percentile.</param>
+/// <param name="Min">The smallest per-episode total.</param>
+/// <param name="Max">The largest per-episode total.</param>
+public sealed record ComponentStats(string Name, RewardKind Kind, double Mean, double P50, double P90, double Min, double Max);
+
+/// <summary>Distribution of the episode total reward. Percentiles are nearest-rank.</summary>
+/// <param name="Mean">The mean.</param>
+/// <param name="P50">The nearest-rank median.</param>
+/// <param name="P90">The nearest-rank 90th percentile.</param>
+/// <param name="Min">The smallest value.</param>
+/// <param name="Max">The largest value.</param>
+public sealed record RewardStats(double Mean, double P50, double P90, double Min, double Max)
+{
+    /// <summary>The stats of no values: all zero.</summary>
+    public static RewardStats Empty { get; } = new(0, 0, 0, 0, 0);
+}
+
+/// <summary>One distinct error message of failed episodes and how many episodes failed with it.</summary>
+/// <param name="Message">The error text.</param>
+/// <param name="Count">How many failed episodes carry it.</param>
+public sealed record FailureCount(string Message, int Count);
+
+/// <summary>What a rollout produced, in numbers: the summary printed at the end of a run.</summary>
+/// <remarks>
+/// Populations differ on purpose: <see cref="SuccessRate"/> is over completed episodes (a failed or
+/// cancelled episode never had the chance to succeed); <see cref="MeanReward"/>, <see cref="Reward"/>
+/// and <see cref="Components"/> are over played episodes, those with at least one turn, whatever their
+/// status (an episode that failed at reset has no reward to speak of and would only drag the
+/// numbers toward 0); <see cref="MeanTurns"/> is over all episodes. Because reward and components
+/// share a population, <see cref="MeanReward"/> equals the sum of the component means (up to rounding).
+/// Means of an empty population are 0.
+/// </remarks>
+/// <param name="Episodes">Every episode seen.</param>
+/// <param name="Completed">Episodes with status completed.</param>
+/// <param name="Failed">Episodes with status failed.</param>
+/// <param name="Cancelled">Episodes with status cancelled.</param>
+/// <param name="SuccessRate">Successful episodes over completed episodes; 0 when none completed.</param>
+/// <param name="MeanReward">Mean total reward over played episodes.</param>
+/// <param name="MeanTurns">Mean number of turns over all episodes.</param>
+/// <param name="TotalSteps">The number of turns played in all.</param>
+/// <param name="Reward">Distribution of the total reward over played episodes.</param>
+/// <param name="Components">Per reward component, in first-seen order: by the lowest episode that has it, then its position there.</param>
+/// <param name="StopReasons">Episodes by stop reason (snake_case, as in rollout files), sorted by name.</param>
+/// <param name="FailureMessages">The five most common error messages of failed episodes, most common first.</param>
+public sealed record RolloutSummary(
+    int Episodes,
+    int Completed,
+    int Failed,
+    int Cancelled,
+    double SuccessRate,
+    double MeanReward,
+    double MeanTurns,
+    long TotalSteps,
+    RewardStats Reward,
+    IReadOnlyList<ComponentStats> Components,
+    IReadOnlyDictionary<string, int> StopReasons,
+    IReadOnlyList<FailureCount> FailureMessages)
+{
+    /// <summary>Summarizes a finished set of episodes.</summary>
+    public static RolloutSummary Of(IEnumerable<EpisodeRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var builder = new RolloutSummaryBuilder();
+        foreach (var record in records)
+        {
+            builder.Add(record);
+        }
+
+        return builder.Build();
+    }
+}
+
+/// <summary>
+/// Accumulates a <see cref="RolloutSummary"/> one episode at a time, e.g. as episodes stream to a sink.
+/// Not thread-safe: feed it from one place (the sink's writer or a single consumer).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Percentiles are nearest-rank: the p-th percentile of n sorted values is the value at one-based rank
+/// ⌈p·n/100⌉, so it is always one of the values (p50 of [1, 2, 3, 4] is 2; p90 of 1..10 is 9).
+/// </para>
+/// <para>
+/// A played episode (at least one turn) that lacks a component counts 0 for it: the component could
+/// have fired and did not, e.g. an outcome reward on an episode cut short. An episode with no turns
+/// counts for no component, since nothing was ever scored. Percentiles need every value, so memory
+/// grows by one number per played episode and component.
+/// </para>
+/// </remarks>
+public sealed class RolloutSummaryBuilder
+{
+    private const int TopFailures = 5;
+
+    private readonly List<double> _rewards = [];
+    private readonly Dictionary<string, ComponentValues> _componentsByName = new(StringComparer.Ordinal);
+    private readonly Dictionary<StopReason, int> _stopReasons = [];
+    private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private int _episodes;
+    private int _completed;
+    private int _failed;
+    private int _cancelled;
+    private int _successes;
+    private long _turns;
+
+    /// <summary>Episodes added so far.</summary>
+    public int Count => _episodes;
+
+    /// <summary>Adds one episode.</summary>
+    public void Add(EpisodeRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        _episodes++;
+        _turns += record.Turns.Count;
+        _stopReasons[record.StopReason] = _stopReasons.GetValueOrDefault(record.StopReason) + 1;
+        switch (record.Status)
+        {
+            case EpisodeStatus.Completed:
+                _completed++;
+                if (record.Success)
+                {
+                    _successes++;
+                }
+
+                break;
+            case EpisodeStatus.Failed:
+                _failed++;
+                var message = string.IsNullOrWhiteSpace(record.Error) ? "(no error message)" : record.Error;
+                _failures[message] = _failures.GetValueOrDefault(message) + 1;
+                break;
+            case EpisodeStatus.Cancelled:
+                _cancelled++;
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(record), record.Status, "unknown episode status");
+        }
+
+        if (record.Turns.Count == 0)
+        {
+            return;
+        }
+
+        _rewards.Add(record.TotalReward);
+        var position = 0;
+        foreach (var (name, total) in record.ComponentTotals())
+        {
+            if (!_componentsByName.TryGetValue(name, out var component))
+            {
+                component = new ComponentValues(name);
+                _componentsByName.Add(name, component);
+            }
+
+            component.Observe(record, position++, total);
+        }
+    }
+
+    /// <summary>The summary of the episodes added so far; more may be added afterwards.</summary>
+    public RolloutSummary Build()
+    {
+        var played = _rewards.Count;
+        var components = _componentsByName.Values
+            .OrderBy(c => c.FirstEpisode)
+            .ThenBy(c => c.FirstPosition)
+            .ThenBy(c => c.Name, StringComparer.Ordinal)
+            .Select(c =>
+            {
+                // Played episodes without the component count 0 (see remarks); the zeros go in here
+                // rather than at Add time because a component may first appear late in the run.
+                var values = new List<double>(played);
+                values.AddRange(c.Values);
+                values.AddRange(Enumerable.Repeat(0.0, played - c.Values.Count));
+                var stats = Stats(values);
+                return new ComponentStats(c.Name, c.Kind, stats.Mean, stats.P50, stats.P90, stats.Min, stats.Max);
+            })
+            .ToImmutableArray();
+        var stopReasons = _stopReasons.ToImmutableSortedDictionary(
+            pair => JsonNamingPolicy.SnakeCaseLower.ConvertName(pair.Key.ToString()),
+            pair => pair.Value,
+            StringComparer.Ordinal);
+        var failures = _failures
+            .OrderByDescending(pair => pair.Value)
+            .ThenBy(pair => pair.Key, StringComparer.Ordinal)
+            .Take(TopFailures)
+            .Select(pair => new FailureCount(pair.Key, pair.Value))
+            .ToImmutableArray();
+        var reward = Stats(_rewards);
+        return new RolloutSummary(
+            _episodes,
+            _completed,
+            _failed,
+            _cancelled,
+            _completed == 0 ? 0 : (double)_successes / _completed,
+            reward.Mean,
+            _episodes == 0 ? 0 : (double)_turns / _episodes,
+            _turns,
+            reward,
+            components,
+            stopReasons,
+            failures);
+    }
+
+    /// <summary>
+    /// The nearest-rank percentile of values sorted ascending: the value at one-based rank ⌈p·n/100⌉
+    /// (rank 1 for p = 0). Computed in integers so that p90 of ten values is exactly rank 9.
+    /// </summary>
+    internal static double NearestRank(IReadOnlyList<double> sortedAscending, int percentile)
+    {
+        ArgumentNullException.ThrowIfNull(sortedAscending);
+        ArgumentOutOfRangeException.ThrowIfNegative(percentile);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(percentile, 100);
+        if (sortedAscending.Count == 0)
+        {
+            throw new ArgumentException("no values", nameof(sortedAscending));
+        }
+
+        var rank = (((long)percentile * sortedAscending.Count) + 99) / 100;
+        return sortedAscending[(int)Math.Max(rank, 1) - 1];
+    }
+
+    private static RewardStats Stats(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return RewardStats.Empty;
+        }
+
+        var sorted = values.Order().ToArray();
+        var sum = 0.0;
+        // Summed in ascending order, not arrival order, so the mean does not depend on which episode finished first.
+        foreach (var value in sorted)
+        {
+            sum += value;
+        }
+
+        return new RewardStats(sum / sorted.Length, NearestRank(sorted, 50), NearestRank(sorted, 90), sorted[0], sorted[^1]);
+    }
+
+    private static RewardKind KindOf(EpisodeRecord record, string name) =>
+        record.Turns.SelectMany(t => t.Breakdown.Terms).First(t => t.Name == name).Kind;
+
+    private sealed class ComponentValues(string name)
+    {
+        public string Name { get; } = name;
+
+        public RewardKind Kind { get; private set; }
+
+        public long FirstEpisode { get; private set; } = long.MaxValue;
+
+        public int FirstPosition { get; private set; }
+
+        public List<double> Values { get; } = [];
+
+        // "First seen" means in the lowest episode, not the first to arrive: episodes finish in any
+        // order under concurrency, and the summary must not depend on it.
+        public void Observe(EpisodeRecord record, int position, double total)
+        {
+            Values.Add(total);
+            if (record.Episode < FirstEpisode)
+            {
+                FirstEpisode = record.Episode;
+                FirstPosition = position;
+                Kind = KindOf(record, Name);
+            }
+        }
+    }
+}
