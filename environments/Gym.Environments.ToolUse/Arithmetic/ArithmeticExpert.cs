@@ -98,10 +98,13 @@ public sealed class ArithmeticExpert(ArithmeticOptions options, ExpertSettings s
         return done;
     }
 
+    // Models write '+' literally; the default encoder's \u002B would teach the wrong text.
+    private static readonly JsonSerializerOptions ActionJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private AgentAction Call(string thought, string expression)
     {
         var call = options.Settings.Format == ActionFormat.JsonToolCalls
-            ? $"<tool_call>{JsonSerializer.Serialize(new { name = "calculator", arguments = new { expression } })}</tool_call>"
+            ? $"<tool_call>{JsonSerializer.Serialize(new { name = "calculator", arguments = new { expression } }, ActionJson)}</tool_call>"
             : $"<calculator>{expression}</calculator>";
         return new AgentAction($"<think>{thought}</think>\n{call}");
     }

@@ -80,7 +80,7 @@ public abstract class ToolEnvironment : IEnvironment
         var terms = new List<RewardTerm> { new(FormatComponent, RewardKind.Process, parsed.IsValid ? 0 : -1, Settings.FormatWeight) };
         var observation = new List<ChatMessage>();
         var invocations = new List<ToolInvocation>();
-        var info = StepInfo.Empty.With("turn", _turn);
+        var info = StepInfo.Empty.With("turn", _turn - 1);
         var terminated = false;
         var reason = StopReason.None;
 

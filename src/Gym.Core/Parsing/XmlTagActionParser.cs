@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gym.Core.Tools;
 
@@ -13,6 +14,9 @@ public sealed class XmlTagActionParser : TaggedActionParser
 {
     /// <summary>The generic tool tag, whose <c>name</c> attribute picks the tool.</summary>
     public const string ToolTag = "tool";
+
+    // Arguments built from plain text are recorded verbatim in trajectories: keep '+', '<', '&' readable, as rollout files do.
+    private static readonly JsonSerializerOptions ArgumentOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly Dictionary<string, ITool> _tools;
 
@@ -48,6 +52,12 @@ public sealed class XmlTagActionParser : TaggedActionParser
             toolName = _tools[segment.Tag].Name;
         }
 
+        // Tags match case-insensitively, but the toolbox resolves names exactly: hand it the declared name.
+        if (_tools.TryGetValue(toolName.ToLowerInvariant(), out var declared))
+        {
+            toolName = declared.Name;
+        }
+
         if (segment.Content.StartsWith('{'))
         {
             try
@@ -64,13 +74,13 @@ public sealed class XmlTagActionParser : TaggedActionParser
         // Unknown names are passed through so the toolbox can list the available tools.
         if (!_tools.TryGetValue(toolName.ToLowerInvariant(), out var tool))
         {
-            return (new ToolCall(toolName, JsonSerializer.SerializeToElement(new Dictionary<string, string>())), null);
+            return (new ToolCall(toolName, JsonSerializer.SerializeToElement(new Dictionary<string, string>(), ArgumentOptions)), null);
         }
 
         var parameter = SingleRequiredParameter(tool);
         return parameter is null
             ? (null, $"tool '{tool.Name}' takes several parameters; give them as a JSON object inside the tag")
-            : (new ToolCall(tool.Name, JsonSerializer.SerializeToElement(new Dictionary<string, string> { [parameter] = segment.Content })), null);
+            : (new ToolCall(tool.Name, JsonSerializer.SerializeToElement(new Dictionary<string, string> { [parameter] = segment.Content }, ArgumentOptions)), null);
     }
 
     private static string? SingleRequiredParameter(ITool tool)
