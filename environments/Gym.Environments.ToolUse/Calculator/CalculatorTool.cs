@@ -33,6 +33,10 @@ public sealed class CalculatorTool : ITool
     public JsonElement ParametersSchema => Schema;
 
     /// <inheritdoc />
+    /// <remarks>Expressions are capped at 512 characters and 64 levels of nesting, so evaluation is microseconds.</remarks>
+    public bool RunsInline => true;
+
+    /// <inheritdoc />
     public ValueTask<ToolResult> InvokeAsync(JsonElement arguments, CancellationToken cancellationToken)
     {
         var expression = arguments.GetProperty("expression").GetString() ?? string.Empty;

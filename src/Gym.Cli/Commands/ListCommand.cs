@@ -12,7 +12,8 @@ internal static class ListCommand
         command.SetAction(_ =>
         {
             var table = new Table().Border(TableBorder.Rounded);
-            table.AddColumn("id").AddColumn("description").AddColumn("parameters (--param key=value)");
+            // Ids never wrap, so that redirected (80-column) output still has each id whole: `gym list | grep ID` works.
+            table.AddColumn(new TableColumn("id").NoWrap()).AddColumn("description").AddColumn("parameters (--param key=value)");
             foreach (var descriptor in CommonOptions.CreateRegistry().All)
             {
                 var parameters = string.Join("\n", descriptor.Parameters.Select(p => $"{p.Key}: {p.Value}"));

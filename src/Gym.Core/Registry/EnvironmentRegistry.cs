@@ -25,7 +25,7 @@ public sealed partial class EnvironmentRegistry
 {
     private readonly SortedDictionary<string, EnvironmentDescriptor> _descriptors = new(StringComparer.Ordinal);
 
-    [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
     /// <summary>The registered descriptors, by id.</summary>

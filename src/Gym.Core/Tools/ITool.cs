@@ -15,6 +15,14 @@ public interface ITool
     JsonElement ParametersSchema { get; }
 
     /// <summary>
+    /// True for pure tools whose cost is small and bounded (a calculator over a length-limited
+    /// expression): <see cref="Toolbox"/> then calls them inline, with no thread-pool hop and no
+    /// deadline timer. Anything that can block or take long must leave this false, so the
+    /// per-call timeout can hold.
+    /// </summary>
+    bool RunsInline => false;
+
+    /// <summary>
     /// Runs the tool on arguments that already passed schema validation. May throw or be slow:
     /// <see cref="Toolbox"/> turns both into error observations.
     /// </summary>

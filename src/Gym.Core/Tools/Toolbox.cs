@@ -58,14 +58,16 @@ public sealed class Toolbox
         timeout.CancelAfter(Timeout);
         try
         {
-            var invocation = tool.InvokeAsync(call.Arguments, timeout.Token);
-            if (invocation.IsCompletedSuccessfully)
+            if (tool.RunsInline)
             {
-                // Synchronous tools (a calculator) skip the deadline race and its timer allocation.
-                return new(call, invocation.Result);
+                var inline = tool.InvokeAsync(call.Arguments, timeout.Token);
+                return new(call, inline.IsCompletedSuccessfully ? inline.Result : await inline.ConfigureAwait(false));
             }
 
-            var pending = invocation.AsTask();
+            // Start the tool on the thread pool: a tool that blocks its thread before returning (synchronous
+            // CPU work, a blocking read) would otherwise hold the caller past the deadline, which an inline
+            // fast path for synchronously completing tools cannot prevent.
+            var pending = Task.Run(() => tool.InvokeAsync(call.Arguments, timeout.Token).AsTask(), CancellationToken.None);
             // A tool that ignores its token must not hold the episode: race it against the deadline.
             var finished = await Task.WhenAny(pending, Task.Delay(System.Threading.Timeout.InfiniteTimeSpan, timeout.Token)).ConfigureAwait(false);
             if (finished != pending)

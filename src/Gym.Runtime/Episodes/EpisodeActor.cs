@@ -72,7 +72,9 @@ public sealed class EpisodeActor : ReceiveActor
         }
         catch (Exception ex)
         {
+            // Akka does not call PostStop for an actor that failed in PreStart, so report here.
             _crash = ex;
+            Report(_recorder.Fail($"episode crashed: {Describe(ex)}", Timings()));
             throw;
         }
     }

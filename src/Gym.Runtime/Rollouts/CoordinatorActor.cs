@@ -142,12 +142,12 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void CompleteIfDone(string runId, Run run)
     {
-        if (!run.State.IsDone)
+        // A run can be found done twice in one message (a sink error cancels, then completes): answer once.
+        if (!run.State.IsDone || !_runs.Remove(runId))
         {
             return;
         }
 
-        _runs.Remove(runId);
         var state = run.State;
         run.ReplyTo.Tell(new RolloutCompleted(runId, state.Finished, state.Failed, state.Cancelled, state.SinkError));
     }

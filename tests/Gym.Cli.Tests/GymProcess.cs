@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using FluentAssertions;
+using Xunit;
+
+namespace Gym.Cli.Tests;
+
+/// <summary>What a finished <c>gym</c> process left behind.</summary>
+/// <param name="Arguments">The command line, for messages.</param>
+/// <param name="ExitCode">The process exit code.</param>
+/// <param name="Stdout">Everything written to standard output.</param>
+/// <param name="Stderr">Everything written to standard error.</param>
+public sealed record GymResult(string Arguments, int ExitCode, string Stdout, string Stderr)
+{
+    /// <summary>The non-empty lines of <see cref="Stderr"/>.</summary>
+    public IReadOnlyList<string> StderrLines => Lines(Stderr);
+
+    /// <summary>The non-empty lines of <see cref="Stdout"/>.</summary>
+    public IReadOnlyList<string> StdoutLines => Lines(Stdout);
+
+    /// <summary>A "because" text for assertions: the command and everything it printed.</summary>
+    public string Because => $"`gym {Arguments}` exited {ExitCode} and printed\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}\n---";
+
+    /// <inheritdoc />
+    public override string ToString() => Because;
+
+    private static string[] Lines(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
+
+/// <summary>
+/// The real <c>gym</c> CLI as a child process: <c>dotnet gym.dll args…</c> from the test output
+/// directory, with stdout and stderr captured asynchronously, <c>NO_COLOR=1</c>, and a hard timeout
+/// after which the process is killed and the test fails with whatever it printed.
+/// </summary>
+public sealed class GymProcess : IDisposable
+{
+    /// <summary>How long a command may run before it is killed and the test fails.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    private const int SigInt = 2;
+    private const int SigTerm = 15;
+
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    private GymProcess(Process process, string arguments)
+    {
+        _process = process;
+        Arguments = arguments;
+        _stdout = process.StandardOutput.ReadToEndAsync();
+        _stderr = process.StandardError.ReadToEndAsync();
+    }
+
+    /// <summary>The CLI assembly copied next to the tests by the project reference.</summary>
+    public static string GymDll { get; } = Path.Combine(AppContext.BaseDirectory, "gym.dll");
+
+    /// <summary>The command line, for messages.</summary>
+    public string Arguments { get; }
+
+    /// <summary>The child's process id (the app runs inside the <c>dotnet</c> host process itself).</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Whether the process has ended.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts <c>gym args…</c> in <paramref name="workingDirectory"/>.</summary>
+    public static GymProcess Start(string workingDirectory, params string[] args)
+    {
+        File.Exists(GymDll).Should().BeTrue($"the project reference copies gym.dll to {AppContext.BaseDirectory}");
+        var info = new ProcessStartInfo(DotnetHost())
+        {
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add(GymDll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["NO_COLOR"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
+        // The CLI never reads stdin; closing it makes sure nothing waits on it.
+        process.StandardInput.Close();
+        return new GymProcess(process, string.Join(' ', args));
+    }
+
+    /// <summary>Runs <c>gym args…</c> to its end (or the timeout) in <paramref name="workingDirectory"/>.</summary>
+    public static async Task<GymResult> RunAsync(string workingDirectory, params string[] args)
+    {
+        using var gym = Start(workingDirectory, args);
+        return await gym.WaitAsync();
+    }
+
+    /// <summary>Waits for the exit; past <paramref name="timeout"/> kills the process and fails the test.</summary>
+    public async Task<GymResult> WaitAsync(TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        using var cancellation = new CancellationTokenSource(limit);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var (stdout, stderr) = await KillAndDrainAsync();
+            Assert.Fail($"`gym {Arguments}` did not exit within {limit.TotalSeconds:0} s and was killed\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n---");
+        }
+
+        return new GymResult(Arguments, _process.ExitCode, await _stdout, await _stderr);
+    }
+
+    /// <summary>Sends SIGTERM (a real signal, unlike <see cref="Process.Kill()"/>).</summary>
+    public void Terminate() => Signal(SigTerm);
+
+    /// <summary>Sends SIGINT, what Ctrl+C sends.</summary>
+    public void Interrupt() => Signal(SigInt);
+
+    /// <summary>Kills the process before it ends and fails the test with what it printed so far.</summary>
+    public async Task FailAsync(string reason)
+    {
+        var (stdout, stderr) = await KillAndDrainAsync();
+        Assert.Fail($"{reason}\n`gym {Arguments}`{(_process.HasExited ? $" exited {_process.ExitCode}" : "")}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n---");
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5_000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+
+        _process.Dispose();
+    }
+
+    private void Signal(int signal)
+    {
+        if (kill(_process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed with errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    private async Task<(string Stdout, string Stderr)> KillAndDrainAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+
+        // The pipes close when the process is gone; do not hang on them if something else holds them.
+        var drained = Task.WhenAll(_stdout, _stderr);
+        if (await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(10))) == drained)
+        {
+            return (await _stdout, await _stderr);
+        }
+
+        return ("(not captured)", "(not captured)");
+    }
+
+    // The dotnet host running these tests, so that the CLI runs on the same runtime.
+    private static string DotnetHost()
+    {
+        var current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet")
+        {
+            return current;
+        }
+
+        var fromSdk = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        return !string.IsNullOrEmpty(fromSdk) && File.Exists(fromSdk) ? fromSdk : "dotnet";
+    }
+
+#pragma warning disable SYSLIB1054 // LibraryImport would need AllowUnsafeBlocks for this one call.
+    [DllImport("libc", SetLastError = true)]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
+#pragma warning disable CA1401, IDE1006 // The libc name, kept private.
+    private static extern int kill(int pid, int sig);
+#pragma warning restore CA1401, IDE1006
+#pragma warning restore SYSLIB1054
+}
+
+/// <summary>A fresh temporary directory, deleted on dispose.</summary>
+public sealed class TempDirectory : IDisposable
+{
+    /// <summary>Creates the directory.</summary>
+    public TempDirectory() => Path = Directory.CreateTempSubdirectory("gym-cli-tests-").FullName;
+
+    /// <summary>The directory's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>A path inside the directory.</summary>
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a killed child may still hold a file for a moment.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using FluentAssertions;
+using Xunit;
+
+namespace Gym.Cli.Tests;
+
+/// <summary><c>gym list</c>, <c>gym check</c> and the help texts.</summary>
+public sealed class ListCheckHelpTests
+{
+    [Fact]
+    public async Task List_shows_every_arithmetic_id_whole_and_its_parameters()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "list");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        // Whole ids on one line, so that `gym list | grep ID` works on redirected (80-column) output.
+        result.StdoutLines.Should().Contain(line => line.Contains("tool-use/arithmetic-v0", StringComparison.Ordinal), result.Because)
+            .And.Contain(line => line.Contains("tool-use/arithmetic-easy-v0", StringComparison.Ordinal), result.Because)
+            .And.Contain(line => line.Contains("tool-use/arithmetic-hard-v0", StringComparison.Ordinal), result.Because);
+        result.Stdout.Should().Contain("digits").And.Contain("max_turns");
+        result.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Check_passes_for_the_arithmetic_environment()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "check", "tool-use/arithmetic-v0", "--seeds", "3");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().Contain("checks passed", result.Because).And.NotContain("FAIL");
+        result.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Root_help_exits_0_and_lists_the_commands()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "--help");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().Contain("run").And.Contain("list").And.Contain("check");
+        result.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Run_help_exits_0_and_mentions_every_option()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "run", "--help");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        foreach (var option in new[] { "<env-id>", "--episodes", "--concurrency", "--seed", "--policy", "--out", "--param", "--timings", "--no-progress", "--max-batch-size" })
+        {
+            result.Stdout.Should().Contain(option, result.Because);
+        }
+
+        result.Stderr.Should().BeEmpty();
+        Directory.EnumerateFileSystemEntries(dir.Path).Should().BeEmpty("help runs nothing");
+    }
+}

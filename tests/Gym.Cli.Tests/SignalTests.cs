@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Gym.Core.Trajectories;
+using Xunit;
+
+namespace Gym.Cli.Tests;
+
+/// <summary>Ctrl+C (SIGINT) and SIGTERM stop a long run cleanly: exit 130, a valid file, a summary.</summary>
+public sealed partial class SignalTests
+{
+    private const int Concurrency = 64;
+
+    [Theory]
+    [InlineData("SIGTERM")]
+    [InlineData("SIGINT")]
+    public async Task A_signal_stops_the_run_with_exit_130_a_valid_file_and_the_summary(string signal)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("out.jsonl");
+        using var gym = GymProcess.Start(
+            dir.Path, "run", "tool-use/arithmetic-hard-v0", "--episodes", "200000", "--concurrency", Concurrency.ToString(System.Globalization.CultureInfo.InvariantCulture), "--out", "out.jsonl");
+
+        await WaitForContentAsync(gym, path, TimeSpan.FromSeconds(20));
+        if (signal == "SIGTERM")
+        {
+            gym.Terminate();
+        }
+        else
+        {
+            gym.Interrupt();
+        }
+
+        var result = await gym.WaitAsync();
+
+        result.ExitCode.Should().Be(130, result.Because);
+        result.Stderr.Should().Contain($"{signal}: stopping", result.Because);
+        AssertNoStackTrace(result);
+
+        var records = RolloutFile.Read(path);
+        records.Should().NotBeEmpty();
+        records.Should().HaveCountLessThan(200_000, "the run was stopped early");
+        records.Should().OnlyContain(r => r.Status == EpisodeStatus.Completed, "cancelled episodes are not written");
+        records[0].Episode.Should().Be(0);
+        for (var i = 1; i < records.Count; i++)
+        {
+            records[i].Episode.Should().BeGreaterThan(records[i - 1].Episode, "lines stay in episode order (line {0})", i + 1);
+        }
+
+        // The summary: totals, reward components, stop reasons, and how the stop went.
+        result.Stdout.Should().Contain("success rate", result.Because)
+            .And.Contain("numeric_match")
+            .And.Contain("stop reason")
+            .And.Contain("stopped early");
+        var totals = CompletedFailedCancelled().Match(result.Stdout);
+        totals.Success.Should().BeTrue(result.Because);
+        var completed = int.Parse(totals.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var cancelled = int.Parse(totals.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var wrote = Wrote().Match(result.Stdout);
+        wrote.Success.Should().BeTrue(result.Because);
+        int.Parse(wrote.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture).Should().Be(records.Count, "the summary counts exactly the lines in the file");
+        completed.Should().Be(records.Count, "every finished episode is in the file");
+
+        // Every finished episode is written, so an index is missing only where a live episode was
+        // cancelled, and at most `concurrency` episodes were live.
+        var missing = records[^1].Episode + 1 - records.Count;
+        missing.Should().BeLessThanOrEqualTo(cancelled, "only cancelled episodes may be missing below the last written one");
+        cancelled.Should().BeLessThanOrEqualTo(Concurrency);
+    }
+
+    private static async Task WaitForContentAsync(GymProcess gym, string path, TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!(File.Exists(path) && new FileInfo(path).Length > 0))
+        {
+            if (gym.HasExited)
+            {
+                await gym.FailAsync($"gym ended before writing any episode to {path}");
+            }
+
+            if (clock.Elapsed > limit)
+            {
+                await gym.FailAsync($"no episode reached {path} within {limit.TotalSeconds:0} s");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static void AssertNoStackTrace(GymResult result)
+    {
+        (result.Stdout + result.Stderr).Should().NotContain("   at ", result.Because)
+            .And.NotContain("Exception", result.Because);
+    }
+
+    [GeneratedRegex(@"completed / failed / cancelled\D+(\d+) / (\d+) / (\d+)")]
+    private static partial Regex CompletedFailedCancelled();
+
+    [GeneratedRegex(@"wrote (\d+) episodes")]
+    private static partial Regex Wrote();
+}
