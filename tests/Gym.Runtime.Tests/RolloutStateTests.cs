@@ -1,0 +1,138 @@
+using FluentAssertions;
+using Gym.Core.Trajectories;
+using Gym.Runtime.Rollouts;
+using Gym.Runtime.Tests.Support;
+using Xunit;
+
+namespace Gym.Runtime.Tests;
+
+public sealed class RolloutStateTests
+{
+    private static RolloutPlan Plan(int episodes, int concurrency) =>
+        new(TestEnvironments.Scripted, TestEnvironments.NoParameters, episodes, concurrency, Seed: 11);
+
+    private static EpisodeRecord Record(long episode, EpisodeStatus status)
+    {
+        var recorder = new EpisodeRecorder(episode, TestEnvironments.Scripted, 0, "test");
+        return status switch
+        {
+            EpisodeStatus.Completed => recorder.Complete(),
+            EpisodeStatus.Failed => recorder.Fail("boom"),
+            _ => recorder.Cancel(),
+        };
+    }
+
+    [Fact]
+    public void Starts_at_most_concurrency_episodes_and_keeps_them_live_until_written()
+    {
+        var state = new RolloutState(Plan(5, 2));
+
+        state.TakeEpisodesToStart().Should().Equal(0L, 1L);
+        state.TakeEpisodesToStart().Should().BeEmpty();
+
+        state.OnEnded(Record(0, EpisodeStatus.Completed)).Should().BeTrue("completed episodes are written");
+        state.Live.Should().BeEquivalentTo([0L, 1L], "an episode stays live until the sink has written it");
+        state.TakeEpisodesToStart().Should().BeEmpty();
+
+        state.OnWritten(Record(0, EpisodeStatus.Completed), null);
+        state.Finished.Should().Be(1);
+        state.TakeEpisodesToStart().Should().Equal(2L);
+        state.IsDone.Should().BeFalse();
+    }
+
+    [Fact]
+    public void Counts_failed_and_cancelled_episodes_apart()
+    {
+        var state = new RolloutState(Plan(3, 3));
+        state.TakeEpisodesToStart().Should().HaveCount(3);
+
+        state.OnEnded(Record(0, EpisodeStatus.Failed)).Should().BeTrue("failed episodes are written with their partial turns");
+        state.OnWritten(Record(0, EpisodeStatus.Failed), null);
+        state.OnEnded(Record(1, EpisodeStatus.Cancelled)).Should().BeFalse("cancelled episodes are not written");
+        state.OnEnded(Record(2, EpisodeStatus.Completed)).Should().BeTrue();
+        state.OnWritten(Record(2, EpisodeStatus.Completed), null);
+
+        (state.Finished, state.Failed, state.Cancelled).Should().Be((1, 1, 1));
+        state.Live.Should().BeEmpty();
+        state.IsDone.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Is_done_once_every_episode_is_written()
+    {
+        var state = new RolloutState(Plan(2, 8));
+        foreach (var episode in state.TakeEpisodesToStart())
+        {
+            state.IsDone.Should().BeFalse();
+            state.OnEnded(Record(episode, EpisodeStatus.Completed));
+            state.OnWritten(Record(episode, EpisodeStatus.Completed), null);
+        }
+
+        state.IsDone.Should().BeTrue();
+        state.TakeEpisodesToStart().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void An_empty_plan_is_done_at_once()
+    {
+        var state = new RolloutState(Plan(0, 4));
+
+        state.TakeEpisodesToStart().Should().BeEmpty();
+        state.IsDone.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Cancelling_stops_new_starts_and_waits_for_live_episodes()
+    {
+        var state = new RolloutState(Plan(10, 2));
+        state.TakeEpisodesToStart();
+
+        state.Cancel();
+
+        state.IsCancelling.Should().BeTrue();
+        state.IsDone.Should().BeFalse("two episodes are still live");
+        state.OnEnded(Record(0, EpisodeStatus.Completed)).Should().BeTrue("an episode that finished is still written");
+        state.OnWritten(Record(0, EpisodeStatus.Completed), null);
+        state.TakeEpisodesToStart().Should().BeEmpty();
+        state.IsDone.Should().BeFalse();
+        state.OnEnded(Record(1, EpisodeStatus.Cancelled));
+        state.IsDone.Should().BeTrue();
+        (state.Finished, state.Cancelled).Should().Be((1, 1));
+    }
+
+    [Fact]
+    public void A_sink_error_is_kept_and_stops_the_run()
+    {
+        var state = new RolloutState(Plan(10, 2));
+        state.TakeEpisodesToStart();
+
+        state.OnWritten(Record(0, EpisodeStatus.Completed), "disk full");
+        state.OnWritten(Record(1, EpisodeStatus.Completed), "second error");
+
+        state.SinkError.Should().Be("disk full", "the first error is the one reported");
+        state.Finished.Should().Be(0);
+        state.TakeEpisodesToStart().Should().BeEmpty();
+        state.IsDone.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Group_members_share_a_seed()
+    {
+        var plan = Plan(8, 2) with { GroupSize = 4 };
+
+        plan.SeedOf(0).Should().Be(plan.SeedOf(3));
+        plan.SeedOf(4).Should().Be(plan.SeedOf(7));
+        plan.SeedOf(3).Should().NotBe(plan.SeedOf(4));
+    }
+
+    [Theory]
+    [InlineData(-1, 1, 1, "episodes")]
+    [InlineData(1, 0, 1, "concurrency")]
+    [InlineData(1, 1, 0, "group size")]
+    public void Invalid_plans_name_the_field(int episodes, int concurrency, int groupSize, string field)
+    {
+        var plan = Plan(episodes, concurrency) with { GroupSize = groupSize };
+
+        plan.Invoking(p => p.Validate()).Should().Throw<ArgumentException>().WithMessage($"{field}*");
+    }
+}
