@@ -1,3 +1,4 @@
+using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Environments.ToolUse.Arithmetic;
 
@@ -30,5 +31,5 @@ public static class ToolUseEnvironments
         description,
         ArithmeticOptions.ParameterHelp,
         parameters => new ArithmeticEnvironment(id, ArithmeticOptions.From(parameters, difficulty)),
-        (parameters, expert) => new ArithmeticExpert(ArithmeticOptions.From(parameters, difficulty), expert));
+        (parameters, expert) => new PlanExpert(new ArithmeticEnvironment(id, ArithmeticOptions.From(parameters, difficulty)), expert));
 }

@@ -18,6 +18,7 @@ internal static class SummaryTable
         overview.AddRow("success rate", Pct(s.SuccessRate));
         overview.AddRow("mean reward", F(s.MeanReward));
         overview.AddRow("mean turns", F(s.MeanTurns, "0.00"));
+        overview.AddRow("memory · tokenizer", $"{Markup.Escape(plan.Memory.ToString())} · {Markup.Escape(plan.Tokenizer)}");
         overview.AddRow("steps/s", F(s.TotalSteps / seconds, "0"));
         overview.AddRow("episodes/s", F(s.Episodes / seconds, "0.0"));
         AnsiConsole.Write(overview);
@@ -31,6 +32,12 @@ internal static class SummaryTable
         }
 
         AnsiConsole.Write(components);
+
+        var context = new Table().Border(TableBorder.Rounded).Title("context tokens per episode");
+        context.AddColumn("context tokens").AddColumn(new TableColumn("mean").RightAligned()).AddColumn(new TableColumn("p50").RightAligned()).AddColumn(new TableColumn("p90").RightAligned()).AddColumn(new TableColumn("max").RightAligned());
+        context.AddRow("peak", F(s.PeakContextTokens.Mean, "0.0"), F(s.PeakContextTokens.P50, "0"), F(s.PeakContextTokens.P90, "0"), F(s.PeakContextTokens.Max, "0"));
+        context.AddRow("mean over turns", F(s.MeanContextTokens.Mean, "0.0"), F(s.MeanContextTokens.P50, "0.0"), F(s.MeanContextTokens.P90, "0.0"), F(s.MeanContextTokens.Max, "0.0"));
+        AnsiConsole.Write(context);
 
         var reasons = new Table().Border(TableBorder.Rounded).Title("episodes by stop reason");
         reasons.AddColumn("stop reason").AddColumn(new TableColumn("episodes").RightAligned());

@@ -20,6 +20,10 @@ public sealed class ErrorTests
         { "unknown parameter 'nope'", ["run", Env, "--param", "nope=1"] },
         { "--param 'digits' must look like key=value", ["run", Env, "--param", "digits"] },
         { "max batch size must be at least 1 (got 0)", ["run", Env, "--max-batch-size", "0"] },
+        { "unknown memory mode 'forever': expected full | mem1 | window:K (K >= 1) | strip-think", ["run", Env, "--memory", "forever"] },
+        { "memory mode window needs at least 1 turn (got 0)", ["run", Env, "--memory", "window:0"] },
+        { "unknown tokenizer 'gpt2'", ["run", Env, "--tokenizer", "gpt2"] },
+        { "tokenizer file 'missing.tiktoken' does not exist", ["run", Env, "--tokenizer", "missing.tiktoken"] },
         { "Required argument missing", ["run"] },
     };
 

@@ -54,7 +54,7 @@ public sealed class ListCheckHelpTests
         var result = await GymProcess.RunAsync(dir.Path, "run", "--help");
 
         result.ExitCode.Should().Be(0, result.Because);
-        foreach (var option in new[] { "<env-id>", "--episodes", "--concurrency", "--seed", "--policy", "--out", "--param", "--timings", "--no-progress", "--max-batch-size" })
+        foreach (var option in new[] { "<env-id>", "--episodes", "--concurrency", "--seed", "--policy", "--out", "--param", "--timings", "--no-progress", "--max-batch-size", "--memory", "full|mem1|window:K|strip-think", "--tokenizer" })
         {
             result.Stdout.Should().Contain(option, result.Because);
         }

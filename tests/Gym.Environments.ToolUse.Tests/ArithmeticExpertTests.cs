@@ -59,7 +59,7 @@ public sealed class ArithmeticExpertTests
         var records = await RunAsync(3, "json-tool-calls", 0, 1);
 
         var action = records[0].Turns[0].Action.Text;
-        action.Should().StartWith("<think>Step 1 of 3: ").And.Contain("<tool_call>{\"name\":\"calculator\",\"arguments\":{\"expression\":\"");
+        action.Should().StartWith("<think>[plan 0/4] Step 1 of 3: ").And.Contain("<tool_call>{\"name\":\"calculator\",\"arguments\":{\"expression\":\"");
         action.Should().NotContain("\\u00", "operators stay literal, not JSON-escaped");
     }
 
@@ -117,14 +117,27 @@ public sealed class ArithmeticExpertTests
     }
 
     [Fact]
-    public void Counts_completed_steps_from_matching_tool_results_in_order()
+    public void Recovers_progress_from_its_latest_state_and_the_observation_after_it()
     {
-        var problem = new ArithmeticProblem("t", 10, [new(10, ArithmeticOperator.Add, 5, 15), new(15, ArithmeticOperator.Multiply, 2, 30)], []);
+        var environment = new ArithmeticEnvironment("t", ArithmeticOptions.From(EnvironmentParameters.None, 3));
+        var plan = ((ITaskSource)environment).CreateTask(5).Plan!;
+        var parser = new JsonToolCallActionParser();
+        string Call(int done, string expression) =>
+            $$$"""<think>[plan {{{done}}}/4] step</think><tool_call>{"name": "calculator", "arguments": {"expression": "{{{expression}}}"}}</tool_call>""";
+        var first = plan.Stages[0].Calls[0];
+        var second = plan.Stages[0].Calls[1];
+        var expression = first.Call.Arguments.GetProperty("expression").GetString()!;
+        var expression2 = second.Call.Arguments.GetProperty("expression").GetString()!;
+        ChatMessage[] prompt = [ChatMessage.System("s"), ChatMessage.User("t")];
 
-        ArithmeticExpert.CompletedSteps(problem, [ChatMessage.User("t")]).Should().Be(0);
-        ArithmeticExpert.CompletedSteps(problem, [ChatMessage.Tool("calculator", "30"), ChatMessage.Tool("calculator", "15")]).Should().Be(1, "results count only in order");
-        ArithmeticExpert.CompletedSteps(problem, [ChatMessage.Tool("calculator", "16"), ChatMessage.Tool("calculator", "15 "), ChatMessage.User("30"), ChatMessage.Tool("calculator", "30")]).Should().Be(2);
-        ArithmeticExpert.CompletedSteps(problem, [ChatMessage.Tool("calculator", "Error: 15")]).Should().Be(0);
+        PlanExpert.Progress(plan, parser, prompt).Should().Be(0);
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant(Call(0, expression)), ChatMessage.Tool("calculator", first.ExpectedResult)]).Should().Be(1);
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant(Call(0, expression)), ChatMessage.Tool("calculator", "Error: service temporarily unavailable")]).Should().Be(0, "a failed call is retried");
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant(Call(0, expression)), ChatMessage.Tool("calculator", "-1")]).Should().Be(0, "a wrong value is retried");
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant(Call(1, expression2)), ChatMessage.Tool("calculator", second.ExpectedResult), ChatMessage.User("Note: the correct value is 3")]).Should().Be(2, "only tool results count");
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant("<think>[plan 2/4] x</think><answer>1"), ChatMessage.User("Invalid action: …")]).Should().Be(2, "a malformed action repeats its step");
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant("<think>[plan 2/9] x</think><answer>1</answer>")]).Should().Be(0, "a state for another plan is not ours");
+        PlanExpert.Progress(plan, parser, [.. prompt, ChatMessage.Assistant("no state"), ChatMessage.Tool("calculator", first.ExpectedResult)]).Should().Be(0);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class RolloutStateTests
     {
         var state = new RolloutState(Plan(5, 2));
 
-        state.TakeEpisodesToStart().Should().Equal(0L, 1L);
+        state.TakeEpisodesToStart().Select(s => s.Episode).Should().Equal(0L, 1L);
         state.TakeEpisodesToStart().Should().BeEmpty();
 
         state.OnEnded(Record(0, EpisodeStatus.Completed)).Should().BeTrue("completed episodes are written");
@@ -36,7 +36,7 @@ public sealed class RolloutStateTests
 
         state.OnWritten(Record(0, EpisodeStatus.Completed), null);
         state.Finished.Should().Be(1);
-        state.TakeEpisodesToStart().Should().Equal(2L);
+        state.TakeEpisodesToStart().Select(s => s.Episode).Should().Equal(2L);
         state.IsDone.Should().BeFalse();
     }
 
@@ -61,7 +61,7 @@ public sealed class RolloutStateTests
     public void Is_done_once_every_episode_is_written()
     {
         var state = new RolloutState(Plan(2, 8));
-        foreach (var episode in state.TakeEpisodesToStart())
+        foreach (var episode in state.TakeEpisodesToStart().Select(s => s.Episode))
         {
             state.IsDone.Should().BeFalse();
             state.OnEnded(Record(episode, EpisodeStatus.Completed));
@@ -135,4 +135,27 @@ public sealed class RolloutStateTests
 
         plan.Invoking(p => p.Validate()).Should().Throw<ArgumentException>().WithMessage($"{field}*");
     }
+
+    [Fact]
+    public void A_curriculum_holds_the_next_window_until_the_previous_one_has_ended_and_sets_its_level()
+    {
+        var plan = Plan(6, 8) with { Curriculum = new CurriculumPlan("difficulty", ["1", "2"], 0.5, 2) };
+        var state = new RolloutState(plan);
+
+        var first = state.TakeEpisodesToStart();
+        first.Select(s => (s.Episode, s.CurriculumLevel)).Should().Equal((0L, (int?)0), (1L, (int?)0));
+        first[0].Parameters["difficulty"].Should().Be("1");
+
+        state.OnEnded(Success(1));
+        state.OnWritten(Success(1), null);
+        state.TakeEpisodesToStart().Should().BeEmpty("window 1 waits for episode 0");
+
+        state.OnEnded(Success(0));
+        state.OnWritten(Success(0), null);
+        var second = state.TakeEpisodesToStart();
+        second.Select(s => s.CurriculumLevel).Should().Equal(1, 1);
+        second[0].Parameters["difficulty"].Should().Be("2");
+    }
+
+    private static EpisodeRecord Success(long episode) => Record(episode, EpisodeStatus.Completed) with { Success = true };
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;
@@ -8,7 +9,9 @@ namespace Gym.Environments.ToolUse.Arithmetic;
 
 /// <summary>
 /// Multi-step arithmetic word problems solved with a calculator tool. Process rewards: format
-/// validity and tool-call validity per turn; outcome: numeric match of the final answer.
+/// validity and tool-call validity per turn; outcome: numeric match of the final answer. Every task
+/// carries its <see cref="ExpertPlan"/> (one calculator call per operation, then the result), which
+/// <see cref="Gym.Core.Policies.PlanExpert"/> follows.
 /// </summary>
 public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) : ToolEnvironment(id, options.Settings)
 {
@@ -22,6 +25,9 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
     protected override EpisodeTask CreateTask(long seed) =>
         new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors), Options);
 
+    // Arguments are recorded verbatim in trajectories: keep '+' literal, as a model writes it.
+    private static readonly JsonSerializerOptions ArgumentJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private sealed class ArithmeticTask(ArithmeticProblem problem, ArithmeticOptions options) : EpisodeTask
     {
         public override string Prompt => problem.Text;
@@ -32,6 +38,13 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
             .With("digits", options.Digits)
             .With("operations", options.Operations)
             .With("distractors", options.Distractors);
+
+        public override ExpertPlan Plan => new(
+            [.. problem.Steps.Select((step, i) => new PlannedCall(
+                new ToolCall(CalculatorTool.Instance.Name, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["expression"] = step.Expression }, ArgumentJson)),
+                step.Result.ToString(CultureInfo.InvariantCulture),
+                $"Step {i + 1} of {problem.Steps.Count}: {step.Expression}."))],
+            Expected);
 
         public override AnswerScore ScoreAnswer(string answer)
         {

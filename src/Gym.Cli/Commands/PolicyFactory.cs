@@ -27,7 +27,12 @@ internal static class PolicyFactory
                     throw new CliUsageException($"{descriptor.Id} has no expert scripted policy");
                 }
 
-                return descriptor.CreateExpert(new EnvironmentParameters(parameters), new ExpertSettings(rate, seed));
+                var settings = new ExpertSettings(rate, seed);
+                var create = descriptor.CreateExpert;
+                // A curriculum changes parameters per episode; the router builds an expert for each set.
+                return new ParameterRoutedPolicy(
+                    create(new EnvironmentParameters(parameters), settings),
+                    episodeParameters => create(new EnvironmentParameters(episodeParameters), settings));
             default:
                 throw new CliUsageException($"unknown policy '{spec.Kind}' (available: expert, expert:RATE)");
         }

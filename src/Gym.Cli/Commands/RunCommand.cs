@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Gym.Core.Context;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
 using Gym.Runtime.Hosting;
@@ -25,10 +26,22 @@ internal static class RunCommand
         var timings = new Option<bool>("--timings") { Description = "Also record wall-clock timings per episode (then reruns are no longer byte-identical)." };
         var noProgress = new Option<bool>("--no-progress") { Description = "Do not draw the live progress bar." };
         var batch = new Option<int>("--max-batch-size") { Description = "Most action requests the policy gateway sends to the policy in one call.", DefaultValueFactory = _ => 64 };
+        var memory = new Option<string>("--memory")
+        {
+            Description = "What the agent sees each turn: full (whole history), mem1 (task prompt + latest action with its <think> state + latest observation), window:K (prompt + last K turns), strip-think (whole history, old <think> blocks removed).",
+            DefaultValueFactory = _ => "full",
+            HelpName = "full|mem1|window:K|strip-think",
+        };
+        var tokenizer = new Option<string>("--tokenizer")
+        {
+            Description = "Counts context tokens for the per-episode peak and mean: o200k (default), cl100k, or the path of a .tiktoken BPE file.",
+            DefaultValueFactory = _ => TokenCounters.DefaultName,
+            HelpName = "NAME|PATH",
+        };
 
         var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table.")
         {
-            id, episodes, concurrency, seed, policy, output, parameters, timings, noProgress, batch,
+            id, episodes, concurrency, seed, policy, output, parameters, timings, noProgress, batch, memory, tokenizer,
         };
 
         command.SetAction(async (result, cancellationToken) =>
@@ -40,7 +53,9 @@ internal static class RunCommand
                 result.GetValue(episodes),
                 result.GetValue(concurrency),
                 result.GetValue(seed),
-                RecordTimings: result.GetValue(timings));
+                RecordTimings: result.GetValue(timings),
+                Memory: MemorySpec.Parse(result.GetValue(memory)!),
+                Tokenizer: result.GetValue(tokenizer)!);
             return await RunAsync(plan, result.GetValue(policy)!, result.GetValue(output)!, !result.GetValue(noProgress), result.GetValue(batch), cancellationToken);
         });
         return command;

@@ -5,7 +5,8 @@ namespace Gym.Core.Episodes;
 
 /// <summary>
 /// One generated problem: what the agent is asked, which tools it gets and how an answer is scored.
-/// Created by a <see cref="ToolEnvironment"/> from the episode seed alone.
+/// Created by a <see cref="ToolEnvironment"/> (or any <see cref="ITaskSource"/>) from the episode seed alone.
+/// A task is used by one episode only, so a multi-stage task may keep which stage it is in.
 /// </summary>
 public abstract class EpisodeTask
 {
@@ -18,15 +19,34 @@ public abstract class EpisodeTask
     /// <summary>Diagnostics about the generated task (difficulty, sizes), returned by reset.</summary>
     public virtual StepInfo Info => StepInfo.Empty;
 
-    /// <summary>Scores a final answer.</summary>
+    /// <summary>
+    /// A scripted solution the generic expert (<see cref="Policies.PlanExpert"/>) follows, or null when
+    /// the task has none. Must be a pure function of the seed the task was made from.
+    /// </summary>
+    public virtual ExpertPlan? Plan => null;
+
+    /// <summary>
+    /// Scores a final answer. A multi-stage task scores the current stage and, when more stages
+    /// remain, returns the next stage's prompt in <see cref="AnswerScore.NextPrompt"/>.
+    /// </summary>
     public abstract AnswerScore ScoreAnswer(string answer);
 
-    /// <summary>The outcome terms recorded when the episode ends without an answer (all zero).</summary>
+    /// <summary>The outcome terms recorded when the episode ends without an answer (all zero); for a multi-stage task, those of the stages not yet answered.</summary>
     public abstract IReadOnlyList<RewardTerm> NoAnswerOutcome();
 }
 
 /// <summary>The outcome of scoring an answer.</summary>
 /// <param name="Terms">The outcome reward components.</param>
-/// <param name="Success">Whether the answer solves the task.</param>
+/// <param name="Success">Whether the answer solves the task (for the last stage of a multi-stage task: whether every stage was solved).</param>
 /// <param name="Expected">The gold answer, for diagnostics in info (never shown to the agent).</param>
-public sealed record AnswerScore(IReadOnlyList<RewardTerm> Terms, bool Success, string Expected);
+public sealed record AnswerScore(IReadOnlyList<RewardTerm> Terms, bool Success, string Expected)
+{
+    /// <summary>
+    /// When set, the answer closed one stage of a multi-stage task: the episode goes on and the
+    /// agent sees this text as a user message. Null for the final (or only) answer.
+    /// </summary>
+    public string? NextPrompt { get; init; }
+
+    /// <summary>Extra diagnostics merged into the step's info (per-objective results, format notes).</summary>
+    public StepInfo Info { get; init; } = StepInfo.Empty;
+}

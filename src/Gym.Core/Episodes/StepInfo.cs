@@ -24,6 +24,20 @@ public sealed class StepInfo
     public StepInfo With<T>(string key, T value) =>
         new(Values.SetItem(key, JsonSerializer.SerializeToElement(value)));
 
+    /// <summary>Returns a copy with every entry of <paramref name="other"/> added (overwriting equal keys), each key prefixed with <paramref name="prefix"/>.</summary>
+    public StepInfo Merge(StepInfo other, string prefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        ArgumentNullException.ThrowIfNull(prefix);
+        var values = Values;
+        foreach (var (key, value) in other.Values)
+        {
+            values = values.SetItem(prefix + key, value);
+        }
+
+        return new(values);
+    }
+
     /// <summary>Whether an entry exists.</summary>
     public bool Contains(string key) => Values.ContainsKey(key);
 

@@ -1,3 +1,4 @@
+using Gym.Core.Composition;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;
@@ -7,10 +8,14 @@ namespace Gym.Core.Episodes;
 /// <summary>
 /// The turn loop every tool-using task shares: parse the action, penalize malformed ones with an
 /// explanatory observation, run tool calls through a <see cref="Toolbox"/>, score answers, and
-/// truncate at the turn limit. Subclasses only generate tasks from seeds.
+/// truncate at the turn limit. Subclasses only generate tasks from seeds. A task whose answer
+/// opens another stage (<see cref="AnswerScore.NextPrompt"/>) keeps the episode going.
 /// </summary>
-public abstract class ToolEnvironment : IEnvironment
+public abstract class ToolEnvironment : IEnvironment, ITaskSource
 {
+    /// <summary>The info key listing the tool faults injected during a step (only when <see cref="ToolEnvironmentSettings.Faults"/> is set).</summary>
+    public const string ToolFaultsInfo = "tool_faults";
+
     /// <summary>Name of the per-turn format component.</summary>
     public const string FormatComponent = "format";
 
@@ -20,6 +25,7 @@ public abstract class ToolEnvironment : IEnvironment
     private EpisodeTask? _task;
     private Toolbox? _toolbox;
     private IActionParser? _parser;
+    private ToolFaultInjector? _faults;
     private int _turn;
     private bool _done;
 
@@ -48,7 +54,8 @@ public abstract class ToolEnvironment : IEnvironment
     public ValueTask<ResetResult> ResetAsync(long seed, CancellationToken cancellationToken = default)
     {
         _task = CreateTask(seed);
-        _toolbox = new Toolbox(_task.Tools, Settings.EffectiveToolTimeout);
+        _faults = Settings.Faults is { IsActive: true } spec ? new ToolFaultInjector(spec, seed, Settings.EffectiveToolTimeout) : null;
+        _toolbox = new Toolbox(_faults?.Wrap(_task.Tools) ?? _task.Tools, Settings.EffectiveToolTimeout);
         _parser = ActionParsers.Create(Settings.Format, _toolbox.Tools, Settings.MaxToolCallsPerTurn);
         _turn = 0;
         _done = false;
@@ -83,6 +90,7 @@ public abstract class ToolEnvironment : IEnvironment
         var info = StepInfo.Empty.With("turn", _turn - 1);
         var terminated = false;
         var reason = StopReason.None;
+        var faultsBefore = _faults?.Injected.Count ?? 0;
 
         if (!parsed.IsValid)
         {
@@ -94,9 +102,17 @@ public abstract class ToolEnvironment : IEnvironment
             terms.Add(new(ToolCallComponent, RewardKind.Process, 0, Settings.ToolCallWeight));
             var score = _task.ScoreAnswer(parsed.Answer!);
             terms.AddRange(score.Terms.Select(t => t with { Weight = t.Weight * Settings.OutcomeWeight }));
-            info = info.With(StepInfo.IsSuccess, score.Success).With("expected_answer", score.Expected);
-            terminated = true;
-            reason = StopReason.Answered;
+            info = info.Merge(score.Info).With("expected_answer", score.Expected);
+            if (score.NextPrompt is { } next)
+            {
+                observation.Add(ChatMessage.User(next));
+            }
+            else
+            {
+                info = info.With(StepInfo.IsSuccess, score.Success);
+                terminated = true;
+                reason = StopReason.Answered;
+            }
         }
         else
         {
@@ -110,6 +126,11 @@ public abstract class ToolEnvironment : IEnvironment
             var succeeded = invocations.Count(i => !i.Result.IsError);
             var raw = (succeeded - (invocations.Count - succeeded)) / (double)invocations.Count;
             terms.Add(new(ToolCallComponent, RewardKind.Process, raw, Settings.ToolCallWeight));
+        }
+
+        if (_faults is not null)
+        {
+            info = info.With(ToolFaultsInfo, _faults.Injected.Skip(faultsBefore).Select(f => f.Kind.ToString().ToLowerInvariant()).ToList());
         }
 
         var truncated = !terminated && _turn >= MaxTurns;
@@ -127,6 +148,10 @@ public abstract class ToolEnvironment : IEnvironment
 
     /// <summary>Generates the task for an episode; must depend on <paramref name="seed"/> and constructor parameters only.</summary>
     protected abstract EpisodeTask CreateTask(long seed);
+
+    // Explicit, so that subclasses keep overriding the protected factory while composition and
+    // experts can still regenerate a task from a seed through the interface.
+    EpisodeTask ITaskSource.CreateTask(long seed) => CreateTask(seed);
 
     /// <summary>The opening instructions: role, tools and action format. Override to change the wording.</summary>
     protected virtual string BuildSystemPrompt(Toolbox toolbox, IActionParser parser)

@@ -1,3 +1,4 @@
+using Gym.Core.Composition;
 using Gym.Core.Parsing;
 
 namespace Gym.Core.Episodes;
@@ -11,6 +12,7 @@ namespace Gym.Core.Episodes;
 /// <param name="FormatWeight">Weight of the <c>format</c> process component (raw 0 when valid, −1 when malformed).</param>
 /// <param name="ToolCallWeight">Weight of the <c>tool_call</c> process component (raw in [−1, 1]: share of calls that succeeded minus share that failed).</param>
 /// <param name="OutcomeWeight">Weight of the task's outcome components.</param>
+/// <param name="Faults">Seeded tool faults (errors, time-outs, latency) injected into every episode's tool calls; null for none.</param>
 public sealed record ToolEnvironmentSettings(
     int MaxTurns = 8,
     int MaxActionChars = 4096,
@@ -19,7 +21,8 @@ public sealed record ToolEnvironmentSettings(
     int MaxToolCallsPerTurn = 4,
     double FormatWeight = 0.2,
     double ToolCallWeight = 0.1,
-    double OutcomeWeight = 1.0)
+    double OutcomeWeight = 1.0,
+    ToolFaultSpec? Faults = null)
 {
     /// <summary>The per-call time limit, defaulting to 5 seconds.</summary>
     public TimeSpan EffectiveToolTimeout => ToolTimeout ?? TimeSpan.FromSeconds(5);
@@ -46,5 +49,7 @@ public sealed record ToolEnvironmentSettings(
         {
             throw new ArgumentException($"max tool calls per turn must be at least 1 (got {MaxToolCallsPerTurn})");
         }
+
+        Faults?.Validate();
     }
 }

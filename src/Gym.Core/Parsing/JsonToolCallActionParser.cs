@@ -17,6 +17,22 @@ public sealed class JsonToolCallActionParser(int maxToolCallsPerTurn = 4) : Tagg
         "Expected: optionally <think>…</think>, then either one or more <tool_call>{\"name\": \"TOOL\", \"arguments\": {…}}</tool_call> blocks, or exactly one <answer>…</answer>.";
 
     /// <inheritdoc />
+    /// <remarks>Writes <c>&lt;tool_call&gt;{"name":"…","arguments":{…}}&lt;/tool_call&gt;</c> in compact JSON, name first.</remarks>
+    public override string Render(ToolCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var json = ActionJson(writer =>
+        {
+            writer.WriteStartObject();
+            writer.WriteString("name", call.Name);
+            writer.WritePropertyName("arguments");
+            WriteArguments(writer, call);
+            writer.WriteEndObject();
+        });
+        return $"<{ToolCallTag}>{json}</{ToolCallTag}>";
+    }
+
+    /// <inheritdoc />
     protected override (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment)
     {
         JsonDocument document;

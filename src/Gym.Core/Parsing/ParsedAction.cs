@@ -35,7 +35,7 @@ public sealed record ParsedAction(
     public bool IsAnswer => IsValid && Answer is not null;
 }
 
-/// <summary>Turns the agent's text into a <see cref="ParsedAction"/>.</summary>
+/// <summary>Turns the agent's text into a <see cref="ParsedAction"/>, and writes actions in the same format.</summary>
 public interface IActionParser
 {
     /// <summary>A one-paragraph description of the expected format, shown in prompts and error observations.</summary>
@@ -43,4 +43,10 @@ public interface IActionParser
 
     /// <summary>Parses <paramref name="text"/>; never throws.</summary>
     ParsedAction Parse(string text);
+
+    /// <summary>Writes <paramref name="call"/> the way a model would in this format; <see cref="Parse"/> reads it back as the same call.</summary>
+    string Render(ToolCall call);
+
+    /// <summary>Writes a final answer in this format.</summary>
+    string RenderAnswer(string answer);
 }

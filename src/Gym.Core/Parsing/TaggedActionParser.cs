@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Parsing;
@@ -99,6 +103,55 @@ public abstract class TaggedActionParser : IActionParser
         }
 
         return new ParsedAction(true, null, segments, calls, null, thought);
+    }
+
+    /// <inheritdoc />
+    public abstract string Render(ToolCall call);
+
+    /// <inheritdoc />
+    public string RenderAnswer(string answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        return $"<{AnswerTag}>{answer}</{AnswerTag}>";
+    }
+
+    /// <summary>
+    /// Compact JSON for an action. Escaping is relaxed because models write '+' and quotes
+    /// literally and the default encoder's \u002B would teach the wrong text; but when the JSON
+    /// holds a '&lt;', which could close or open a tag, the default encoder escapes it.
+    /// </summary>
+    protected static string ActionJson(Action<Utf8JsonWriter> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        var relaxed = Write(write, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        return relaxed.Contains('<', StringComparison.Ordinal) ? Write(write, JavaScriptEncoder.Default) : relaxed;
+    }
+
+    /// <summary>Writes a call's arguments, or an empty object when it has none.</summary>
+    protected static void WriteArguments(Utf8JsonWriter writer, ToolCall call)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(call);
+        if (call.Arguments.ValueKind == JsonValueKind.Undefined)
+        {
+            writer.WriteStartObject();
+            writer.WriteEndObject();
+        }
+        else
+        {
+            call.Arguments.WriteTo(writer);
+        }
+    }
+
+    private static string Write(Action<Utf8JsonWriter> write, JavaScriptEncoder encoder)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder }))
+        {
+            write(writer);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>Reads one tool-call segment into a call, or explains why it cannot.</summary>

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Parsing;
@@ -10,7 +11,7 @@ namespace Gym.Core.Parsing;
 /// <c>&lt;think&gt;</c> and <c>&lt;answer&gt;</c>. A tag's content is either a JSON object of arguments
 /// or plain text, which fills the tool's single required parameter.
 /// </summary>
-public sealed class XmlTagActionParser : TaggedActionParser
+public sealed partial class XmlTagActionParser : TaggedActionParser
 {
     /// <summary>The generic tool tag, whose <c>name</c> attribute picks the tool.</summary>
     public const string ToolTag = "tool";
@@ -33,6 +34,53 @@ public sealed class XmlTagActionParser : TaggedActionParser
 
     /// <inheritdoc />
     public override string FormatInstructions { get; }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Writes the command tag (<c>&lt;calculator&gt;2 + 3&lt;/calculator&gt;</c>) when the tool takes a
+    /// single required string parameter and the text would read back unchanged; otherwise
+    /// <c>&lt;tool name="x"&gt;{JSON arguments}&lt;/tool&gt;</c>.
+    /// </remarks>
+    public override string Render(ToolCall call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        if (_tools.TryGetValue(call.Name.ToLowerInvariant(), out var tool) && tool.Name == call.Name
+            && PlainTextParameter(tool) is { } parameter
+            && call.Arguments.ValueKind == JsonValueKind.Object
+            && call.Arguments.EnumerateObject().Count() == 1
+            && call.Arguments.TryGetProperty(parameter, out var value) && value.ValueKind == JsonValueKind.String
+            && ReadsBackAsText(value.GetString()!))
+        {
+            var tag = tool.Name.ToLowerInvariant();
+            return $"<{tag}>{value.GetString()}</{tag}>";
+        }
+
+        var quote = call.Name.Contains('"', StringComparison.Ordinal) ? '\'' : '"';
+        return $"<{ToolTag} name={quote}{call.Name}{quote}>{ActionJson(writer => WriteArguments(writer, call))}</{ToolTag}>";
+    }
+
+    // The command tag is only usable when the tag name is one the scanner recognises, and its
+    // text must survive the parser's trimming and not be mistaken for JSON or a tag.
+    private static string? PlainTextParameter(ITool tool)
+    {
+        if (!TagName().IsMatch(tool.Name) || SingleRequiredParameter(tool) is not { } parameter)
+        {
+            return null;
+        }
+
+        var schema = tool.ParametersSchema;
+        return schema.TryGetProperty("properties", out var properties) && properties.ValueKind == JsonValueKind.Object
+            && properties.TryGetProperty(parameter, out var property) && property.ValueKind == JsonValueKind.Object
+            && property.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "string"
+            ? parameter
+            : null;
+    }
+
+    private static bool ReadsBackAsText(string text) =>
+        text.Length > 0 && text == text.Trim() && !text.StartsWith('{') && !text.Contains('<', StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_\-]*\z", RegexOptions.CultureInvariant)]
+    private static partial Regex TagName();
 
     /// <inheritdoc />
     protected override (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment)

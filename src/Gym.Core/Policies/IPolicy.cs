@@ -7,7 +7,11 @@ namespace Gym.Core.Policies;
 /// <param name="Seed">The episode's seed; scripted policies derive their own randomness from it.</param>
 /// <param name="Turn">The zero-based turn about to be played.</param>
 /// <param name="Context">The exact messages the policy sees this turn.</param>
-public sealed record PolicyRequest(string EpisodeId, long Seed, int Turn, IReadOnlyList<ChatMessage> Context);
+/// <param name="Parameters">
+/// The environment parameters this episode plays with, when they differ per episode (a curriculum
+/// sets them); scripted experts that regenerate the task from the seed need them.
+/// </param>
+public sealed record PolicyRequest(string EpisodeId, long Seed, int Turn, IReadOnlyList<ChatMessage> Context, IReadOnlyDictionary<string, string>? Parameters = null);
 
 /// <summary>
 /// Chooses actions. Always called with a batch, so model-backed policies can generate for many

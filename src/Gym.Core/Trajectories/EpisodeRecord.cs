@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;
@@ -29,6 +30,11 @@ public enum EpisodeStatus
 /// <param name="StopReason">Why the episode stopped at this turn, or none.</param>
 /// <param name="FormatError">Why the action was malformed, if it was.</param>
 /// <param name="Info">The step's info.</param>
+/// <param name="Context">
+/// Where each message the policy saw when it chose this turn's action came from, in context order:
+/// with the prompt and earlier turns, enough to rebuild that context exactly (<see cref="ContextRebuilder"/>).
+/// </param>
+/// <param name="ContextTokens">The tokens of that context, as counted by the run's <see cref="ITokenCounter"/>.</param>
 public sealed record TurnRecord(
     int Turn,
     AgentAction Action,
@@ -40,7 +46,14 @@ public sealed record TurnRecord(
     bool Truncated,
     StopReason StopReason,
     string? FormatError,
-    StepInfo Info);
+    StepInfo Info,
+    IReadOnlyList<ContextSegment>? Context = null,
+    // Written after Context, which the body redeclares and would otherwise come last.
+    [property: JsonPropertyOrder(1)] int ContextTokens = 0)
+{
+    /// <summary>The origin of each message of the context this turn's action was chosen from (empty when not recorded).</summary>
+    public IReadOnlyList<ContextSegment> Context { get; init; } = Context ?? [];
+}
 
 /// <summary>Wall-clock timings of an episode, recorded only on request because they break byte-identical reruns.</summary>
 /// <param name="WallMs">From reset to the last step.</param>
@@ -98,5 +111,42 @@ public sealed record EpisodeRecord(
         }
 
         return [.. order.Select(name => KeyValuePair.Create(name, totals[name]))];
+    }
+
+    /// <summary>The largest context any turn was chosen from, in tokens; 0 without turns.</summary>
+    /// <remarks>Derived from <see cref="Turns"/>: written to rollout files for readers, ignored when read back.</remarks>
+    public int PeakContextTokens
+    {
+        get
+        {
+            var peak = 0;
+            foreach (var turn in Turns)
+            {
+                peak = Math.Max(peak, turn.ContextTokens);
+            }
+
+            return peak;
+        }
+    }
+
+    /// <summary>The mean over turns of the context tokens each turn was chosen from; 0 without turns.</summary>
+    /// <remarks>Derived from <see cref="Turns"/>: written to rollout files for readers, ignored when read back.</remarks>
+    public double MeanContextTokens
+    {
+        get
+        {
+            if (Turns.Count == 0)
+            {
+                return 0;
+            }
+
+            long sum = 0;
+            foreach (var turn in Turns)
+            {
+                sum += turn.ContextTokens;
+            }
+
+            return (double)sum / Turns.Count;
+        }
     }
 }

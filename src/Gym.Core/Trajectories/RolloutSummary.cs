@@ -30,6 +30,20 @@ public sealed record RewardStats(double Mean, double P50, double P90, double Min
     public static RewardStats Empty { get; } = new(0, 0, 0, 0, 0);
 }
 
+/// <summary>
+/// Distribution over episodes of one per-episode context-token figure (an episode's peak, or its
+/// mean over turns). Percentiles are nearest-rank.
+/// </summary>
+/// <param name="Mean">The mean.</param>
+/// <param name="P50">The nearest-rank median.</param>
+/// <param name="P90">The nearest-rank 90th percentile.</param>
+/// <param name="Max">The largest value.</param>
+public sealed record ContextTokenStats(double Mean, double P50, double P90, double Max)
+{
+    /// <summary>The stats of no values: all zero.</summary>
+    public static ContextTokenStats Empty { get; } = new(0, 0, 0, 0);
+}
+
 /// <summary>One distinct error message of failed episodes and how many episodes failed with it.</summary>
 /// <param name="Message">The error text.</param>
 /// <param name="Count">How many failed episodes carry it.</param>
@@ -41,7 +55,8 @@ public sealed record FailureCount(string Message, int Count);
 /// cancelled episode never had the chance to succeed); <see cref="MeanReward"/>, <see cref="Reward"/>
 /// and <see cref="Components"/> are over played episodes, those with at least one turn, whatever their
 /// status (an episode that failed at reset has no reward to speak of and would only drag the
-/// numbers toward 0); <see cref="MeanTurns"/> is over all episodes. Because reward and components
+/// numbers toward 0); <see cref="MeanTurns"/> is over all episodes. Context tokens are over played
+/// episodes too (an episode without turns never showed the policy anything). Because reward and components
 /// share a population, <see cref="MeanReward"/> equals the sum of the component means (up to rounding).
 /// Means of an empty population are 0.
 /// </remarks>
@@ -57,6 +72,8 @@ public sealed record FailureCount(string Message, int Count);
 /// <param name="Components">Per reward component, in first-seen order: by the lowest episode that has it, then its position there.</param>
 /// <param name="StopReasons">Episodes by stop reason (snake_case, as in rollout files), sorted by name.</param>
 /// <param name="FailureMessages">The five most common error messages of failed episodes, most common first.</param>
+/// <param name="PeakContextTokens">Distribution over played episodes of each episode's <see cref="EpisodeRecord.PeakContextTokens"/>.</param>
+/// <param name="MeanContextTokens">Distribution over played episodes of each episode's <see cref="EpisodeRecord.MeanContextTokens"/>.</param>
 public sealed record RolloutSummary(
     int Episodes,
     int Completed,
@@ -69,7 +86,9 @@ public sealed record RolloutSummary(
     RewardStats Reward,
     IReadOnlyList<ComponentStats> Components,
     IReadOnlyDictionary<string, int> StopReasons,
-    IReadOnlyList<FailureCount> FailureMessages)
+    IReadOnlyList<FailureCount> FailureMessages,
+    ContextTokenStats PeakContextTokens,
+    ContextTokenStats MeanContextTokens)
 {
     /// <summary>Summarizes a finished set of episodes.</summary>
     public static RolloutSummary Of(IEnumerable<EpisodeRecord> records)
@@ -106,6 +125,8 @@ public sealed class RolloutSummaryBuilder
     private const int TopFailures = 5;
 
     private readonly List<double> _rewards = [];
+    private readonly List<double> _peakContextTokens = [];
+    private readonly List<double> _meanContextTokens = [];
     private readonly Dictionary<string, ComponentValues> _componentsByName = new(StringComparer.Ordinal);
     private readonly Dictionary<StopReason, int> _stopReasons = [];
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
@@ -154,6 +175,8 @@ public sealed class RolloutSummaryBuilder
         }
 
         _rewards.Add(record.TotalReward);
+        _peakContextTokens.Add(record.PeakContextTokens);
+        _meanContextTokens.Add(record.MeanContextTokens);
         var position = 0;
         foreach (var (name, total) in record.ComponentTotals())
         {
@@ -209,7 +232,9 @@ public sealed class RolloutSummaryBuilder
             reward,
             components,
             stopReasons,
-            failures);
+            failures,
+            TokenStats(_peakContextTokens),
+            TokenStats(_meanContextTokens));
     }
 
     /// <summary>
@@ -246,6 +271,12 @@ public sealed class RolloutSummaryBuilder
         }
 
         return new RewardStats(sum / sorted.Length, NearestRank(sorted, 50), NearestRank(sorted, 90), sorted[0], sorted[^1]);
+    }
+
+    private static ContextTokenStats TokenStats(List<double> values)
+    {
+        var stats = Stats(values);
+        return new ContextTokenStats(stats.Mean, stats.P50, stats.P90, stats.Max);
     }
 
     private static RewardKind KindOf(EpisodeRecord record, string name) =>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
+using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
@@ -24,6 +25,7 @@ public sealed class EpisodeActor : ReceiveActor
     private readonly IActorRef _gateway;
     private readonly EnvironmentRegistry _registry;
     private readonly RolloutPlan _plan;
+    private readonly EpisodeStart _start;
     private readonly string _policyId;
     private readonly Stopwatch _clock = new();
     private IEnvironment? _environment;
@@ -36,17 +38,20 @@ public sealed class EpisodeActor : ReceiveActor
     private long _phaseStart;
 
     /// <summary>Creates the actor; prefer <see cref="Props"/>.</summary>
-    public EpisodeActor(string runId, RolloutPlan plan, long episode, string policyId, EnvironmentRegistry registry, IActorRef gateway)
+    public EpisodeActor(string runId, RolloutPlan plan, EpisodeStart start, string policyId, EnvironmentRegistry registry, IActorRef gateway)
     {
         _runId = runId;
         _plan = plan;
+        _start = start;
+        var episode = start.Episode;
         _episode = episode;
         _seed = plan.SeedOf(episode);
         _recordTimings = plan.RecordTimings;
         _policyId = policyId;
         _registry = registry;
         _gateway = gateway;
-        _recorder = new EpisodeRecorder(episode, plan.EnvironmentId, _seed, policyId);
+        // Both are shared, cached instances: the plan was validated before any episode started.
+        _recorder = new EpisodeRecorder(episode, plan.EnvironmentId, _seed, policyId, ContextPolicy.Create(plan.Memory), TokenCounters.Create(plan.Tokenizer));
 
         Receive<ResetDone>(OnReset);
         Receive<ActionChosen>(OnAction);
@@ -57,8 +62,8 @@ public sealed class EpisodeActor : ReceiveActor
     }
 
     /// <summary>Props for one episode of a run.</summary>
-    public static Props Props(string runId, RolloutPlan plan, long episode, string policyId, EnvironmentRegistry registry, IActorRef gateway) =>
-        Akka.Actor.Props.Create(() => new EpisodeActor(runId, plan, episode, policyId, registry, gateway));
+    public static Props Props(string runId, RolloutPlan plan, EpisodeStart start, string policyId, EnvironmentRegistry registry, IActorRef gateway) =>
+        Akka.Actor.Props.Create(() => new EpisodeActor(runId, plan, start, policyId, registry, gateway));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -66,7 +71,7 @@ public sealed class EpisodeActor : ReceiveActor
         _clock.Start();
         try
         {
-            _environment = _registry.Make(_plan.EnvironmentId, new EnvironmentParameters(_plan.Parameters));
+            _environment = _registry.Make(_plan.EnvironmentId, new EnvironmentParameters(_start.Parameters));
             _phaseStart = _clock.ElapsedTicks;
             Run(_environment.ResetAsync(_seed), result => new ResetDone(result));
         }
@@ -107,7 +112,10 @@ public sealed class EpisodeActor : ReceiveActor
     private void OnReset(ResetDone done)
     {
         _environmentTicks += _clock.ElapsedTicks - _phaseStart;
-        _recorder.Reset(done.Result);
+        var reset = _start.CurriculumLevel is { } level
+            ? done.Result with { Info = done.Result.Info.With("curriculum_level", level) }
+            : done.Result;
+        _recorder.Reset(reset);
         AskForAction();
     }
 
@@ -137,7 +145,8 @@ public sealed class EpisodeActor : ReceiveActor
     {
         _phaseStart = _clock.ElapsedTicks;
         var episodeId = _episode.ToString(CultureInfo.InvariantCulture);
-        _gateway.Tell(new RequestAction(_runId, new PolicyRequest(episodeId, _seed, _recorder.TurnCount, [.. _recorder.Context])));
+        // The view's message list is built fresh each turn and never mutated, so it can travel as is.
+        _gateway.Tell(new RequestAction(_runId, new PolicyRequest(episodeId, _seed, _recorder.TurnCount, _recorder.Context, _start.CurriculumLevel is null ? null : _start.Parameters)));
     }
 
     private void Run<T>(ValueTask<T> pending, Func<T, object> onSuccess)

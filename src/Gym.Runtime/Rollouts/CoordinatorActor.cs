@@ -130,13 +130,13 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void StartEpisodes(string runId, Run run)
     {
-        foreach (var episode in run.State.TakeEpisodesToStart())
+        foreach (var start in run.State.TakeEpisodesToStart())
         {
             var child = Context.ActorOf(
-                EpisodeActor.Props(runId, run.State.Plan, episode, run.Resources.Policy.Id, _registry, _gateway),
-                $"{runId}-episode-{episode}");
+                EpisodeActor.Props(runId, run.State.Plan, start, run.Resources.Policy.Id, _registry, _gateway),
+                $"{runId}-episode-{start.Episode}");
             Context.Watch(child);
-            _children[child] = (runId, episode);
+            _children[child] = (runId, start.Episode);
         }
     }
 
@@ -149,7 +149,10 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         var state = run.State;
-        run.ReplyTo.Tell(new RolloutCompleted(runId, state.Finished, state.Failed, state.Cancelled, state.SinkError));
+        run.ReplyTo.Tell(new RolloutCompleted(runId, state.Finished, state.Failed, state.Cancelled, state.SinkError)
+        {
+            Curriculum = state.Curriculum?.History ?? [],
+        });
     }
 
     private sealed record Run(RolloutState State, IActorRef ReplyTo, RunResources Resources);

@@ -19,7 +19,11 @@ public sealed record CancelRollout(string RunId);
 /// <param name="Failed">Episodes that failed (written with their partial trajectories).</param>
 /// <param name="Cancelled">Episodes cut short by cancellation (not written).</param>
 /// <param name="SinkError">Why writing failed, if it did.</param>
-public sealed record RolloutCompleted(string RunId, int Finished, int Failed, int Cancelled, string? SinkError);
+public sealed record RolloutCompleted(string RunId, int Finished, int Failed, int Cancelled, string? SinkError)
+{
+    /// <summary>The curriculum's evaluated windows, when the plan had a curriculum.</summary>
+    public IReadOnlyList<CurriculumStep> Curriculum { get; init; } = [];
+}
 
 /// <summary>An episode actor's request for its next action.</summary>
 /// <param name="RunId">The run whose policy should answer.</param>

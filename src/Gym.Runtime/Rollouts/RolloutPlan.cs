@@ -1,3 +1,4 @@
+using Gym.Core.Context;
 using Gym.Core.Seeding;
 
 namespace Gym.Runtime.Rollouts;
@@ -10,6 +11,9 @@ namespace Gym.Runtime.Rollouts;
 /// <param name="Seed">The run seed; episode seeds derive from it.</param>
 /// <param name="GroupSize">Episodes per seed (G same-seed episodes form a group, as GRPO needs).</param>
 /// <param name="RecordTimings">Record wall-clock timings in each episode (breaks byte-identical reruns).</param>
+/// <param name="Memory">What the policy sees each turn; the default value is the full history.</param>
+/// <param name="Tokenizer">Counts context tokens: a name or file for <see cref="TokenCounters.Create"/>.</param>
+/// <param name="Curriculum">A schedule over one environment parameter, promoted by success rate; none by default.</param>
 public sealed record RolloutPlan(
     string EnvironmentId,
     IReadOnlyDictionary<string, string> Parameters,
@@ -17,12 +21,18 @@ public sealed record RolloutPlan(
     int Concurrency,
     long Seed,
     int GroupSize = 1,
-    bool RecordTimings = false)
+    bool RecordTimings = false,
+    MemorySpec Memory = default,
+    string Tokenizer = TokenCounters.DefaultName,
+    CurriculumPlan? Curriculum = null)
 {
     /// <summary>The seed of episode <paramref name="episode"/>: the same for every member of a group.</summary>
     public long SeedOf(long episode) => SeededRandom.Derive(Seed, "episode", episode / GroupSize);
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid field.</summary>
+    /// <summary>
+    /// Throws <see cref="ArgumentException"/> naming the first invalid field. Loads the tokenizer
+    /// (cached process-wide, so episodes reuse it) so that a bad name or file fails the run up front.
+    /// </summary>
     public void Validate()
     {
         if (Episodes < 0)
@@ -39,5 +49,9 @@ public sealed record RolloutPlan(
         {
             throw new ArgumentException($"group size must be at least 1 (got {GroupSize})");
         }
+
+        Memory.Validate();
+        Curriculum?.Validate();
+        TokenCounters.Create(Tokenizer);
     }
 }

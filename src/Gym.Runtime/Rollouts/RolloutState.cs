@@ -15,6 +15,9 @@ public sealed class RolloutState(RolloutPlan plan)
     /// <summary>The plan.</summary>
     public RolloutPlan Plan { get; } = plan;
 
+    /// <summary>The curriculum's schedule, when the plan has one.</summary>
+    public CurriculumSchedule? Curriculum { get; } = plan.Curriculum is null ? null : new CurriculumSchedule(plan.Curriculum);
+
     /// <summary>Episodes completed and written.</summary>
     public int Finished { get; private set; }
 
@@ -36,17 +39,36 @@ public sealed class RolloutState(RolloutPlan plan)
     /// <summary>Whether nothing is live and nothing more will start.</summary>
     public bool IsDone => _live.Count == 0 && (_next >= Plan.Episodes || IsCancelling || SinkError is not null);
 
-    /// <summary>The episodes to start now, marking them live.</summary>
-    public IReadOnlyList<long> TakeEpisodesToStart()
+    /// <summary>
+    /// The episodes to start now, marking them live. With a curriculum, an episode whose window's
+    /// level is not decided yet waits until the previous window has ended.
+    /// </summary>
+    public IReadOnlyList<EpisodeStart> TakeEpisodesToStart()
     {
-        var start = new List<long>();
+        var start = new List<EpisodeStart>();
         while (!IsCancelling && SinkError is null && _next < Plan.Episodes && _live.Count < Plan.Concurrency)
         {
+            var level = Curriculum?.LevelFor(_next);
+            if (Curriculum is not null && level is null)
+            {
+                break;
+            }
+
             _live.Add(_next);
-            start.Add(_next++);
+            start.Add(new EpisodeStart(_next++, level, ParametersAt(level)));
         }
 
         return start;
+    }
+
+    private IReadOnlyDictionary<string, string> ParametersAt(int? level)
+    {
+        if (level is not { } l || Curriculum is null)
+        {
+            return Plan.Parameters;
+        }
+
+        return new Dictionary<string, string>(Plan.Parameters, StringComparer.Ordinal) { [Curriculum.Parameter] = Curriculum.ValueOf(l) };
     }
 
     /// <summary>Records an episode's end; returns whether it should be written to the sink.</summary>
@@ -68,6 +90,7 @@ public sealed class RolloutState(RolloutPlan plan)
     {
         ArgumentNullException.ThrowIfNull(record);
         _live.Remove(record.Episode);
+        Curriculum?.Record(record.Episode, record.Success);
         if (error is not null)
         {
             SinkError ??= error;
@@ -85,3 +108,9 @@ public sealed class RolloutState(RolloutPlan plan)
     /// <summary>Stops starting new episodes.</summary>
     public void Cancel() => IsCancelling = true;
 }
+
+/// <summary>An episode the coordinator should start.</summary>
+/// <param name="Episode">Its index.</param>
+/// <param name="CurriculumLevel">Its curriculum level, when the plan has a curriculum.</param>
+/// <param name="Parameters">The environment parameters it plays with (the curriculum's value included).</param>
+public sealed record EpisodeStart(long Episode, int? CurriculumLevel, IReadOnlyDictionary<string, string> Parameters);

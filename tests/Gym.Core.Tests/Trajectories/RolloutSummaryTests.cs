@@ -146,7 +146,7 @@ public sealed class RolloutSummaryTests
     public void The_builder_streams_and_can_be_built_more_than_once()
     {
         var builder = new RolloutSummaryBuilder();
-        builder.Build().Should().BeEquivalentTo(new RolloutSummary(0, 0, 0, 0, 0, 0, 0, 0, RewardStats.Empty, [], new Dictionary<string, int>(), []));
+        builder.Build().Should().BeEquivalentTo(new RolloutSummary(0, 0, 0, 0, 0, 0, 0, 0, RewardStats.Empty, [], new Dictionary<string, int>(), [], ContextTokenStats.Empty, ContextTokenStats.Empty));
 
         foreach (var record in HandBuilt())
         {

@@ -1,0 +1,26 @@
+using Gym.Core.Episodes;
+
+namespace Gym.Core.Composition;
+
+/// <summary>
+/// Plays the tasks of any <see cref="ITaskSource"/> under settings of the caller's choosing, e.g.
+/// a source's own settings plus <see cref="ToolEnvironmentSettings.Faults"/> (see <see cref="Compose.WithToolFaults"/>).
+/// </summary>
+public sealed class TaskSourceEnvironment : ToolEnvironment
+{
+    /// <summary>Creates the environment.</summary>
+    /// <param name="id">The environment id recorded in trajectories.</param>
+    /// <param name="source">Where tasks come from.</param>
+    /// <param name="settings">The settings to play them with; defaults to the source's.</param>
+    public TaskSourceEnvironment(string id, ITaskSource source, ToolEnvironmentSettings? settings = null)
+        : base(id, settings ?? (source ?? throw new ArgumentNullException(nameof(source))).Settings)
+    {
+        Source = source;
+    }
+
+    /// <summary>Where tasks come from.</summary>
+    public ITaskSource Source { get; }
+
+    /// <inheritdoc />
+    protected override EpisodeTask CreateTask(long seed) => Source.CreateTask(seed);
+}

@@ -1,0 +1,155 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Gym.Core.Episodes;
+using Microsoft.ML.Tokenizers;
+
+namespace Gym.Core.Context;
+
+/// <summary>Counts the tokens a chat message takes in a model's context.</summary>
+public interface ITokenCounter
+{
+    /// <summary>The tokenizer's name as given to <see cref="TokenCounters.Create"/>, e.g. <c>o200k</c>.</summary>
+    string Name { get; }
+
+    /// <summary>The tokens <paramref name="message"/> takes in a context, chat-template overhead included.</summary>
+    int Count(ChatMessage message);
+}
+
+/// <summary>
+/// A token counter over a tiktoken BPE tokenizer. A message counts the tokens of its content plus
+/// <see cref="MessageOverhead"/>. Safe to use from many threads at once.
+/// </summary>
+public sealed class TiktokenTokenCounter : ITokenCounter
+{
+    /// <summary>
+    /// Tokens added per message for what a chat template wraps around the content: a start marker,
+    /// the role, a separator and an end marker (OpenAI's ChatML cookbook counts the same 4 for
+    /// <c>&lt;|im_start|&gt;role\n…&lt;|im_end|&gt;\n</c>). Fixed, so counts do not depend on a template.
+    /// </summary>
+    public const int MessageOverhead = 4;
+
+    private readonly Tokenizer _tokenizer;
+
+    internal TiktokenTokenCounter(string name, Tokenizer tokenizer)
+    {
+        Name = name;
+        _tokenizer = tokenizer;
+    }
+
+    /// <inheritdoc />
+    public string Name { get; }
+
+    /// <summary>The tokens of <paramref name="text"/> alone, without message overhead.</summary>
+    public int CountText(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return _tokenizer.CountTokens(text);
+    }
+
+    /// <inheritdoc />
+    public int Count(ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return _tokenizer.CountTokens(message.Content) + MessageOverhead;
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
+
+/// <summary>
+/// Creates token counters by name: <c>o200k</c> (GPT-4o's encoding, the default), <c>cl100k</c>
+/// (GPT-4's), or the path of a <c>.tiktoken</c> BPE file. Tokenizers take hundreds of milliseconds
+/// to load, so each one is created once per process and shared.
+/// </summary>
+public static partial class TokenCounters
+{
+    /// <summary>The default tokenizer name.</summary>
+    public const string DefaultName = "o200k";
+
+    /// <summary>What <see cref="Create"/> accepts, for help texts.</summary>
+    public const string Help = "o200k (default) | cl100k | path to a .tiktoken BPE file";
+
+    private static readonly ConcurrentDictionary<string, Lazy<ITokenCounter>> Cache = new(StringComparer.Ordinal);
+
+    /// <summary>The counter for <see cref="DefaultName"/>.</summary>
+    public static ITokenCounter Default => Create(DefaultName);
+
+    // The pre-tokenizer of cl100k (tiktoken's pattern), used for .tiktoken files because the file
+    // holds only the ranks; it is also the pattern of most tiktoken-format tokenizers derived from it.
+    [GeneratedRegex(@"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
+    private static partial Regex TiktokenFilePattern();
+
+    /// <summary>
+    /// The counter for a name or a tokenizer file; the same instance for the same name (or full
+    /// path) on every call. Throws <see cref="ArgumentException"/> saying what is accepted when the
+    /// name is unknown, the file is missing, or its format is not supported.
+    /// </summary>
+    public static ITokenCounter Create(string nameOrPath)
+    {
+        ArgumentNullException.ThrowIfNull(nameOrPath);
+        var key = Canonical(nameOrPath);
+        var lazy = Cache.GetOrAdd(key, k => new Lazy<ITokenCounter>(() => Load(k, nameOrPath.Trim()), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            // A failed load is not cached: the file may be fixed and asked for again.
+            Cache.TryRemove(KeyValuePair.Create(key, lazy));
+            throw;
+        }
+    }
+
+    private static string Canonical(string nameOrPath)
+    {
+        var trimmed = nameOrPath.Trim();
+        if (trimmed.Length == 0)
+        {
+            throw new ArgumentException($"the tokenizer name is empty: expected {Help}");
+        }
+
+        return trimmed.ToLowerInvariant() switch
+        {
+            "o200k" or "o200k_base" => "o200k",
+            "cl100k" or "cl100k_base" => "cl100k",
+            _ => "file:" + Path.GetFullPath(trimmed),
+        };
+    }
+
+    private static TiktokenTokenCounter Load(string key, string given)
+    {
+        switch (key)
+        {
+            case "o200k":
+                return new TiktokenTokenCounter("o200k", TiktokenTokenizer.CreateForEncoding("o200k_base"));
+            case "cl100k":
+                return new TiktokenTokenCounter("cl100k", TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+        }
+
+        var path = key["file:".Length..];
+        if (!path.EndsWith(".tiktoken", StringComparison.OrdinalIgnoreCase))
+        {
+            var why = Path.GetFileName(path).EndsWith(".json", StringComparison.OrdinalIgnoreCase)
+                ? "Hugging Face tokenizer.json files are not supported (Microsoft.ML.Tokenizers 2.0.1 cannot load them); use a .tiktoken file"
+                : File.Exists(path) ? "only .tiktoken BPE files are supported" : "it is neither a known tokenizer nor a .tiktoken file";
+            throw new ArgumentException($"unknown tokenizer '{given}': {why}; expected {Help}");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new ArgumentException($"tokenizer file '{given}' does not exist");
+        }
+
+        try
+        {
+            var tokenizer = TiktokenTokenizer.Create(path, new RegexPreTokenizer(TiktokenFilePattern(), specialTokens: null), normalizer: null);
+            return new TiktokenTokenCounter(given, tokenizer);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new ArgumentException($"cannot load tokenizer file '{given}': {ex.Message}", ex);
+        }
+    }
+}

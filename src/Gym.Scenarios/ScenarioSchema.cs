@@ -1,0 +1,314 @@
+using Gym.Core.Composition;
+using Gym.Core.Context;
+using Gym.Core.Parsing;
+using Gym.Scenarios.Schema;
+using Gym.Scenarios.Yaml;
+
+namespace Gym.Scenarios;
+
+/// <summary>
+/// The scenario language, described once: the loader validates and binds against this description,
+/// <see cref="ToJsonSchema"/> generates docs/scenario.schema.json from it, and <see cref="ToMarkdown"/>
+/// generates the key tables of docs/scenarios.md.
+/// </summary>
+public static class ScenarioSchema
+{
+    /// <summary>Reward component kinds known now; the reward library implements them.</summary>
+    public static IReadOnlyList<string> ComponentKinds { get; } =
+    [
+        "format", "tool_call", "numeric_match", "exact_match", "token_f1", "turn_cost", "length_penalty",
+        "retrieval_hit", "rank", "repeated_query", "abstention", "calibration", "milestone", "rubric", "toolrl",
+    ];
+
+    /// <summary>Reward combinator kinds known now.</summary>
+    public static IReadOnlyList<string> CombinatorKinds { get; } = ["weighted-sum", "gate", "sequential", "clip", "shaping", "par", "lsc"];
+
+    /// <summary>Tokenizer encodings that are names rather than files.</summary>
+    public static IReadOnlyList<string> TokenizerNames { get; } = ["o200k", "cl100k"];
+
+    private const string TaskDefault = "the task's default";
+
+    private static readonly string[] FaultRates = ["error_rate", "timeout_rate", "latency_rate"];
+
+    private static readonly ScalarSchema Text = new() { Kind = ScalarKind.String, MinLength = 1 };
+    private static readonly ScalarSchema Rate = new() { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1 };
+    private static readonly MapSchema Parameters = new();
+
+    private static ScalarSchema Int(int min, int? max = null) => new() { Kind = ScalarKind.Integer, Minimum = min, Maximum = max };
+
+    private static readonly ScalarSchema CombinatorKind = new()
+    {
+        Kind = ScalarKind.String,
+        Allowed = CombinatorKinds,
+        AllowedNoun = "combinator",
+    };
+
+    internal static ObjectSchema Task { get; } = new(
+        "task",
+        "task",
+        "The task to play: a registered environment with its parameters, or a dataset file. Exactly one of `environment` and `dataset`.",
+        () =>
+        [
+            new Field("environment", new ScalarSchema
+            {
+                Kind = ScalarKind.String,
+                Pattern = "[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+",
+                PatternExpected = "a registered environment id like 'tool-use/arithmetic-v0' (gym list shows them)",
+                Example = "tool-use/arithmetic-v0",
+            }, "A registered environment id (`gym list` shows them)."),
+            new Field("params", Parameters, "Environment parameters (`gym list` shows each environment's); values are passed as text and checked by the environment.", Default: null),
+            new Field("dataset", new ScalarSchema { Kind = ScalarKind.String, FileNoun = "dataset" }, "A file of problems, relative to the file that names it; it must exist."),
+        ],
+        b => b.Has("environment")
+            ? new EnvironmentTaskSpec(b.Get<string>("environment"), b.Map("params"))
+            : new DatasetTaskSpec(b.Get<string>("dataset")))
+    {
+        Alternatives = [new Alternative("environment", ["params"]), new Alternative("dataset", [])],
+        Check = CheckEnvironment,
+    };
+
+    internal static UnionSchema Operator { get; } = new("operator", "operator",
+    [
+        new ObjectSchema(
+            "operator-sequence",
+            "operator: sequence",
+            "Sub-tasks one after another in one episode: the wrapped task first, then each of `tasks` in order. The episode succeeds when every sub-task does.",
+            () => [new Field("tasks", new ListSchema(Task, minItems: 1), "The tasks played after the wrapped one, in order.", Required: true)],
+            b => new SequenceSpec(b.List<TaskSpec>("tasks")))
+        { KindValue = "sequence" },
+        new ObjectSchema(
+            "operator-multi-objective",
+            "operator: multi-objective",
+            "K objectives in one episode, MEM1 style: K problems of the wrapped task joined into one prompt, answered together as `a1; a2; …; aK`, each answer scored on its own.",
+            () =>
+            [
+                new Field("k", Int(1, 64), "The number of objectives packed into one episode.", Required: true),
+                new Field("aggregate", ScalarSchema.Enum<ObjectiveAggregate>(), "How per-objective outcome scores combine: `sum` (MEM1) or `mean`.", Default: "sum"),
+                new Field("separator", Text, "Joins the K prompts and separates the K answers.", Default: "; "),
+            ],
+            b => new MultiObjectiveSpec(b.Get<int>("k"), b.Get<ObjectiveAggregate>("aggregate"), b.Get<string>("separator")))
+        { KindValue = "multi-objective" },
+        new ObjectSchema(
+            "operator-with-distractors",
+            "operator: with-distractors",
+            "Appends irrelevant (or, with `misleading`, wrongly correcting) messages to observations at a seeded rate.",
+            () =>
+            [
+                new Field("rate", Rate, "Probability, per step, that a message is appended.", Required: true),
+                new Field("texts", new ListSchema(Text, minItems: 1), "The texts to inject (with `misleading`, templates where `{n}` is the wrong value); built-in ones when absent.", WhenAbsent: "built-in texts"),
+                new Field("misleading", new ScalarSchema { Kind = ScalarKind.Boolean }, "Inject plausible wrong corrections of the latest tool result instead of irrelevant chatter.", Default: "false"),
+            ],
+            b => new WithDistractorsSpec(b.Get<double>("rate"), b.OptionalList<string>("texts"), b.Get<bool>("misleading")))
+        { KindValue = "with-distractors" },
+        new ObjectSchema(
+            "operator-with-tool-faults",
+            "operator: with-tool-faults",
+            "Seeded tool faults: calls fail with an error, time out, or are delayed, each at its own rate; the three rates add up to at most 1.",
+            () =>
+            [
+                new Field("error_rate", Rate, "Probability that a tool call fails with an error observation.", Default: "0"),
+                new Field("timeout_rate", Rate, "Probability that a tool call times out.", Default: "0"),
+                new Field("latency_rate", Rate, "Probability that a tool call is delayed by `latency_ms`.", Default: "0"),
+                new Field("latency_ms", Int(0, 600_000), "The delay added to a delayed call, in milliseconds.", Default: "0"),
+            ],
+            b => new WithToolFaultsSpec(b.Get<double>("error_rate"), b.Get<double>("timeout_rate"), b.Get<double>("latency_rate"), b.Get<int>("latency_ms")))
+        {
+            KindValue = "with-tool-faults",
+            Check = CheckFaultRates,
+        },
+        new ObjectSchema(
+            "operator-curriculum",
+            "operator: curriculum",
+            "A schedule over one task parameter (such as `difficulty`, or `k` of a multi-objective operator): episodes run in windows of `window`, the first at the first level; when a window's success rate reaches `promote_at`, the next window plays the next level.",
+            () =>
+            [
+                new Field("parameter", Text, "The parameter the schedule sets.", Required: true),
+                new Field("levels", new ListSchema(new ScalarSchema { Kind = ScalarKind.Any }, minItems: 2), "The parameter's values, easiest first.", Required: true),
+                new Field("promote_at", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1, ExclusiveBounds = true }, "The success rate of a window at which the next window moves up a level.", Default: "0.8"),
+                new Field("window", Int(1), "Episodes per window: the success rate is measured over each window.", Default: "20"),
+            ],
+            b => new CurriculumSpec(b.Get<string>("parameter"), b.List<string>("levels"), b.Get<double>("promote_at"), b.Get<int>("window")))
+        { KindValue = "curriculum" },
+    ]);
+
+    internal static ObjectSchema Limits { get; } = new(
+        "limits",
+        "limits",
+        "Episode limits. A key left out keeps the task's own default.",
+        () =>
+        [
+            new Field("max_turns", Int(1, 1024), "Turns after which the episode is truncated.", WhenAbsent: TaskDefault),
+            new Field("max_action_chars", Int(1, 1_000_000), "The longest action accepted, in characters; longer actions are malformed.", WhenAbsent: TaskDefault),
+            new Field("tool_timeout_ms", Int(1, 600_000), "Per-call tool time limit, in milliseconds.", WhenAbsent: TaskDefault),
+            new Field("max_tool_calls_per_turn", Int(1, 64), "The most tool calls one action may make.", WhenAbsent: TaskDefault),
+        ],
+        b => new LimitsSpec(b.Optional<int>("max_turns"), b.Optional<int>("max_action_chars"), b.Optional<int>("tool_timeout_ms"), b.Optional<int>("max_tool_calls_per_turn")));
+
+    internal static ObjectSchema Memory { get; } = new(
+        "memory",
+        "memory",
+        "The context (memory) policy: what the agent sees of earlier turns, and the tokenizer that counts context tokens.",
+        () =>
+        [
+            new Field("mode", ScalarSchema.Enum<MemoryMode>(), "`full` history; `mem1` consolidation (task prompt, latest internal state with its action, latest observation); `window` (the last `window` turns); `strip-think` (older `<think>` blocks removed).", Default: "full"),
+            new Field("window", Int(1), "Turns kept in `window` mode; required in that mode and not allowed in the others.", WhenAbsent: "required when mode is window"),
+            new Field("tokenizer", new ScalarSchema { Kind = ScalarKind.String, FileNoun = "tokenizer", Keywords = TokenizerNames, RequiredExtension = ".tiktoken" }, "`o200k`, `cl100k`, or a `.tiktoken` BPE file relative to the file that names it (it must exist).", Default: "o200k"),
+        ],
+        b =>
+        {
+            var tokenizer = b.Get<string>("tokenizer");
+            var spec = tokenizer switch
+            {
+                "o200k" => TokenizerSpec.Default,
+                "cl100k" => new TokenizerSpec(TokenizerKind.Cl100k),
+                _ => new TokenizerSpec(TokenizerKind.File, tokenizer),
+            };
+            return new ScenarioMemorySpec(b.Get<MemoryMode>("mode"), b.Optional<int>("window"), spec);
+        })
+    {
+        Conditionals = [new Conditional("window", "mode", "window")],
+    };
+
+    internal static ObjectSchema Component { get; } = new(
+        "reward-component",
+        "reward component",
+        "One named reward component. The scalar reward is the weighted sum of components (see `combine`); a weight of 0 keeps a component as a metric only.",
+        () =>
+        [
+            new Field("kind", new ScalarSchema { Kind = ScalarKind.String, Allowed = ComponentKinds, AllowedNoun = "reward component" }, "The component.", Required: true),
+            new Field("weight", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0 }, "Its weight; 0 reports it without counting it.", Default: "1"),
+            new Field("params", Parameters, "Component parameters, passed as text."),
+        ],
+        b => new RewardComponentSpec(b.Get<string>("kind"), b.Get<double>("weight"), b.Map("params")));
+
+    internal static ObjectSchema Combinator { get; } = new(
+        "combinator",
+        "combinator",
+        "A reward combinator with its parameters and nested combinators (written as a kind or as a mapping).",
+        () =>
+        [
+            new Field("kind", CombinatorKind, "The combinator.", Required: true),
+            new Field("params", Parameters, "Combinator parameters, passed as text (a gate's threshold, a clip's bounds)."),
+            new Field("children", new ListSchema(CombinatorOrKind), "Nested combinators."),
+        ],
+        b => new CombinatorSpec(b.Get<string>("kind"), b.Map("params"), b.List<CombinatorSpec>("children")));
+
+    private static ShorthandSchema CombinatorOrKind => new(CombinatorKind, Combinator, kind => new CombinatorSpec((string)kind, new Dictionary<string, string>(StringComparer.Ordinal), []));
+
+    internal static ObjectSchema Rewards { get; } = new(
+        "rewards",
+        "rewards",
+        "The reward specification. Without `rewards`, the task's own components and weights apply; with it, exactly these components do.",
+        () =>
+        [
+            new Field("process", new ListSchema(Component), "Per-turn components (format, tool calls, turn cost, …).", WhenAbsent: "none"),
+            new Field("outcome", new ListSchema(Component), "Per-episode components (exact match, numeric match, …).", WhenAbsent: "none"),
+            new Field("combine", CombinatorOrKind, "How components combine into the scalar reward; `weighted-sum` for now.", Default: "weighted-sum"),
+        ],
+        b => new RewardSpec(b.List<RewardComponentSpec>("process"), b.List<RewardComponentSpec>("outcome"), b.Get<CombinatorSpec?>("combine") ?? CombinatorSpec.WeightedSum));
+
+    internal static UnionSchema Policy { get; } = new("policy", "policy",
+    [
+        new ObjectSchema(
+            "policy-expert",
+            "policy: expert",
+            "The task's scripted expert.",
+            () => [new Field("error_rate", Rate, "Probability, per turn, of a deliberate mistake.", Default: "0")],
+            b => new ExpertPolicySpec(b.Get<double>("error_rate")))
+        { KindValue = "expert" },
+        new ObjectSchema(
+            "policy-openai",
+            "policy: openai",
+            "An OpenAI-compatible chat-completions server.",
+            () =>
+            [
+                new Field("base_url", new ScalarSchema { Kind = ScalarKind.String, Pattern = "https?://[^\\s]+", PatternExpected = "an http:// or https:// URL like 'http://localhost:8000/v1'", Example = "http://localhost:8000/v1" }, "The server's base URL.", Required: true),
+                new Field("model", Text, "The model name sent with each request.", Required: true),
+                new Field("api_key_env", new ScalarSchema { Kind = ScalarKind.String, Pattern = "[A-Za-z_][A-Za-z0-9_]*", PatternExpected = "an environment variable name like 'OPENAI_API_KEY'", Example = "OPENAI_API_KEY" }, "The environment variable that holds the API key, if the server needs one."),
+            ],
+            b => new OpenAiPolicySpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env")))
+        { KindValue = "openai" },
+    ]);
+
+    internal static ObjectSchema Root { get; } = new(
+        "scenario",
+        "scenario",
+        "A scenario file. `id` and `task` are required (they may come from the file named by `extends`).",
+        () =>
+        [
+            new Field("extends", new ScalarSchema { Kind = ScalarKind.String, FileNoun = "base scenario" }, "A base scenario file, relative to this one; this file's keys override it (see Extends)."),
+            new Field("id", new ScalarSchema
+            {
+                Kind = ScalarKind.String,
+                Pattern = "[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)*",
+                PatternExpected = "lower-case words of letters, digits and '-', separated by '/', like 'tool-use/easy'",
+                Example = "tool-use/easy",
+            }, "The scenario id, like `tool-use/easy`.", Required: true),
+            new Field("description", new ScalarSchema { Kind = ScalarKind.String }, "What the scenario trains.", Default: ""),
+            new Field("task", Task, "The base task.", Required: true),
+            new Field("operators", new ListSchema(Operator), "Composition operators, applied innermost-first: the first wraps the task, the second wraps that, and so on.", WhenAbsent: "none"),
+            new Field("tools", new ListSchema(Text, uniqueNoun: "tool"), "The tool names offered to the agent.", WhenAbsent: "the task's tools"),
+            new Field("action_format", ScalarSchema.Enum<ActionFormat>(), "How the agent writes tool calls: `json-tool-calls` (`<tool_call>{…}</tool_call>`) or `xml-tags`.", WhenAbsent: TaskDefault),
+            new Field("limits", Limits, "Turn, action-length, tool-timeout and tool-call limits.", WhenAbsent: "the task's defaults"),
+            new Field("memory", Memory, "The memory mode and tokenizer.", WhenAbsent: "full, o200k"),
+            new Field("rewards", Rewards, "Process and outcome reward components and how they combine.", WhenAbsent: "the task's rewards"),
+            new Field("policy", Policy, "The default policy for `gym run` (a command-line `--policy` overrides it).", WhenAbsent: "the command's default"),
+            new Field("seed", new ScalarSchema { Kind = ScalarKind.Long }, "The base seed for `gym run` (a command-line `--seed` overrides it).", WhenAbsent: "the command's default"),
+            new Field("episodes", Int(1), "The default episode count for `gym run` (a command-line `--episodes` overrides it).", WhenAbsent: "the command's default"),
+        ],
+        b => new ScenarioSpec(
+            b.Get<string>("id"),
+            b.Get<string>("description"),
+            b.Get<TaskSpec>("task"),
+            b.List<OperatorSpec>("operators"),
+            b.OptionalList<string>("tools"),
+            b.Optional<ActionFormat>("action_format"),
+            b.Get<LimitsSpec?>("limits") ?? LimitsSpec.None,
+            b.Get<ScenarioMemorySpec?>("memory") ?? ScenarioMemorySpec.Default,
+            b.Get<RewardSpec?>("rewards"),
+            b.Get<ScenarioPolicySpec?>("policy"),
+            b.Optional<long>("seed"),
+            b.Optional<int>("episodes")));
+
+    /// <summary>The JSON Schema (draft 2020-12) for scenario files, as committed in docs/scenario.schema.json.</summary>
+    public static string ToJsonSchema() => JsonSchemaWriter.Write(Root);
+
+    /// <summary>The key tables of docs/scenarios.md, one section per mapping type.</summary>
+    public static string ToMarkdown() => MarkdownWriter.Write(Root);
+
+    private static void CheckFaultRates(ObjectCheck check)
+    {
+        // One draw per call picks at most one fault, so the three rates share one unit interval.
+        var total = FaultRates.Sum(key => check.Values.TryGetValue(key, out var rate) ? (double)rate! : 0);
+        if (total > 1 + 1e-12)
+        {
+            check.Error(check.Node, $"the fault rates of {check.Path} add up to {ScalarSchema.Format(total)}", "error_rate + timeout_rate + latency_rate must be at most 1");
+        }
+    }
+
+    private static void CheckEnvironment(ObjectCheck check)
+    {
+        if (check.Registry is not { } registry || !check.Values.TryGetValue("environment", out var value) || value is not string id)
+        {
+            return;
+        }
+
+        var idNode = check.Node.Find("environment")!.Value;
+        var descriptor = registry.All.FirstOrDefault(d => d.Id == id);
+        if (descriptor is null)
+        {
+            var nearest = Validator.Nearest(id, registry.All.Select(d => d.Id));
+            check.Error(idNode, $"unknown environment {NodeText.Quote(id)} for {NodeText.Child(check.Path, "environment")}", nearest is null ? "gym list shows the registered environments" : $"did you mean '{nearest}'? (gym list shows all)");
+            return;
+        }
+
+        if (check.Node.Find("params")?.Value is MappingNode parameters)
+        {
+            foreach (var entry in parameters.Entries.Where(e => !descriptor.Parameters.ContainsKey(e.Key.Value)))
+            {
+                var nearest = Validator.Nearest(entry.Key.Value, descriptor.Parameters.Keys);
+                check.Error(entry.Key, $"unknown parameter {NodeText.Quote(entry.Key.Value)} for {id} in {NodeText.Child(check.Path, "params")}", nearest is null ? $"known parameters: {string.Join(", ", descriptor.Parameters.Keys)}" : $"did you mean '{nearest}'?");
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Xunit;
+
+namespace Gym.Scenarios.Tests;
+
+/// <summary>
+/// docs/scenario.schema.json and the key tables of docs/scenarios.md are generated from the schema
+/// description the loader uses. To regenerate both after changing it:
+/// <c>GYM_UPDATE_SCHEMA=1 dotnet test tests/Gym.Scenarios.Tests</c>.
+/// </summary>
+public sealed partial class SchemaTests
+{
+    private const string Regenerate = "run `GYM_UPDATE_SCHEMA=1 dotnet test tests/Gym.Scenarios.Tests` to regenerate it";
+    private const string BeginTables = "<!-- BEGIN GENERATED KEY TABLES: ScenarioSchema.ToMarkdown() -->";
+    private const string EndTables = "<!-- END GENERATED KEY TABLES -->";
+
+    private static bool Update => Environment.GetEnvironmentVariable("GYM_UPDATE_SCHEMA") == "1";
+
+    private static string SchemaPath => Path.Combine(TestFiles.RepositoryRoot, "docs", "scenario.schema.json");
+
+    private static string ReferencePath => Path.Combine(TestFiles.RepositoryRoot, "docs", "scenarios.md");
+
+    [GeneratedRegex(@"```yaml\n(# example: [^\n]+\n.*?)```", RegexOptions.Singleline)]
+    private static partial Regex ExampleBlock();
+
+    [Fact]
+    public void The_committed_json_schema_is_the_generated_one()
+    {
+        var generated = ScenarioSchema.ToJsonSchema();
+        if (Update)
+        {
+            File.WriteAllText(SchemaPath, generated);
+        }
+
+        File.Exists(SchemaPath).Should().BeTrue($"docs/scenario.schema.json is generated; {Regenerate}");
+        File.ReadAllText(SchemaPath).ReplaceLineEndings("\n").Should().Be(generated, $"docs/scenario.schema.json is out of date; {Regenerate}");
+    }
+
+    [Fact]
+    public void The_key_tables_in_the_reference_are_the_generated_ones()
+    {
+        var text = File.ReadAllText(ReferencePath).ReplaceLineEndings("\n");
+        var begin = text.IndexOf(BeginTables, StringComparison.Ordinal);
+        var end = text.IndexOf(EndTables, StringComparison.Ordinal);
+        begin.Should().BeGreaterThan(0, "docs/scenarios.md marks its generated key tables");
+        end.Should().BeGreaterThan(begin);
+        var start = begin + BeginTables.Length + 1;
+        var generated = "\n" + ScenarioSchema.ToMarkdown();
+        if (Update)
+        {
+            text = string.Concat(text.AsSpan(0, start), generated, text.AsSpan(end));
+            File.WriteAllText(ReferencePath, text);
+            end = text.IndexOf(EndTables, StringComparison.Ordinal);
+        }
+
+        text[start..end].Should().Be(generated, $"the key tables in docs/scenarios.md are out of date; {Regenerate}");
+    }
+
+    [Fact]
+    public void The_json_schema_is_draft_2020_12_closed_and_complete()
+    {
+        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema());
+        var root = document.RootElement;
+
+        root.GetProperty("$schema").GetString().Should().Be("https://json-schema.org/draft/2020-12/schema");
+        root.GetProperty("additionalProperties").GetBoolean().Should().BeFalse();
+        var keys = root.GetProperty("properties").EnumerateObject().Select(p => p.Name);
+        keys.Should().Equal("extends", "id", "description", "task", "operators", "tools", "action_format", "limits", "memory", "rewards", "policy", "seed", "episodes");
+        root.GetProperty("properties").GetProperty("operators").GetProperty("items").GetProperty("oneOf").GetArrayLength().Should().Be(5);
+
+        var definitions = root.GetProperty("$defs");
+        foreach (var definition in definitions.EnumerateObject())
+        {
+            definition.Value.GetProperty("additionalProperties").GetBoolean().Should().BeFalse(definition.Name);
+            definition.Value.GetProperty("description").GetString().Should().NotBeNullOrWhiteSpace(definition.Name);
+            foreach (var property in definition.Value.GetProperty("properties").EnumerateObject())
+            {
+                property.Value.GetProperty("description").GetString().Should().NotBeNullOrWhiteSpace($"{definition.Name}.{property.Name}");
+            }
+        }
+
+        var limits = definitions.GetProperty("limits").GetProperty("properties").GetProperty("max_turns");
+        limits.GetProperty("minimum").GetInt32().Should().Be(1);
+        limits.GetProperty("maximum").GetInt32().Should().Be(1024);
+        definitions.GetProperty("memory").GetProperty("properties").GetProperty("mode").GetProperty("enum").EnumerateArray().Select(e => e.GetString())
+            .Should().Equal("full", "mem1", "window", "strip-think");
+    }
+
+    [Fact]
+    public void Every_reference_in_the_json_schema_resolves()
+    {
+        var text = ScenarioSchema.ToJsonSchema();
+        using var document = JsonDocument.Parse(text);
+        var definitions = document.RootElement.GetProperty("$defs").EnumerateObject().Select(p => p.Name).ToHashSet();
+
+        var references = Regex.Matches(text, "\"\\$ref\": \"#/\\$defs/([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
+
+        references.Should().NotBeEmpty();
+        references.Should().OnlyContain(name => definitions.Contains(name));
+    }
+
+    [Fact]
+    public void Every_complete_example_in_the_reference_validates_against_the_registry()
+    {
+        var text = File.ReadAllText(ReferencePath).ReplaceLineEndings("\n");
+        var examples = ExampleBlock().Matches(text).Select(m => m.Groups[1].Value).ToList();
+        examples.Should().HaveCountGreaterThanOrEqualTo(5, "the reference has an example per operator");
+
+        foreach (var example in examples)
+        {
+            var path = ScenarioLoaderTests.WriteTemp(example);
+            var errors = ScenarioLoader.Load(path, TestFiles.Registry()).Errors;
+            errors.Should().BeEmpty(example.Split('\n')[0]);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Gym.Core.Registry;
+using Gym.Environments.ToolUse;
+
+namespace Gym.Scenarios.Tests;
+
+/// <summary>Where the test scenarios and the repository's docs are.</summary>
+internal static class TestFiles
+{
+    public static string Valid(string relative) => Path.Combine(AppContext.BaseDirectory, "Valid", relative);
+
+    public static string MalformedDirectory => Path.Combine(AppContext.BaseDirectory, "Malformed");
+
+    public static string Malformed(string name) => Path.Combine(MalformedDirectory, name);
+
+    public static EnvironmentRegistry Registry() => new EnvironmentRegistry().AddToolUse();
+
+    /// <summary>The repository root: the first folder above the test output that holds Gym.sln.</summary>
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            {
+                if (File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
+                {
+                    return directory.FullName;
+                }
+            }
+
+            throw new InvalidOperationException("Gym.sln not found above the test output folder");
+        }
+    }
+}
