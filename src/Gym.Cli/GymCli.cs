@@ -15,6 +15,7 @@ public static class GymCli
             RunCommand.Create(),
             ListCommand.Create(),
             CheckCommand.Create(),
+            ValidateCommand.Create(),
         };
 
         var parsed = root.Parse(args);
@@ -42,7 +43,11 @@ public static class GymCli
         }
         catch (Exception ex) when (CliErrors.Describe(ex) is { } message)
         {
-            await Console.Error.WriteLineAsync($"error: {message}");
+            foreach (var line in message.Split(Environment.NewLine))
+            {
+                await Console.Error.WriteLineAsync($"error: {line}");
+            }
+
             return ExitCodes.Usage;
         }
         catch (OperationCanceledException)

@@ -39,6 +39,26 @@ internal static class SummaryTable
         context.AddRow("mean over turns", F(s.MeanContextTokens.Mean, "0.0"), F(s.MeanContextTokens.P50, "0.0"), F(s.MeanContextTokens.P90, "0.0"), F(s.MeanContextTokens.Max, "0.0"));
         AnsiConsole.Write(context);
 
+        if (s.Groups is { } g)
+        {
+            var groups = new Table().Border(TableBorder.Rounded).Title($"success over {N(g.Groups)} groups of {N(g.K)} same-seed episodes");
+            groups.AddColumn("pass@1").AddColumn($"pass@{g.K}").AddColumn($"pass^{g.K}");
+            groups.AddRow(Pct(g.PassAt1), Pct(g.PassAtK), Pct(g.PassHatK));
+            AnsiConsole.Write(groups);
+        }
+
+        if (result.Completion.Curriculum.Count > 0)
+        {
+            var curriculum = new Table().Border(TableBorder.Rounded).Title($"curriculum over '{Markup.Escape(plan.Curriculum?.Parameter ?? "")}'");
+            curriculum.AddColumn("window").AddColumn("level").AddColumn("value").AddColumn("success rate").AddColumn("promoted");
+            foreach (var step in result.Completion.Curriculum)
+            {
+                curriculum.AddRow(N(step.Window), N(step.Level), Markup.Escape(plan.Curriculum!.Levels[step.Level]), Pct(step.SuccessRate), step.Promoted ? "yes" : "");
+            }
+
+            AnsiConsole.Write(curriculum);
+        }
+
         var reasons = new Table().Border(TableBorder.Rounded).Title("episodes by stop reason");
         reasons.AddColumn("stop reason").AddColumn(new TableColumn("episodes").RightAligned());
         foreach (var (reason, count) in s.StopReasons)

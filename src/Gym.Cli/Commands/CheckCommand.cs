@@ -20,7 +20,6 @@ internal static class CheckCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
-            var environmentId = result.GetValue(id)!;
             var values = CommonOptions.ParseParameters(result.GetValue(parameters)!);
             var seedCount = result.GetValue(seeds);
             if (seedCount is < 1 or > 10_000)
@@ -28,7 +27,7 @@ internal static class CheckCommand
                 throw new CliUsageException($"--seeds must be between 1 and 10000 (got {seedCount})");
             }
 
-            var registry = CommonOptions.CreateRegistry();
+            var (registry, environmentId, _) = CommonOptions.Resolve(result.GetValue(id)!);
             var descriptor = registry.Get(environmentId);
             registry.Make(environmentId, new EnvironmentParameters(values));
             var expert = descriptor.CreateExpert?.Invoke(new EnvironmentParameters(values), new ExpertSettings());

@@ -1,16 +1,31 @@
 using System.CommandLine;
 using Gym.Core.Registry;
 using Gym.Environments.ToolUse;
+using Gym.Scenarios;
 
 namespace Gym.Cli.Commands;
 
 /// <summary>Options and services several commands share.</summary>
 internal static class CommonOptions
 {
-    public static Argument<string> EnvironmentId() => new("env-id")
+    public static Argument<string> EnvironmentId() => new("env-id|scenario.yaml")
     {
-        Description = "A registered environment id, e.g. tool-use/arithmetic-v0 (see 'gym list').",
+        Description = "A registered environment id, e.g. tool-use/arithmetic-v0 (see 'gym list'), or the path of a YAML scenario file.",
     };
+
+    /// <summary>Resolves an id or a scenario path: a scenario is loaded, validated and registered under its id.</summary>
+    public static (EnvironmentRegistry Registry, string Id, BuiltScenario? Scenario) Resolve(string idOrPath)
+    {
+        var registry = CreateRegistry();
+        if (!ScenarioFiles.IsScenarioPath(idOrPath))
+        {
+            registry.Get(idOrPath);
+            return (registry, idOrPath, null);
+        }
+
+        var scenario = ScenarioEnvironments.Load(idOrPath, registry);
+        return (registry, scenario.Spec.Id, scenario);
+    }
 
     public static Option<string[]> Parameters() => new("--param", "-p")
     {

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using Gym.Core.Context;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
 using Gym.Runtime.Hosting;
 using Gym.Runtime.Policies;
 using Gym.Runtime.Rollouts;
+using Gym.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -39,32 +41,50 @@ internal static class RunCommand
             HelpName = "NAME|PATH",
         };
 
-        var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table.")
+        var groupSize = new Option<int>("--group-size", "-g")
         {
-            id, episodes, concurrency, seed, policy, output, parameters, timings, noProgress, batch, memory, tokenizer,
+            Description = "Episodes per seed: G consecutive episodes share a seed (a GRPO group); the summary then reports pass@G and pass^G.",
+            DefaultValueFactory = _ => 1,
+        };
+
+        var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table. A scenario file supplies defaults for --episodes, --seed, --policy, --memory and --tokenizer; options given on the command line win.")
+        {
+            id, episodes, concurrency, seed, policy, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize,
         };
 
         command.SetAction(async (result, cancellationToken) =>
         {
-            var environmentId = result.GetValue(id)!;
+            var (registry, environmentId, scenario) = CommonOptions.Resolve(result.GetValue(id)!);
+            bool Given(Option option) => result.GetResult(option) is { Implicit: false };
+            T PickValue<T>(Option<T> option, T? fromScenario)
+                where T : struct => fromScenario is { } value && !Given(option) ? value : result.GetValue(option);
+            string Pick(Option<string> option, string? fromScenario) => fromScenario is not null && !Given(option) ? fromScenario : result.GetValue(option)!;
+
             var plan = new RolloutPlan(
                 environmentId,
                 CommonOptions.ParseParameters(result.GetValue(parameters)!),
-                result.GetValue(episodes),
+                PickValue(episodes, scenario?.Spec.Episodes),
                 result.GetValue(concurrency),
-                result.GetValue(seed),
+                PickValue(seed, scenario?.Spec.Seed),
+                GroupSize: result.GetValue(groupSize),
                 RecordTimings: result.GetValue(timings),
-                Memory: MemorySpec.Parse(result.GetValue(memory)!),
-                Tokenizer: result.GetValue(tokenizer)!);
-            return await RunAsync(plan, result.GetValue(policy)!, result.GetValue(output)!, !result.GetValue(noProgress), result.GetValue(batch), cancellationToken);
+                Memory: scenario is not null && !Given(memory) ? scenario.Memory : MemorySpec.Parse(result.GetValue(memory)!),
+                Tokenizer: Pick(tokenizer, scenario?.Tokenizer),
+                Curriculum: scenario?.Curriculum is { } c ? new CurriculumPlan(c.Parameter, c.Levels, c.PromoteAt, c.Window) : null);
+            var policyText = Pick(policy, scenario?.Spec.Policy switch
+            {
+                ExpertPolicySpec expert => expert.ErrorRate == 0 ? "expert" : string.Create(CultureInfo.InvariantCulture, $"expert:{expert.ErrorRate}"),
+                OpenAiPolicySpec => throw new CliUsageException($"{scenario.Path}: the openai policy kind is not available in this version; run with --policy expert"),
+                _ => null,
+            });
+            return await RunAsync(registry, plan, policyText, result.GetValue(output)!, !result.GetValue(noProgress), result.GetValue(batch), cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(RolloutPlan plan, string policyText, string outputPath, bool showProgress, int maxBatchSize, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, string outputPath, bool showProgress, int maxBatchSize, CancellationToken cancellationToken)
     {
         plan.Validate();
-        var registry = CommonOptions.CreateRegistry();
         var descriptor = registry.Get(plan.EnvironmentId);
         // Fail on bad parameters before any actor starts or any file is touched.
         registry.Make(plan.EnvironmentId, new EnvironmentParameters(plan.Parameters));

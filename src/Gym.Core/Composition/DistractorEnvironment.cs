@@ -90,10 +90,13 @@ public sealed class DistractorEnvironment : IEnvironment
     public DistractorOptions Options { get; }
 
     /// <inheritdoc />
-    public async ValueTask<ResetResult> ResetAsync(long seed, CancellationToken cancellationToken = default)
+    public ValueTask<ResetResult> ResetAsync(long seed, CancellationToken cancellationToken = default) => ResetAsync(seed, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<ResetResult> ResetAsync(long seed, int attempt, CancellationToken cancellationToken = default)
     {
-        var reset = await _inner.ResetAsync(seed, cancellationToken).ConfigureAwait(false);
-        _seed = seed;
+        var reset = await _inner.ResetAsync(seed, attempt, cancellationToken).ConfigureAwait(false);
+        _seed = IEnvironment.NoiseSeed(seed, attempt);
         _turn = 0;
         return reset;
     }

@@ -3,7 +3,7 @@ using Gym.Core.Tools;
 
 namespace Gym.Core.Episodes;
 
-/// <summary>What <see cref="IEnvironment.ResetAsync"/> returns: the first observation and info.</summary>
+/// <summary>What <see cref="IEnvironment.ResetAsync(long, CancellationToken)"/> returns: the first observation and info.</summary>
 /// <param name="Observation">The messages the agent sees first (system prompt, task).</param>
 /// <param name="Info">Diagnostics; never needed to act.</param>
 public sealed record ResetResult(IReadOnlyList<ChatMessage> Observation, StepInfo Info);

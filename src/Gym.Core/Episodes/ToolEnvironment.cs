@@ -51,16 +51,24 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
     protected EpisodeTask? CurrentTask => _task;
 
     /// <inheritdoc />
-    public ValueTask<ResetResult> ResetAsync(long seed, CancellationToken cancellationToken = default)
+    public ValueTask<ResetResult> ResetAsync(long seed, CancellationToken cancellationToken = default) => ResetAsync(seed, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<ResetResult> ResetAsync(long seed, int attempt, CancellationToken cancellationToken = default)
     {
         _task = CreateTask(seed);
-        _faults = Settings.Faults is { IsActive: true } spec ? new ToolFaultInjector(spec, seed, Settings.EffectiveToolTimeout) : null;
+        _faults = Settings.Faults is { IsActive: true } spec ? new ToolFaultInjector(spec, IEnvironment.NoiseSeed(seed, attempt), Settings.EffectiveToolTimeout) : null;
         _toolbox = new Toolbox(_faults?.Wrap(_task.Tools) ?? _task.Tools, Settings.EffectiveToolTimeout);
         _parser = ActionParsers.Create(Settings.Format, _toolbox.Tools, Settings.MaxToolCallsPerTurn);
         _turn = 0;
         _done = false;
         IReadOnlyList<ChatMessage> observation = [ChatMessage.System(BuildSystemPrompt(_toolbox, _parser)), ChatMessage.User(_task.Prompt)];
         var info = _task.Info.With("seed", seed).With("max_turns", MaxTurns);
+        if (attempt != 0)
+        {
+            info = info.With("attempt", attempt);
+        }
+
         return ValueTask.FromResult(new ResetResult(observation, info));
     }
 

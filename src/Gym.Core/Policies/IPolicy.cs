@@ -11,7 +11,8 @@ namespace Gym.Core.Policies;
 /// The environment parameters this episode plays with, when they differ per episode (a curriculum
 /// sets them); scripted experts that regenerate the task from the seed need them.
 /// </param>
-public sealed record PolicyRequest(string EpisodeId, long Seed, int Turn, IReadOnlyList<ChatMessage> Context, IReadOnlyDictionary<string, string>? Parameters = null);
+/// <param name="Attempt">Which attempt at the seed's task this is (0 unless episodes are grouped); scripted policies vary their mistakes by it.</param>
+public sealed record PolicyRequest(string EpisodeId, long Seed, int Turn, IReadOnlyList<ChatMessage> Context, IReadOnlyDictionary<string, string>? Parameters = null, int Attempt = 0);
 
 /// <summary>
 /// Chooses actions. Always called with a batch, so model-backed policies can generate for many

@@ -82,7 +82,7 @@ public sealed partial class PlanExpert : IPolicy
         var state = string.Create(CultureInfo.InvariantCulture, $"[plan {done}/{plan.StepCount}]");
         var pending = index < stage.Calls.Count ? stage.Calls[index] : null;
 
-        var rng = SeededRandom.ForStream(SeededRandom.Derive(request.Seed, "expert", _settings.Seed), "turn", request.Turn);
+        var rng = SeededRandom.ForStream(SeededRandom.Derive(IEnvironment.NoiseSeed(request.Seed, request.Attempt), "expert", _settings.Seed), "turn", request.Turn);
         if (rng.Chance(_settings.ErrorRate))
         {
             var best = CurrentBest(stage, index);

@@ -47,6 +47,9 @@ public sealed class EnvironmentParameters
     /// <summary>All keys given.</summary>
     public IReadOnlyCollection<string> Keys => _values.Keys;
 
+    /// <summary>A text parameter, as given.</summary>
+    public string GetString(string key, string fallback) => TryRead(key, out var text) ? text : fallback;
+
     /// <summary>An integer parameter in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public int GetInt(string key, int fallback, int min = int.MinValue, int max = int.MaxValue)
     {

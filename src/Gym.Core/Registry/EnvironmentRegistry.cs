@@ -28,6 +28,9 @@ public sealed partial class EnvironmentRegistry
     [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
+    [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*(?:/[a-z0-9]+(?:-[a-z0-9]+)*)+\z", RegexOptions.CultureInvariant)]
+    private static partial Regex ScenarioIdPattern();
+
     /// <summary>The registered descriptors, by id.</summary>
     public IReadOnlyCollection<EnvironmentDescriptor> All => _descriptors.Values;
 
@@ -43,6 +46,26 @@ public sealed partial class EnvironmentRegistry
         if (!_descriptors.TryAdd(descriptor.Id, descriptor))
         {
             throw new ArgumentException($"environment id '{descriptor.Id}' is already registered", nameof(descriptor));
+        }
+
+        return this;
+    }
+
+    /// <summary>
+    /// Adds a scenario loaded from YAML. Scenario ids are paths of lower-case segments
+    /// (<c>memory/mem1-arith-4</c>) and need no version suffix, since the file is the version.
+    /// </summary>
+    public EnvironmentRegistry RegisterScenario(EnvironmentDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        if (!ScenarioIdPattern().IsMatch(descriptor.Id))
+        {
+            throw new ArgumentException($"scenario id '{descriptor.Id}' must be lower-case segments separated by '/', like tool-use/easy", nameof(descriptor));
+        }
+
+        if (!_descriptors.TryAdd(descriptor.Id, descriptor))
+        {
+            throw new ArgumentException($"scenario id '{descriptor.Id}' is already registered", nameof(descriptor));
         }
 
         return this;

@@ -90,6 +90,9 @@ public sealed record RolloutSummary(
     ContextTokenStats PeakContextTokens,
     ContextTokenStats MeanContextTokens)
 {
+    /// <summary>pass@k and pass^k over groups of same-seed episodes; null when no seed was played more than once.</summary>
+    public GroupPassStats? Groups { get; init; }
+
     /// <summary>Summarizes a finished set of episodes.</summary>
     public static RolloutSummary Of(IEnumerable<EpisodeRecord> records)
     {
@@ -125,6 +128,7 @@ public sealed class RolloutSummaryBuilder
     private const int TopFailures = 5;
 
     private readonly List<double> _rewards = [];
+    private readonly Dictionary<long, (int Episodes, int Successes)> _seedGroups = [];
     private readonly List<double> _peakContextTokens = [];
     private readonly List<double> _meanContextTokens = [];
     private readonly Dictionary<string, ComponentValues> _componentsByName = new(StringComparer.Ordinal);
@@ -147,6 +151,12 @@ public sealed class RolloutSummaryBuilder
         _episodes++;
         _turns += record.Turns.Count;
         _stopReasons[record.StopReason] = _stopReasons.GetValueOrDefault(record.StopReason) + 1;
+        if (record.Status != EpisodeStatus.Cancelled)
+        {
+            var group = _seedGroups.GetValueOrDefault(record.Seed);
+            _seedGroups[record.Seed] = (group.Episodes + 1, group.Successes + (record.Success ? 1 : 0));
+        }
+
         switch (record.Status)
         {
             case EpisodeStatus.Completed:
@@ -220,7 +230,7 @@ public sealed class RolloutSummaryBuilder
             .Select(pair => new FailureCount(pair.Key, pair.Value))
             .ToImmutableArray();
         var reward = Stats(_rewards);
-        return new RolloutSummary(
+        var summary = new RolloutSummary(
             _episodes,
             _completed,
             _failed,
@@ -235,6 +245,7 @@ public sealed class RolloutSummaryBuilder
             failures,
             TokenStats(_peakContextTokens),
             TokenStats(_meanContextTokens));
+        return summary with { Groups = GroupPassStats.From(_seedGroups.Values) };
     }
 
     /// <summary>
@@ -306,5 +317,44 @@ public sealed class RolloutSummaryBuilder
                 Kind = KindOf(record, Name);
             }
         }
+    }
+}
+
+/// <summary>
+/// Success over groups of k episodes that share a seed (<c>gym run --group-size k</c>): pass@k is
+/// the share of groups with at least one success, pass^k the share where all k succeeded, so
+/// pass^k ≤ pass@1 ≤ pass@k. Groups of another size (a run cut short) are left out.
+/// </summary>
+/// <param name="K">Episodes per group.</param>
+/// <param name="Groups">Complete groups counted.</param>
+/// <param name="PassAt1">Mean success over the counted groups' episodes.</param>
+/// <param name="PassAtK">Share of groups with at least one success.</param>
+/// <param name="PassHatK">Share of groups where every episode succeeded.</param>
+public sealed record GroupPassStats(int K, int Groups, double PassAt1, double PassAtK, double PassHatK)
+{
+    /// <summary>Computes the stats from (episodes, successes) per seed; null when no seed repeats.</summary>
+    public static GroupPassStats? From(IEnumerable<(int Episodes, int Successes)> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var all = groups.ToList();
+        if (all.Count == 0)
+        {
+            return null;
+        }
+
+        // The planned group size is the most common one; ties go to the larger size.
+        var k = all.GroupBy(g => g.Episodes).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
+        if (k < 2)
+        {
+            return null;
+        }
+
+        var complete = all.Where(g => g.Episodes == k).ToList();
+        return new GroupPassStats(
+            k,
+            complete.Count,
+            complete.Sum(g => g.Successes) / (double)(complete.Count * k),
+            complete.Count(g => g.Successes > 0) / (double)complete.Count,
+            complete.Count(g => g.Successes == k) / (double)complete.Count);
     }
 }

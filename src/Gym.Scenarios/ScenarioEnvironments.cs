@@ -1,0 +1,269 @@
+using System.Globalization;
+using Gym.Core.Composition;
+using Gym.Core.Context;
+using Gym.Core.Episodes;
+using Gym.Core.Policies;
+using Gym.Core.Registry;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
+
+namespace Gym.Scenarios;
+
+/// <summary>A scenario that loaded but cannot be turned into a runnable task; the message names the file.</summary>
+public sealed class ScenarioBuildException(string message) : Exception(message);
+
+/// <summary>A scenario file that did not load; <see cref="Exception.Message"/> lists every error, one per line.</summary>
+public sealed class ScenarioLoadException(IReadOnlyList<ScenarioError> errors)
+    : Exception(string.Join(Environment.NewLine, errors.Select(e => e.ToString())))
+{
+    /// <summary>The errors, with file, line and column.</summary>
+    public IReadOnlyList<ScenarioError> Errors { get; } = errors;
+}
+
+/// <summary>A scenario ready to run: registered under its id, with the run settings it asks for.</summary>
+/// <param name="Spec">The validated scenario.</param>
+/// <param name="Path">The scenario file.</param>
+/// <param name="Descriptor">The registered descriptor (id = the scenario id).</param>
+public sealed record BuiltScenario(ScenarioSpec Spec, string Path, EnvironmentDescriptor Descriptor)
+{
+    /// <summary>What the agent sees each turn.</summary>
+    public MemorySpec Memory => Spec.Memory.Mode == MemoryMode.Window
+        ? MemorySpec.ForWindow(Spec.Memory.Window ?? 1)
+        : new MemorySpec(Spec.Memory.Mode);
+
+    /// <summary>The tokenizer name or file for context token counts.</summary>
+    public string Tokenizer => Spec.Memory.Tokenizer.Kind switch
+    {
+        TokenizerKind.Cl100k => "cl100k",
+        TokenizerKind.File => Spec.Memory.Tokenizer.Path!,
+        _ => TokenCounters.DefaultName,
+    };
+
+    /// <summary>The curriculum operator, if the scenario has one (it schedules episodes, so the runtime applies it).</summary>
+    public CurriculumSpec? Curriculum => Spec.Operators.OfType<CurriculumSpec>().FirstOrDefault();
+}
+
+/// <summary>
+/// Turns validated scenarios into runnable environments: the base task from the registry, the
+/// operators applied innermost-first, then the scenario's limits, action format, tools and reward
+/// weights. The result is registered under the scenario's id, so everything that takes an
+/// environment id (the runtime, <c>gym run</c>, <c>gym check</c>, the vector gym) takes a scenario.
+/// </summary>
+public static class ScenarioEnvironments
+{
+    /// <summary>The parameter a curriculum may set to change a multi-objective scenario's K.</summary>
+    public const string ObjectivesParameter = "k";
+
+    /// <summary>Loads, validates, builds and registers a scenario file; throws <see cref="ScenarioLoadException"/> or <see cref="ScenarioBuildException"/>.</summary>
+    public static BuiltScenario Load(string path, EnvironmentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        var result = ScenarioLoader.Load(path, registry);
+        if (result.Errors.Count > 0 || result.Spec is null)
+        {
+            throw new ScenarioLoadException(result.Errors);
+        }
+
+        return Register(result.Spec, path, registry);
+    }
+
+    /// <summary>Builds a validated scenario and registers it in <paramref name="registry"/>.</summary>
+    public static BuiltScenario Register(ScenarioSpec spec, string path, EnvironmentRegistry registry)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(registry);
+        var builder = new Builder(spec, path, registry);
+        // Build once now, so a scenario that cannot run fails before any episode starts.
+        builder.Create(EnvironmentParameters.None);
+        var descriptor = new EnvironmentDescriptor(
+            spec.Id,
+            spec.Description.Length > 0 ? spec.Description : $"scenario {System.IO.Path.GetFileName(path)}",
+            builder.ParameterHelp,
+            parameters => builder.Create(parameters),
+            (parameters, expert) => builder.CreateExpert(parameters, expert));
+        registry.RegisterScenario(descriptor);
+        return new BuiltScenario(spec, path, descriptor);
+    }
+
+    private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry)
+    {
+        private static readonly string[] ProcessKinds = [ToolEnvironment.FormatComponent, ToolEnvironment.ToolCallComponent];
+
+        public IReadOnlyDictionary<string, string> ParameterHelp
+        {
+            get
+            {
+                var help = spec.Task is EnvironmentTaskSpec task
+                    ? new SortedDictionary<string, string>(registry.Get(task.Environment).Parameters.ToDictionary(), StringComparer.Ordinal)
+                    : new SortedDictionary<string, string>(StringComparer.Ordinal);
+                if (spec.Operators.OfType<MultiObjectiveSpec>().Any())
+                {
+                    help[ObjectivesParameter] = "objectives per episode (overrides the multi-objective operator's k)";
+                }
+
+                return help;
+            }
+        }
+
+        public IEnvironment Create(EnvironmentParameters parameters)
+        {
+            var (core, distractors) = Build(parameters);
+            return distractors is null
+                ? core
+                : Compose.WithDistractors(core, distractors.Rate, distractors.Texts, distractors.Misleading, id: spec.Id);
+        }
+
+        public PlanExpert CreateExpert(EnvironmentParameters parameters, ExpertSettings settings) => new PlanExpert(Build(parameters).Core, settings);
+
+        private (TaskSourceEnvironment Core, WithDistractorsSpec? Distractors) Build(EnvironmentParameters parameters)
+        {
+            var given = parameters.Keys.ToDictionary(k => k, k => parameters.GetString(k, ""), StringComparer.Ordinal);
+            int? objectives = null;
+            if (given.Remove(ObjectivesParameter, out var kText))
+            {
+                objectives = int.TryParse(kText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) && k is >= 1 and <= 64
+                    ? k
+                    : throw new EnvironmentParameterException($"parameter '{ObjectivesParameter}' must be a whole number between 1 and 64 (got '{kText}')");
+            }
+
+            var source = Source(spec.Task, given);
+            WithDistractorsSpec? distractors = null;
+            foreach (var op in spec.Operators)
+            {
+                if (distractors is not null && op is not CurriculumSpec)
+                {
+                    throw Fail($"'with-distractors' must be the last operator: it changes observations, so '{op.Kind}' cannot wrap it");
+                }
+
+                source = op switch
+                {
+                    SequenceSpec sequence => Compose.Sequence([source, .. sequence.Tasks.Select(t => Source(t, new Dictionary<string, string>()))], id: spec.Id),
+                    MultiObjectiveSpec multi => Compose.MultiObjective(source, objectives ?? multi.K, multi.Aggregate, multi.Separator, id: spec.Id),
+                    WithToolFaultsSpec faults => Compose.WithToolFaults(source, new ToolFaultSpec(faults.ErrorRate, faults.TimeoutRate, faults.LatencyRate, faults.LatencyMs), id: spec.Id),
+                    _ => source,
+                };
+                distractors ??= op as WithDistractorsSpec;
+            }
+
+            if (objectives is not null && !spec.Operators.OfType<MultiObjectiveSpec>().Any())
+            {
+                throw new EnvironmentParameterException($"parameter '{ObjectivesParameter}' needs a multi-objective operator in {spec.Id}");
+            }
+
+            if (spec.Tools is { } tools)
+            {
+                source = new ToolSubset(source, tools, path);
+            }
+
+            return (new TaskSourceEnvironment(spec.Id, source, Settings(source.Settings)), distractors);
+        }
+
+        private ITaskSource Source(TaskSpec task, IReadOnlyDictionary<string, string> overrides) => task switch
+        {
+            EnvironmentTaskSpec environment => registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))) as ITaskSource
+                ?? throw Fail($"environment '{environment.Environment}' is not a tool environment, so scenario operators and limits cannot apply to it"),
+            DatasetTaskSpec dataset => throw Fail($"dataset tasks ('{dataset.Path}') need a dataset environment, which arrives with the search QA environments; use 'environment:' for now"),
+            _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
+        };
+
+        private ToolEnvironmentSettings Settings(ToolEnvironmentSettings task)
+        {
+            var limits = spec.Limits;
+            var settings = task with
+            {
+                MaxTurns = limits.MaxTurns ?? task.MaxTurns,
+                MaxActionChars = limits.MaxActionChars ?? task.MaxActionChars,
+                ToolTimeout = limits.ToolTimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : task.ToolTimeout,
+                MaxToolCallsPerTurn = limits.MaxToolCallsPerTurn ?? task.MaxToolCallsPerTurn,
+                Format = spec.ActionFormat ?? task.Format,
+            };
+            return spec.Rewards is null ? settings : Weighted(settings, spec.Rewards);
+        }
+
+        private ToolEnvironmentSettings Weighted(ToolEnvironmentSettings settings, RewardSpec rewards)
+        {
+            if (rewards.Combine.Kind != "weighted-sum" || rewards.Combine.Children.Count > 0)
+            {
+                throw Fail($"reward combinator '{rewards.Combine.Kind}' is part of the reward library, which this version does not have yet; use 'weighted-sum'");
+            }
+
+            foreach (var component in rewards.Process)
+            {
+                settings = component.Kind switch
+                {
+                    ToolEnvironment.FormatComponent => settings with { FormatWeight = component.Weight },
+                    ToolEnvironment.ToolCallComponent => settings with { ToolCallWeight = component.Weight },
+                    _ => throw Fail($"process reward '{component.Kind}' is not available for this task yet (available: {string.Join(", ", ProcessKinds)})"),
+                };
+            }
+
+            var outcomeKinds = OutcomeKinds();
+            foreach (var component in rewards.Outcome)
+            {
+                settings = outcomeKinds.Contains(component.Kind)
+                    ? settings with { OutcomeWeight = component.Weight }
+                    : throw Fail($"outcome reward '{component.Kind}' is not available for this task yet (available: {string.Join(", ", outcomeKinds)})");
+            }
+
+            return settings;
+        }
+
+        private SortedSet<string> OutcomeKinds()
+        {
+            // The task's own outcome components, read from a probe task (names are per task family, not per seed).
+            var probe = Source(spec.Task, new Dictionary<string, string>()).CreateTask(0);
+            return new SortedSet<string>(probe.NoAnswerOutcome().Select(t => t.Name.Split('.')[^1]), StringComparer.Ordinal);
+        }
+
+        private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> first, IReadOnlyDictionary<string, string> second)
+        {
+            var merged = new Dictionary<string, string>(first, StringComparer.Ordinal);
+            foreach (var (key, value) in second)
+            {
+                merged[key] = value;
+            }
+
+            return merged;
+        }
+
+        private ScenarioBuildException Fail(string message) => new($"{path}: error: {message}");
+    }
+
+    /// <summary>Offers only the tools a scenario lists; a listed tool the task lacks is an error.</summary>
+    private sealed class ToolSubset(ITaskSource inner, IReadOnlyList<string> names, string path) : ITaskSource
+    {
+        public ToolEnvironmentSettings Settings => inner.Settings;
+
+        public EpisodeTask CreateTask(long seed) => new Filtered(inner.CreateTask(seed), names, path);
+
+        private sealed class Filtered : EpisodeTask
+        {
+            private readonly EpisodeTask _task;
+
+            public Filtered(EpisodeTask task, IReadOnlyList<string> names, string path)
+            {
+                _task = task;
+                var available = task.Tools.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+                var missing = names.FirstOrDefault(n => !available.Contains(n));
+                if (missing is not null)
+                {
+                    throw new ScenarioBuildException($"{path}: error: tool '{missing}' is not offered by this task (available: {string.Join(", ", available.Order(StringComparer.Ordinal))})");
+                }
+
+                Tools = [.. task.Tools.Where(t => names.Contains(t.Name))];
+            }
+
+            public override string Prompt => _task.Prompt;
+
+            public override IReadOnlyList<ITool> Tools { get; }
+
+            public override StepInfo Info => _task.Info;
+
+            public override ExpertPlan? Plan => _task.Plan;
+
+            public override AnswerScore ScoreAnswer(string answer) => _task.ScoreAnswer(answer);
+
+            public override IReadOnlyList<RewardTerm> NoAnswerOutcome() => _task.NoAnswerOutcome();
+        }
+    }
+}
