@@ -73,8 +73,8 @@ public static class ScenarioEnvironments
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(registry);
         var builder = new Builder(spec, path, registry);
-        // Build once now, so a scenario that cannot run fails before any episode starts.
-        builder.Create(EnvironmentParameters.None);
+        // Build once and draw one task now, so a scenario that cannot run fails before any episode starts.
+        builder.Probe();
         var descriptor = new EnvironmentDescriptor(
             spec.Id,
             spec.Description.Length > 0 ? spec.Description : $"scenario {System.IO.Path.GetFileName(path)}",
@@ -111,6 +111,12 @@ public static class ScenarioEnvironments
             return distractors is null
                 ? core
                 : Compose.WithDistractors(core, distractors.Rate, distractors.Texts, distractors.Misleading, id: spec.Id);
+        }
+
+        public void Probe()
+        {
+            Create(EnvironmentParameters.None);
+            ((ITaskSource)Build(EnvironmentParameters.None).Core).CreateTask(0);
         }
 
         public PlanExpert CreateExpert(EnvironmentParameters parameters, ExpertSettings settings) => new PlanExpert(Build(parameters).Core, settings);
@@ -182,6 +188,8 @@ public static class ScenarioEnvironments
 
         private ToolEnvironmentSettings Weighted(ToolEnvironmentSettings settings, RewardSpec rewards)
         {
+            // Exactly the listed components count: an unlisted one keeps weight 0 (reported, not counted).
+            settings = settings with { FormatWeight = 0, ToolCallWeight = 0, OutcomeWeight = 0 };
             if (rewards.Combine.Kind != "weighted-sum" || rewards.Combine.Children.Count > 0)
             {
                 throw Fail($"reward combinator '{rewards.Combine.Kind}' is part of the reward library, which this version does not have yet; use 'weighted-sum'");

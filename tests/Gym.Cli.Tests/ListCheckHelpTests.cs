@@ -42,7 +42,7 @@ public sealed class ListCheckHelpTests
         var result = await GymProcess.RunAsync(dir.Path, "--help");
 
         result.ExitCode.Should().Be(0, result.Because);
-        result.Stdout.Should().Contain("run").And.Contain("list").And.Contain("check");
+        result.Stdout.Should().Contain("run").And.Contain("list").And.Contain("check").And.Contain("validate");
         result.Stderr.Should().BeEmpty();
     }
 
@@ -54,7 +54,7 @@ public sealed class ListCheckHelpTests
         var result = await GymProcess.RunAsync(dir.Path, "run", "--help");
 
         result.ExitCode.Should().Be(0, result.Because);
-        foreach (var option in new[] { "<env-id>", "--episodes", "--concurrency", "--seed", "--policy", "--out", "--param", "--timings", "--no-progress", "--max-batch-size", "--memory", "full|mem1|window:K|strip-think", "--tokenizer" })
+        foreach (var option in new[] { "<env-id|scenario.yaml>", "--episodes", "--concurrency", "--seed", "--policy", "--out", "--param", "--timings", "--no-progress", "--max-batch-size", "--memory", "full|mem1|window:K|strip-think", "--tokenizer", "--group-size" })
         {
             result.Stdout.Should().Contain(option, result.Because);
         }
