@@ -1,6 +1,7 @@
 using System.Globalization;
 using Gym.Core.Composition;
 using Gym.Core.Context;
+using Gym.Core.Datasets;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
@@ -88,6 +89,7 @@ public static class ScenarioEnvironments
     private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry)
     {
         private static readonly string[] ProcessKinds = [ToolEnvironment.FormatComponent, ToolEnvironment.ToolCallComponent];
+        private readonly Dictionary<string, IReadOnlyList<QaItem>> _datasets = new(StringComparer.Ordinal);
 
         public IReadOnlyDictionary<string, string> ParameterHelp
         {
@@ -168,9 +170,32 @@ public static class ScenarioEnvironments
         {
             EnvironmentTaskSpec environment => registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))) as ITaskSource
                 ?? throw Fail($"environment '{environment.Environment}' is not a tool environment, so scenario operators and limits cannot apply to it"),
-            DatasetTaskSpec dataset => throw Fail($"dataset tasks ('{dataset.Path}') need a dataset environment, which arrives with the search QA environments; use 'environment:' for now"),
+            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path)),
             _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
         };
+
+        private IReadOnlyList<QaItem> LoadDataset(string file)
+        {
+            // Read once per scenario: environments are built per episode.
+            lock (_datasets)
+            {
+                if (!_datasets.TryGetValue(file, out var items))
+                {
+                    try
+                    {
+                        items = QaDataset.Load(file);
+                    }
+                    catch (QaDatasetException ex)
+                    {
+                        throw Fail(ex.Message);
+                    }
+
+                    _datasets[file] = items;
+                }
+
+                return items;
+            }
+        }
 
         private ToolEnvironmentSettings Settings(ToolEnvironmentSettings task)
         {

@@ -73,7 +73,7 @@ public sealed class ScenarioLibraryTests
         var report = await EnvironmentChecker.CheckAsync(
             () => registry.Make(scenario.Spec.Id),
             descriptor.CreateExpert!(EnvironmentParameters.None, new ExpertSettings()),
-            [0, 1]);
+            [0, 1, 2, 3, 4]);
 
         report.Results.Where(r => !r.Passed).Should().BeEmpty();
     }
