@@ -36,20 +36,5 @@ internal static class CommonOptions
 
     public static EnvironmentRegistry CreateRegistry() => new EnvironmentRegistry().AddToolUse();
 
-    public static Dictionary<string, string> ParseParameters(string[] pairs)
-    {
-        var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var pair in pairs)
-        {
-            var eq = pair.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new CliUsageException($"--param '{pair}' must look like key=value");
-            }
-
-            values[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
-        }
-
-        return values;
-    }
+    public static Dictionary<string, string> ParseParameters(string[] pairs) => EnvironmentParameters.ParsePairs(pairs, "--param");
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Gym.Core.Composition;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
@@ -162,13 +164,72 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
     EpisodeTask ITaskSource.CreateTask(long seed) => CreateTask(seed);
 
     /// <summary>The opening instructions: role, tools and action format. Override to change the wording.</summary>
+    /// <remarks>
+    /// The text depends only on the turn limit, the tools' descriptions and the parser's format
+    /// instructions, so it is built once per combination and shared (as one string instance) by
+    /// every episode of every environment that plays with the same tool instances.
+    /// </remarks>
     protected virtual string BuildSystemPrompt(Toolbox toolbox, IActionParser parser)
     {
         ArgumentNullException.ThrowIfNull(toolbox);
         ArgumentNullException.ThrowIfNull(parser);
-        return "You solve tasks step by step using the tools below. " +
-               $"You have at most {MaxTurns} turns.\n" +
-               $"Tools (JSON schema): {toolbox.DescribeAsJson()}\n" +
-               parser.FormatInstructions;
+        var tools = toolbox.Tools;
+        var key = new SystemPromptKey(MaxTurns, parser.FormatInstructions, tools);
+        if (SystemPrompts.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var prompt = "You solve tasks step by step using the tools below. " +
+                     $"You have at most {MaxTurns} turns.\n" +
+                     $"Tools (JSON schema): {toolbox.DescribeAsJson()}\n" +
+                     parser.FormatInstructions;
+        if (SystemPrompts.Count >= MaxCachedSystemPrompts)
+        {
+            // Tools made afresh for every task (or wrapped per episode) would otherwise grow the cache without end.
+            SystemPrompts.Clear();
+        }
+
+        SystemPrompts.TryAdd(key with { Tools = [.. tools] }, prompt);
+        return prompt;
+    }
+
+    private const int MaxCachedSystemPrompts = 256;
+
+    private static readonly ConcurrentDictionary<SystemPromptKey, string> SystemPrompts = new();
+
+    /// <summary>What the default system prompt depends on; tools compare by reference (a tool's description and schema never change).</summary>
+    private readonly record struct SystemPromptKey(int MaxTurns, string FormatInstructions, IReadOnlyList<ITool> Tools)
+    {
+        public bool Equals(SystemPromptKey other)
+        {
+            if (MaxTurns != other.MaxTurns || Tools.Count != other.Tools.Count || !string.Equals(FormatInstructions, other.FormatInstructions, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            for (var i = 0; i < Tools.Count; i++)
+            {
+                if (!ReferenceEquals(Tools[i], other.Tools[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override int GetHashCode()
+        {
+            var hash = new HashCode();
+            hash.Add(MaxTurns);
+            hash.Add(FormatInstructions, StringComparer.Ordinal);
+            foreach (var tool in Tools)
+            {
+                hash.Add(RuntimeHelpers.GetHashCode(tool));
+            }
+
+            return hash.ToHashCode();
+        }
     }
 }

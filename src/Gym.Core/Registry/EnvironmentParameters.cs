@@ -26,7 +26,10 @@ public sealed class EnvironmentParameters
     }
 
     /// <summary>Parses <c>key=value</c> strings.</summary>
-    public static EnvironmentParameters Parse(IEnumerable<string> pairs)
+    public static EnvironmentParameters Parse(IEnumerable<string> pairs) => new(ParsePairs(pairs));
+
+    /// <summary>Parses <c>key=value</c> strings into a dictionary (later keys win); <paramref name="source"/> names them in errors.</summary>
+    public static Dictionary<string, string> ParsePairs(IEnumerable<string> pairs, string source = "parameter")
     {
         ArgumentNullException.ThrowIfNull(pairs);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -35,13 +38,13 @@ public sealed class EnvironmentParameters
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             if (eq <= 0)
             {
-                throw new EnvironmentParameterException($"parameter '{pair}' must look like key=value");
+                throw new EnvironmentParameterException($"{source} '{pair}' must look like key=value");
             }
 
             values[pair[..eq].Trim()] = pair[(eq + 1)..].Trim();
         }
 
-        return new EnvironmentParameters(values);
+        return values;
     }
 
     /// <summary>All keys given.</summary>

@@ -11,26 +11,27 @@ namespace Gym.Runtime.Policies;
 /// <see cref="PolicyGatewayOptions.MaxBatchWait"/> (zero: as soon as the mailbox holds no more
 /// requests). Each requester gets its own action back; a failed call fails every request in it.
 /// </summary>
-public sealed class PolicyGatewayActor : ReceiveActor, IWithTimers
+public sealed class PolicyGatewayActor : UntypedActor, IWithTimers
 {
     private readonly RunCatalog _catalog;
     private readonly PolicyGatewayOptions _options;
-    private readonly Dictionary<string, BatchQueue<Pending>> _queues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RunQueue> _queues = new(StringComparer.Ordinal);
+    private IActorRef _self = ActorRefs.Nobody;
+    private long _calls;
+    private long _requests;
+    private int _largestBatch;
 
     /// <summary>Creates the gateway; prefer <see cref="Props"/>.</summary>
     public PolicyGatewayActor(RunCatalog catalog, PolicyGatewayOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _catalog = catalog;
         _options = options;
-        Receive<RequestAction>(OnRequest);
-        Receive<Flush>(flush => Dispatch(flush.RunId));
-        Receive<BatchDone>(OnBatchDone);
-        Receive<GetGatewayStats>(_ => Sender.Tell(Stats));
     }
 
     /// <summary>Counts of calls and requests so far, for tests and benchmarks.</summary>
-    public GatewayStats Stats { get; private set; } = new(0, 0, 0);
+    public GatewayStats Stats => new(_calls, _requests, _largestBatch);
 
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
@@ -39,27 +40,53 @@ public sealed class PolicyGatewayActor : ReceiveActor, IWithTimers
     public static Props Props(RunCatalog catalog, PolicyGatewayOptions options) =>
         Akka.Actor.Props.Create(() => new PolicyGatewayActor(catalog, options));
 
-    private void OnRequest(RequestAction request)
+    /// <inheritdoc />
+    protected override void PreStart() => _self = Self;
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case RequestAction request:
+                OnRequest(request, Sender);
+                break;
+            case Flush flush:
+                Dispatch(flush.RunId);
+                break;
+            case BatchDone done:
+                OnBatchDone(done);
+                break;
+            case GetGatewayStats:
+                Sender.Tell(Stats, _self);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnRequest(RequestAction request, IActorRef sender)
     {
         if (!_queues.TryGetValue(request.RunId, out var queue))
         {
-            queue = new BatchQueue<Pending>(_options);
+            queue = new RunQueue(_options, new Flush(request.RunId));
             _queues[request.RunId] = queue;
         }
 
-        if (queue.Enqueue(new Pending(Sender, request.Request)))
+        if (queue.Batches.Enqueue(new Pending(sender, request.Request, request.Ticket)))
         {
             if (_options.MaxBatchWait <= TimeSpan.Zero)
             {
-                Self.Tell(new Flush(request.RunId));
+                _self.Tell(queue.Flush, _self);
             }
             else
             {
-                Timers.StartSingleTimer(request.RunId, new Flush(request.RunId), _options.MaxBatchWait);
+                Timers.StartSingleTimer(request.RunId, queue.Flush, _options.MaxBatchWait);
             }
         }
 
-        if (queue.HasFullBatch)
+        if (queue.Batches.HasFullBatch)
         {
             Dispatch(request.RunId);
         }
@@ -72,12 +99,12 @@ public sealed class PolicyGatewayActor : ReceiveActor, IWithTimers
             return;
         }
 
-        foreach (var batch in queue.TakeBatches())
+        foreach (var batch in queue.Batches.TakeBatches())
         {
             Call(runId, batch);
         }
 
-        if (queue.Pending == 0 && queue.InFlight == 0)
+        if (queue.Batches.Pending == 0 && queue.Batches.InFlight == 0)
         {
             _queues.Remove(runId);
         }
@@ -85,11 +112,19 @@ public sealed class PolicyGatewayActor : ReceiveActor, IWithTimers
 
     private void Call(string runId, IReadOnlyList<Pending> batch)
     {
-        Stats = Stats with { Calls = Stats.Calls + 1, Requests = Stats.Requests + batch.Count, LargestBatch = Math.Max(Stats.LargestBatch, batch.Count) };
+        _calls++;
+        _requests += batch.Count;
+        _largestBatch = Math.Max(_largestBatch, batch.Count);
         ValueTask<IReadOnlyList<AgentAction>> pending;
         try
         {
-            pending = _catalog.Get(runId).Policy.ActAsync([.. batch.Select(p => p.Request)], CancellationToken.None);
+            var requests = new PolicyRequest[batch.Count];
+            for (var i = 0; i < requests.Length; i++)
+            {
+                requests[i] = batch[i].Request;
+            }
+
+            pending = _catalog.Get(runId).Policy.ActAsync(requests, CancellationToken.None);
         }
         catch (Exception ex)
         {
@@ -103,14 +138,14 @@ public sealed class PolicyGatewayActor : ReceiveActor, IWithTimers
             return;
         }
 
-        pending.AsTask().PipeTo(Self, success: actions => new BatchDone(runId, batch, actions, null), failure: ex => new BatchDone(runId, batch, null, ex));
+        pending.AsTask().PipeTo(_self, success: actions => new BatchDone(runId, batch, actions, null), failure: ex => new BatchDone(runId, batch, null, ex));
     }
 
     private void OnBatchDone(BatchDone done)
     {
         if (_queues.TryGetValue(done.RunId, out var queue))
         {
-            queue.Completed();
+            queue.Batches.Completed();
         }
 
         var error = done.Error is not null ? $"{done.Error.GetType().Name}: {done.Error.Message}"
@@ -118,13 +153,23 @@ public sealed class PolicyGatewayActor : ReceiveActor, IWithTimers
             : null;
         for (var i = 0; i < done.Batch.Count; i++)
         {
-            done.Batch[i].ReplyTo.Tell(error is null ? new ActionChosen(done.Actions![i]) : new ActionFailed(error));
+            var pending = done.Batch[i];
+            object reply = error is null ? new ActionChosen(done.Actions![i]) { Ticket = pending.Ticket } : new ActionFailed(error) { Ticket = pending.Ticket };
+            pending.ReplyTo.Tell(reply, _self);
         }
 
         Dispatch(done.RunId);
     }
 
-    private sealed record Pending(IActorRef ReplyTo, PolicyRequest Request);
+    private sealed record Pending(IActorRef ReplyTo, PolicyRequest Request, long Ticket);
+
+    /// <summary>A run's batching state and its (immutable, reusable) flush message.</summary>
+    private sealed class RunQueue(PolicyGatewayOptions options, Flush flush)
+    {
+        public BatchQueue<Pending> Batches { get; } = new(options);
+
+        public Flush Flush { get; } = flush;
+    }
 
     private sealed record Flush(string RunId);
 

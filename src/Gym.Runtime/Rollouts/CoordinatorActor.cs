@@ -6,18 +6,21 @@ using Gym.Runtime.Episodes;
 namespace Gym.Runtime.Rollouts;
 
 /// <summary>
-/// Runs rollouts: starts episode actors up to each run's concurrency, supervises them (a crash
-/// stops only that episode, whose partial trajectory is still reported), sends finished episodes
-/// to the trajectory sink, and answers <see cref="RolloutCompleted"/> when a run has drained.
+/// Runs rollouts: plays each run's episodes on at most <see cref="RolloutPlan.Concurrency"/>
+/// long-lived episode actors (slots, created as needed and reused episode after episode),
+/// supervises them (a crash stops only that slot, whose partial trajectory is still reported, and a
+/// fresh slot takes its place), sends finished episodes to the trajectory sink, and answers
+/// <see cref="RolloutCompleted"/> when a run has drained, stopping its slots.
 /// </summary>
-public sealed class CoordinatorActor : ReceiveActor
+public sealed class CoordinatorActor : UntypedActor
 {
     private readonly EnvironmentRegistry _registry;
     private readonly RunCatalog _catalog;
     private readonly IActorRef _gateway;
     private readonly IActorRef _trajectories;
     private readonly Dictionary<string, Run> _runs = new(StringComparer.Ordinal);
-    private readonly Dictionary<IActorRef, (string RunId, long Episode)> _children = [];
+    private readonly Dictionary<IActorRef, Slot> _slots = [];
+    private IActorRef _self = ActorRefs.Nobody;
 
     /// <summary>Creates the coordinator; prefer <see cref="Props"/>.</summary>
     public CoordinatorActor(EnvironmentRegistry registry, RunCatalog catalog, IActorRef gateway, IActorRef trajectories)
@@ -26,11 +29,6 @@ public sealed class CoordinatorActor : ReceiveActor
         _catalog = catalog;
         _gateway = gateway;
         _trajectories = trajectories;
-        Receive<StartRollout>(OnStart);
-        Receive<CancelRollout>(OnCancel);
-        Receive<EpisodeEnded>(OnEnded);
-        Receive<EpisodeWritten>(OnWritten);
-        Receive<Terminated>(OnTerminated);
     }
 
     /// <summary>Props for the coordinator.</summary>
@@ -40,15 +38,44 @@ public sealed class CoordinatorActor : ReceiveActor
     /// <inheritdoc />
     protected override SupervisorStrategy SupervisorStrategy() =>
         // An episode cannot resume after an exception (its state is suspect) and restarting would
-        // replay it: stop it, and let its PostStop report the partial trajectory as failed.
+        // replay it: stop the slot, and let its PostStop report the partial trajectory as failed.
         new OneForOneStrategy(_ => Directive.Stop);
 
-    private void OnStart(StartRollout start)
+    /// <inheritdoc />
+    protected override void PreStart() => _self = Self;
+
+    /// <inheritdoc />
+    protected override void OnReceive(object message)
     {
-        var run = new Run(new RolloutState(start.Plan), Sender, _catalog.Get(start.RunId));
+        switch (message)
+        {
+            case EpisodeEnded ended:
+                OnEnded(ended, Sender);
+                break;
+            case EpisodeWritten written:
+                OnWritten(written);
+                break;
+            case StartRollout start:
+                OnStart(start, Sender);
+                break;
+            case CancelRollout cancel:
+                OnCancel(cancel);
+                break;
+            case Terminated terminated:
+                OnTerminated(terminated);
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    private void OnStart(StartRollout start, IActorRef replyTo)
+    {
+        var run = new Run(start.RunId, new RolloutState(start.Plan), replyTo, _catalog.Get(start.RunId));
         _runs[start.RunId] = run;
-        StartEpisodes(start.RunId, run);
-        CompleteIfDone(start.RunId, run);
+        StartEpisodes(run);
+        CompleteIfDone(run);
     }
 
     private void OnCancel(CancelRollout cancel)
@@ -59,22 +86,32 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         run.State.Cancel();
-        foreach (var (child, owner) in _children)
+        foreach (var slot in run.Slots)
         {
-            if (owner.RunId == cancel.RunId)
+            if (_slots.TryGetValue(slot, out var info) && info.Episode is not null)
             {
-                child.Tell(CancelEpisode.Instance);
+                slot.Tell(CancelEpisode.Instance, _self);
             }
         }
 
-        CompleteIfDone(cancel.RunId, run);
+        CompleteIfDone(run);
     }
 
-    private void OnEnded(EpisodeEnded ended)
+    private void OnEnded(EpisodeEnded ended, IActorRef sender)
     {
-        if (_children.Remove(Sender))
+        if (_slots.TryGetValue(sender, out var slot) && slot.Episode == ended.Record.Episode)
         {
-            Context.Unwatch(Sender);
+            slot.Episode = null;
+            if (ended.SlotStopped)
+            {
+                // It crashed: forget it now, so that it is never given another episode; a fresh
+                // slot is created when one is needed.
+                Forget(sender, slot);
+            }
+            else if (_runs.TryGetValue(slot.RunId, out var owner))
+            {
+                owner.Idle.Push(sender);
+            }
         }
 
         Accept(ended.RunId, ended.Record);
@@ -82,11 +119,28 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void OnTerminated(Terminated terminated)
     {
-        // Death watch is the safety net for an episode actor that died without reporting.
-        if (_children.Remove(terminated.ActorRef, out var owner) && _runs.TryGetValue(owner.RunId, out var run))
+        // Death watch is the safety net for a slot that died without reporting its episode.
+        if (!_slots.TryGetValue(terminated.ActorRef, out var slot))
         {
-            var recorder = new EpisodeRecorder(owner.Episode, run.State.Plan.EnvironmentId, run.State.Plan.SeedOf(owner.Episode), run.Resources.Policy.Id);
-            Accept(owner.RunId, recorder.Fail("the episode actor stopped without reporting"));
+            return;
+        }
+
+        Forget(terminated.ActorRef, slot);
+        if (slot.Episode is { } episode && _runs.TryGetValue(slot.RunId, out var run))
+        {
+            var plan = run.State.Plan;
+            var recorder = new EpisodeRecorder(episode, plan.EnvironmentId, plan.SeedOf(episode), run.Resources.Policy.Id);
+            Accept(slot.RunId, recorder.Fail("the episode actor stopped without reporting"));
+        }
+    }
+
+    private void Forget(IActorRef actor, Slot slot)
+    {
+        _slots.Remove(actor);
+        Context.Unwatch(actor);
+        if (_runs.TryGetValue(slot.RunId, out var run))
+        {
+            run.Slots.Remove(actor);
         }
     }
 
@@ -99,12 +153,12 @@ public sealed class CoordinatorActor : ReceiveActor
 
         if (run.State.OnEnded(record))
         {
-            _trajectories.Tell(new WriteEpisode(runId, record));
+            _trajectories.Tell(new WriteEpisode(runId, record), _self);
             return;
         }
 
         run.Resources.Observer?.OnEpisode(record);
-        CompleteIfDone(runId, run);
+        CompleteIfDone(run);
     }
 
     private void OnWritten(EpisodeWritten written)
@@ -115,45 +169,108 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         run.State.OnWritten(written.Record, written.Error);
-        if (written.Error is null)
-        {
-            run.Resources.Observer?.OnEpisode(written.Record);
-        }
-        else
+        if (written.Error is not null)
         {
             OnCancel(new CancelRollout(written.RunId));
         }
 
-        StartEpisodes(written.RunId, run);
-        CompleteIfDone(written.RunId, run);
+        // The next episode starts before the observer runs, so that its summary and progress work
+        // overlaps the new episode instead of delaying it.
+        StartEpisodes(run);
+        if (written.Error is null)
+        {
+            run.Resources.Observer?.OnEpisode(written.Record);
+        }
+
+        CompleteIfDone(run);
     }
 
-    private void StartEpisodes(string runId, Run run)
+    private void StartEpisodes(Run run)
     {
         foreach (var start in run.State.TakeEpisodesToStart())
         {
-            var child = Context.ActorOf(
-                EpisodeActor.Props(runId, run.State.Plan, start, run.Resources.Policy.Id, _registry, _gateway),
-                $"{runId}-episode-{start.Episode}");
-            Context.Watch(child);
-            _children[child] = (runId, start.Episode);
+            var actor = TakeIdleSlot(run) ?? NewSlot(run);
+            _slots[actor].Episode = start.Episode;
+            actor.Tell(new PlayEpisode(start), _self);
         }
     }
 
-    private void CompleteIfDone(string runId, Run run)
+    private IActorRef? TakeIdleSlot(Run run)
+    {
+        while (run.Idle.TryPop(out var actor))
+        {
+            // A slot that died while idle is no longer in _slots: skip it.
+            if (_slots.ContainsKey(actor))
+            {
+                return actor;
+            }
+        }
+
+        return null;
+    }
+
+    private IActorRef NewSlot(Run run)
+    {
+        var actor = Context.ActorOf(
+            EpisodeActor.Props(run.Id, run.State.Plan, run.Resources.Policy.Id, _registry, _gateway),
+            $"{run.Id}-slot-{run.SlotsCreated++}");
+        Context.Watch(actor);
+        _slots[actor] = new Slot(run.Id);
+        run.Slots.Add(actor);
+        return actor;
+    }
+
+    private void CompleteIfDone(Run run)
     {
         // A run can be found done twice in one message (a sink error cancels, then completes): answer once.
-        if (!run.State.IsDone || !_runs.Remove(runId))
+        if (!run.State.IsDone || !_runs.Remove(run.Id))
         {
             return;
         }
 
-        var state = run.State;
-        run.ReplyTo.Tell(new RolloutCompleted(runId, state.Finished, state.Failed, state.Cancelled, state.SinkError)
+        // Nothing is live any more, so every slot is idle: stop them.
+        foreach (var actor in run.Slots)
         {
-            Curriculum = state.Curriculum?.History ?? [],
-        });
+            _slots.Remove(actor);
+            Context.Unwatch(actor);
+            Context.Stop(actor);
+        }
+
+        run.Slots.Clear();
+        run.Idle.Clear();
+        var state = run.State;
+        run.ReplyTo.Tell(
+            new RolloutCompleted(run.Id, state.Finished, state.Failed, state.Cancelled, state.SinkError)
+            {
+                Curriculum = state.Curriculum?.History ?? [],
+            },
+            _self);
     }
 
-    private sealed record Run(RolloutState State, IActorRef ReplyTo, RunResources Resources);
+    private sealed class Run(string id, RolloutState state, IActorRef replyTo, RunResources resources)
+    {
+        public string Id { get; } = id;
+
+        public RolloutState State { get; } = state;
+
+        public IActorRef ReplyTo { get; } = replyTo;
+
+        public RunResources Resources { get; } = resources;
+
+        /// <summary>Every live slot of the run, busy or idle.</summary>
+        public HashSet<IActorRef> Slots { get; } = [];
+
+        /// <summary>Slots waiting for an episode (may hold slots that died since; checked on use).</summary>
+        public Stack<IActorRef> Idle { get; } = new();
+
+        public int SlotsCreated { get; set; }
+    }
+
+    private sealed class Slot(string runId)
+    {
+        public string RunId { get; } = runId;
+
+        /// <summary>The episode it is playing, until it reports its end.</summary>
+        public long? Episode { get; set; }
+    }
 }

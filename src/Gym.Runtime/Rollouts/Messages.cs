@@ -28,22 +28,42 @@ public sealed record RolloutCompleted(string RunId, int Finished, int Failed, in
 /// <summary>An episode actor's request for its next action.</summary>
 /// <param name="RunId">The run whose policy should answer.</param>
 /// <param name="Request">The request.</param>
-public sealed record RequestAction(string RunId, PolicyRequest Request);
+public sealed record RequestAction(string RunId, PolicyRequest Request)
+{
+    /// <summary>An opaque number the gateway echoes in its answer, so that a late answer is never taken for another episode's.</summary>
+    public long Ticket { get; init; }
+}
 
 /// <summary>The gateway's answer: the action.</summary>
 /// <param name="Action">The chosen action.</param>
-public sealed record ActionChosen(AgentAction Action);
+public sealed record ActionChosen(AgentAction Action)
+{
+    /// <summary>The <see cref="RequestAction.Ticket"/> of the request answered.</summary>
+    public long Ticket { get; init; }
+}
 
 /// <summary>The gateway's answer when the policy failed.</summary>
 /// <param name="Error">What went wrong.</param>
-public sealed record ActionFailed(string Error);
+public sealed record ActionFailed(string Error)
+{
+    /// <summary>The <see cref="RequestAction.Ticket"/> of the request answered.</summary>
+    public long Ticket { get; init; }
+}
 
-/// <summary>An episode actor reports its end to its parent.</summary>
+/// <summary>Tells one of a run's episode actors (slots) to play an episode; it answers <see cref="EpisodeEnded"/>.</summary>
+/// <param name="Start">The episode: index, curriculum level and parameters.</param>
+public sealed record PlayEpisode(EpisodeStart Start);
+
+/// <summary>An episode actor reports the end of its episode to its parent.</summary>
 /// <param name="RunId">The run.</param>
 /// <param name="Record">The (possibly partial) trajectory.</param>
-public sealed record EpisodeEnded(string RunId, EpisodeRecord Record);
+public sealed record EpisodeEnded(string RunId, EpisodeRecord Record)
+{
+    /// <summary>Whether the reporting actor is stopping (it crashed or was stopped) and must not be given another episode.</summary>
+    public bool SlotStopped { get; init; }
+}
 
-/// <summary>Tells an episode actor to stop early and report itself cancelled.</summary>
+/// <summary>Tells an episode actor to end its episode early and report it cancelled.</summary>
 public sealed record CancelEpisode
 {
     /// <summary>The message.</summary>
