@@ -38,7 +38,7 @@ internal sealed class DiagnosticsSuite(BenchOptions options)
             tables.Add(await RunAtAsync(host, expert, concurrency).ConfigureAwait(false));
         }
 
-        tables[^1].Note($"micro: RolloutSummaryBuilder.Add (done per episode by RolloutRunner's observer, under a lock) ≈ {SummaryAddMicroseconds(host.Registry, expert):0.0} µs per arithmetic episode.");
+        tables[^1].Note($"micro: RolloutSummaryBuilder.Add (done per episode by RolloutRunner's observer on the coordinator's thread, under a lock) ≈ {SummaryAddMicroseconds(host.Registry, expert):0.0} µs per arithmetic episode.");
         return tables;
     }
 
@@ -112,7 +112,7 @@ internal sealed class DiagnosticsSuite(BenchOptions options)
         var longAlloc = samples[variants[^1].Name].Select(x => x.Cost.AllocatedBytes / (double)x.Episodes).ToList();
         var allocPerStep = shortAlloc.Zip(longAlloc, (a, b) => (b - a) / (LongTurns - ShortTurns)).ToList();
         var allocPerEpisode = shortAlloc.Zip(allocPerStep, (a, s) => a - (ShortTurns * s)).ToList();
-        table.Note($"the runtime's own cost, from the two {CountingEnvironment.EnvironmentId} rows (near-free environment and policy): ≈ {Stats.Median(perStep):0.0} CPU µs and {Stats.Median(allocPerStep) / 1024:0.00} KiB allocated per step, ≈ {Stats.Median(perEpisode):0.0} CPU µs and {Stats.Median(allocPerEpisode) / 1024:0.0} KiB per episode (actor and environment creation, reset, end, death watch, sink round trip, summary).");
+        table.Note($"the runtime's own cost, from the two {CountingEnvironment.EnvironmentId} rows (near-free environment and policy): ≈ {Stats.Median(perStep):0.0} CPU µs and {Stats.Median(allocPerStep) / 1024:0.00} KiB allocated per step, ≈ {Stats.Median(perEpisode):0.0} CPU µs and {Stats.Median(allocPerEpisode) / 1024:0.0} KiB per episode (environment creation, reset, end, sink round trip, summary; episode actors are long-lived slots, created once per run and slot).");
         table.Note("replayed expert actions: the same trajectories as the expert, the policy reduced to a dictionary lookup, so the difference to the expert rows is the policy's compute, which the runtime runs inline on its single policy-gateway actor.");
         table.Note("interleaved direct loops hold as many episodes in flight as the actors do (each step first yields to the thread pool), so they pay the same garbage-collection cost of a large live set without any actor.");
         return table;

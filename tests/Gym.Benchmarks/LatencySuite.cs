@@ -75,7 +75,7 @@ internal sealed class LatencySuite(BenchOptions options)
         }
 
         table.Note("step cycle through the actors = time between two consecutive action requests of one episode reaching the policy: gateway → ActionChosen → episode actor → StepAsync → RequestAction → gateway batching → policy call (the expert's own compute for its batch included).");
-        table.Note("episode WallMs / turns comes from RolloutPlan(RecordTimings: true): per-episode wall time (actor start, reset and every step) divided by its turns, so it averages within an episode and cannot show per-step tails.");
+        table.Note("episode WallMs / turns comes from RolloutPlan(RecordTimings: true): per-episode wall time (from the episode reaching its actor: reset and every step) divided by its turns, so it averages within an episode and cannot show per-step tails.");
         table.Note("with many episodes in flight the mean cycle is about concurrency / throughput (each episode waits for the others' steps); a p50 far below that mean with a p99 far above it means episodes are not served round-robin: some run several steps back to back while others wait.");
         table.Note("direct figures come from a single sequential loop (one environment, EpisodeRecorder, the expert called with a batch of one).");
         return [table];

@@ -89,7 +89,7 @@ internal sealed class MemorySuite(BenchOptions options)
             ("bare Akka actor: UntypedActor, no state, named and death-watched", () => BareActorsAsync(host.System, n, typedHandlers: false)),
             ("bare Akka actor: ReceiveActor with 6 Receive<T> handlers, named and watched", () => BareActorsAsync(host.System, n, typedHandlers: true)),
             ("arithmetic environment after ResetAsync (no actor), with its ResetResult", () => Task.FromResult(EnvironmentsAlone(host.Registry, n, withRecorder: false))),
-            ("… plus EpisodeRecorder.Reset and the context copy the actor sends with its request", () => Task.FromResult(EnvironmentsAlone(host.Registry, n, withRecorder: true))),
+            ("… plus EpisodeRecorder.Reset and the context view the actor sends with its request", () => Task.FromResult(EnvironmentsAlone(host.Registry, n, withRecorder: true))),
         };
 
         var results = parts.ToDictionary(p => p.Name, _ => new List<double>(), StringComparer.Ordinal);
@@ -171,7 +171,7 @@ internal sealed class MemorySuite(BenchOptions options)
         var environments = new IEnvironment[n];
         var resets = new ResetResult[n];
         var recorders = new EpisodeRecorder[n];
-        var contexts = new ChatMessage[n][];
+        var contexts = new IReadOnlyList<ChatMessage>[n];
         Stats.FullGc();
         var before = GC.GetTotalMemory(forceFullCollection: true);
         for (var i = 0; i < n; i++)
@@ -183,7 +183,7 @@ internal sealed class MemorySuite(BenchOptions options)
             {
                 recorders[i] = new EpisodeRecorder(i, EnvironmentId, seed, "hanging");
                 recorders[i].Reset(reset);
-                contexts[i] = [.. recorders[i].Context];
+                contexts[i] = recorders[i].Context;
             }
             else
             {

@@ -103,7 +103,7 @@ internal sealed class ThroughputSuite(BenchOptions options)
         }
 
         table.Note("CPU µs / step = process CPU time (all threads) / steps: less sensitive than wall time to other processes on a shared machine; cores busy = CPU time / wall time.");
-        table.Note("direct loops reuse one environment per loop; the runtime makes one environment per episode (its episode actor does).");
+        table.Note("direct loops reuse one environment per loop; the runtime makes one environment per episode (in one of the run's long-lived episode actors).");
         table.Note("'C loops, Task.WhenAll' starts each loop with Task.Run, so C > 1 uses every core like the actor runtime does. Each loop runs synchronously to its end (the environment and the expert never really await), so only about one episode per core is in flight at any moment.");
         table.Note("'C loops interleaved' wraps the environment so that every step first does `await Task.Yield()`: C episodes are then really in flight at once, as in the actor runtime, with no actors involved.");
         table.Note($"actor runs use a real host (AddGymRuntime, default gateway options) and a {(options.InMemorySink ? "InMemoryTrajectorySink" : "counting null sink")}; each timing covers the whole RolloutRunner.RunAsync call (start and drain included).");

@@ -169,19 +169,16 @@ public sealed class CoordinatorActor : UntypedActor
         }
 
         run.State.OnWritten(written.Record, written.Error);
-        if (written.Error is not null)
-        {
-            OnCancel(new CancelRollout(written.RunId));
-        }
-
-        // The next episode starts before the observer runs, so that its summary and progress work
-        // overlaps the new episode instead of delaying it.
-        StartEpisodes(run);
         if (written.Error is null)
         {
             run.Resources.Observer?.OnEpisode(written.Record);
         }
+        else
+        {
+            OnCancel(new CancelRollout(written.RunId));
+        }
 
+        StartEpisodes(run);
         CompleteIfDone(run);
     }
 
