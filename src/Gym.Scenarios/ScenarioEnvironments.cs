@@ -90,6 +90,7 @@ public static class ScenarioEnvironments
     {
         private static readonly string[] ProcessKinds = [ToolEnvironment.FormatComponent, ToolEnvironment.ToolCallComponent];
         private readonly Dictionary<string, IReadOnlyList<QaItem>> _datasets = new(StringComparer.Ordinal);
+        private SortedSet<string>? _outcomeKinds;
 
         public IReadOnlyDictionary<string, string> ParameterHelp
         {
@@ -230,7 +231,8 @@ public static class ScenarioEnvironments
                 };
             }
 
-            var outcomeKinds = OutcomeKinds();
+            // Environments are built per episode; the task family's outcome names do not change, so probe once.
+            var outcomeKinds = _outcomeKinds ??= OutcomeKinds();
             foreach (var component in rewards.Outcome)
             {
                 settings = outcomeKinds.Contains(component.Kind)
