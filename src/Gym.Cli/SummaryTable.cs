@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gym.Core.Trajectories;
 using Gym.Runtime.Rollouts;
 using Spectre.Console;
 
@@ -72,6 +73,9 @@ internal static class SummaryTable
             AnsiConsole.MarkupLine($"[red]failed ×{failure.Count}[/]: {Markup.Escape(failure.Message)}");
         }
 
+        // Last before the closing line, so that a warning is among the last things a reader sees.
+        WriteDiagnostics(s.Diagnostics);
+
         var written = result.Completion.Finished + result.Completion.Failed;
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {written} episodes to [bold]{Markup.Escape(outputPath)}[/] in {result.Elapsed.TotalSeconds:0.0} s"));
         if (result.WasCancelled)
@@ -79,6 +83,40 @@ internal static class SummaryTable
             AnsiConsole.MarkupLine($"[yellow]stopped early: {result.Completion.Cancelled} live episodes were cancelled and not written[/]");
         }
     }
+
+    private static void WriteDiagnostics(RewardDiagnostics d)
+    {
+        if (d.Episodes == 0)
+        {
+            AnsiConsole.MarkupLine("reward diagnostics: n/a (no completed episode with turns)");
+            return;
+        }
+
+        // Short headers keep the table inside 80 columns when output is redirected; the title says what "corr." is.
+        var table = new Table().Border(TableBorder.Rounded).Title($"reward diagnostics over {N(d.Episodes)} completed episodes (corr. with success)");
+        table.AddColumn("component").AddColumn("kind").AddColumn(new TableColumn("corr.").RightAligned()).AddColumn(new TableColumn("raw corr.").RightAligned()).AddColumn(new TableColumn("mean raw").RightAligned()).AddColumn(new TableColumn("weight").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
+        foreach (var c in d.Components)
+        {
+            table.AddRow(Markup.Escape(c.Name), c.Kind.ToString().ToLowerInvariant(), R(c.SuccessCorrelation), R(c.RawSuccessCorrelation), F(c.MeanRaw), F(c.Weight, "0.###"), c.WeightShare is { } share ? Pct(share) : "n/a");
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"process reward earned in unsuccessful episodes: {(d.UnsuccessfulProcessShare is { } p ? Pct(p) : "n/a")} (success rate {Pct(d.SuccessRate)})");
+        AnsiConsole.MarkupLine($"length/reward correlation: {R(d.LengthRewardCorrelation)} (length/success {R(d.LengthSuccessCorrelation)})");
+        AnsiConsole.MarkupLine($"format-valid rate: {(d.FormatValidRate is { } f ? Pct(f) : "n/a")}");
+        if (d.SuccessTrend is { } t)
+        {
+            AnsiConsole.MarkupLine($"success rate first half → second half: {Pct(t.FirstHalf)} → {Pct(t.SecondHalf)}");
+        }
+
+        foreach (var warning in d.Warnings)
+        {
+            AnsiConsole.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+    }
+
+    // Correlations print signed with two decimals; "n/a" when undefined (a constant side, e.g. every episode succeeded).
+    private static string R(double? value) => value is { } r ? r.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) : "n/a";
 
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 

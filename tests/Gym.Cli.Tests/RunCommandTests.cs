@@ -126,6 +126,28 @@ public sealed class RunCommandTests
         chatty.Stdout.Should().NotContain("/300", "progress never goes to stdout, which carries the summary");
     }
 
+    [Fact]
+    public async Task The_summary_ends_with_reward_diagnostics()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "run", "tool-use/arithmetic-v0", "--episodes", "50", "--policy", "expert:0.3", "--no-progress", "--out", "rollouts.jsonl");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().Contain("reward diagnostics over 50 completed episodes")
+            .And.Contain("raw corr.")
+            .And.Contain("numeric_match")
+            .And.Contain("process reward earned in unsuccessful episodes: ")
+            .And.Contain("length/reward correlation: ")
+            .And.Contain("format-valid rate: ")
+            .And.Contain("success rate first half → second half: ");
+        result.StdoutLines.Should().Contain(line => line.StartsWith("format-valid rate: ", StringComparison.Ordinal) && line.EndsWith('%'), result.Because);
+        // The scripted expert does not game its reward: its mistakes cost reward and success alike (and seed 0 makes this deterministic).
+        result.Stdout.Should().NotContain("warning:", result.Because);
+        result.Stdout.IndexOf("reward diagnostics", StringComparison.Ordinal).Should().BeGreaterThan(result.Stdout.IndexOf("stop reason", StringComparison.Ordinal), "the diagnostics come last, next to any warnings");
+        result.Stdout.Should().NotContain("\u001b[", "NO_COLOR=1 and redirected output mean no escape sequences");
+    }
+
     private static string FirstDifference(string left, string right)
     {
         var a = File.ReadAllLines(left);

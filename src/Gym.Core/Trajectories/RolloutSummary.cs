@@ -93,6 +93,12 @@ public sealed record RolloutSummary(
     /// <summary>pass@k and pass^k over groups of same-seed episodes; null when no seed was played more than once.</summary>
     public GroupPassStats? Groups { get; init; }
 
+    /// <summary>
+    /// Reward-hacking diagnostics over completed episodes with turns (their own population: see
+    /// <see cref="RewardDiagnostics"/>); <see cref="RewardDiagnostics.Empty"/> when there are none.
+    /// </summary>
+    public RewardDiagnostics Diagnostics { get; init; } = RewardDiagnostics.Empty;
+
     /// <summary>Summarizes a finished set of episodes.</summary>
     public static RolloutSummary Of(IEnumerable<EpisodeRecord> records)
     {
@@ -122,6 +128,10 @@ public sealed record RolloutSummary(
 /// counts for no component, since nothing was ever scored. Percentiles need every value, so memory
 /// grows by one number per played episode and component.
 /// </para>
+/// <para>
+/// <see cref="RolloutSummary.Diagnostics"/> keeps, per completed episode with turns, five numbers plus a
+/// raw and a value total per component (about 80 bytes per episode with three components).
+/// </para>
 /// </remarks>
 public sealed class RolloutSummaryBuilder
 {
@@ -134,6 +144,7 @@ public sealed class RolloutSummaryBuilder
     private readonly Dictionary<string, ComponentValues> _componentsByName = new(StringComparer.Ordinal);
     private readonly Dictionary<StopReason, int> _stopReasons = [];
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
+    private readonly RewardDiagnosticsAccumulator _diagnostics = new();
     private int _episodes;
     private int _completed;
     private int _failed;
@@ -178,6 +189,8 @@ public sealed class RolloutSummaryBuilder
             default:
                 throw new ArgumentOutOfRangeException(nameof(record), record.Status, "unknown episode status");
         }
+
+        _diagnostics.Add(record);
 
         if (record.Turns.Count == 0)
         {
@@ -245,7 +258,7 @@ public sealed class RolloutSummaryBuilder
             failures,
             TokenStats(_peakContextTokens),
             TokenStats(_meanContextTokens));
-        return summary with { Groups = GroupPassStats.From(_seedGroups.Values) };
+        return summary with { Groups = GroupPassStats.From(_seedGroups.Values), Diagnostics = _diagnostics.Build() };
     }
 
     /// <summary>
