@@ -10,7 +10,8 @@ public static class CliErrors
     /// <summary>The message for a user-caused failure, or null for an unexpected one.</summary>
     public static string? Describe(Exception exception) => exception switch
     {
-        UnknownEnvironmentException or EnvironmentParameterException or TrajectorySinkException or CliUsageException or ScenarioBuildException => exception.Message,
+        UnknownEnvironmentException or EnvironmentParameterException or TrajectorySinkException or CliUsageException or ScenarioBuildException
+            or TrajectoryFormatException or RescoreException or Core.Rewards.Judging.JudgeException => exception.Message,
         // Located errors already say "file:line:col: error: …"; print them as they are.
         ScenarioLoadException load => string.Join(Environment.NewLine, load.Errors.Select(e => e.ToString().Replace(": error: ", ": ", StringComparison.Ordinal))),
         ArgumentException argument => argument.Message,

@@ -16,6 +16,7 @@ public static class GymCli
             ListCommand.Create(),
             CheckCommand.Create(),
             ValidateCommand.Create(),
+            ScoreCommand.Create(),
         };
 
         var parsed = root.Parse(args);

@@ -24,15 +24,7 @@ internal static class SummaryTable
         overview.AddRow("episodes/s", F(s.Episodes / seconds, "0.0"));
         AnsiConsole.Write(overview);
 
-        var components = new Table().Border(TableBorder.Rounded).Title("reward per episode");
-        components.AddColumn("component").AddColumn("kind").AddColumn(new TableColumn("mean").RightAligned()).AddColumn(new TableColumn("p50").RightAligned()).AddColumn(new TableColumn("p90").RightAligned()).AddColumn(new TableColumn("min").RightAligned()).AddColumn(new TableColumn("max").RightAligned());
-        components.AddRow("[bold]total[/]", "", F(s.Reward.Mean), F(s.Reward.P50), F(s.Reward.P90), F(s.Reward.Min), F(s.Reward.Max));
-        foreach (var c in s.Components)
-        {
-            components.AddRow(Markup.Escape(c.Name), c.Kind.ToString().ToLowerInvariant(), F(c.Mean), F(c.P50), F(c.P90), F(c.Min), F(c.Max));
-        }
-
-        AnsiConsole.Write(components);
+        WriteComponents(s);
 
         var context = new Table().Border(TableBorder.Rounded).Title("context tokens per episode");
         context.AddColumn("context tokens").AddColumn(new TableColumn("mean").RightAligned()).AddColumn(new TableColumn("p50").RightAligned()).AddColumn(new TableColumn("p90").RightAligned()).AddColumn(new TableColumn("max").RightAligned());
@@ -82,6 +74,35 @@ internal static class SummaryTable
         {
             AnsiConsole.MarkupLine($"[yellow]stopped early: {result.Completion.Cancelled} live episodes were cancelled and not written[/]");
         }
+    }
+
+    /// <summary>The summary of <c>gym score</c>: totals, reward components and diagnostics of the re-scored file.</summary>
+    public static void WriteScore(string scenarioId, string inputPath, string outputPath, int episodes, TimeSpan elapsed, RolloutSummary s)
+    {
+        var overview = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(inputPath)}[/] re-scored with {Markup.Escape(scenarioId)}");
+        overview.AddColumn("re-score").AddColumn(new TableColumn("value").RightAligned());
+        overview.AddRow("episodes", N(s.Episodes));
+        overview.AddRow("completed / failed / cancelled", $"{N(s.Completed)} / {N(s.Failed)} / {N(s.Cancelled)}");
+        overview.AddRow("success rate", Pct(s.SuccessRate));
+        overview.AddRow("mean reward", F(s.MeanReward));
+        overview.AddRow("episodes/s", F(episodes / Math.Max(elapsed.TotalSeconds, 1e-9), "0"));
+        AnsiConsole.Write(overview);
+        WriteComponents(s);
+        WriteDiagnostics(s.Diagnostics);
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {episodes} re-scored episodes to [bold]{Markup.Escape(outputPath)}[/] in {elapsed.TotalSeconds:0.0} s"));
+    }
+
+    private static void WriteComponents(RolloutSummary s)
+    {
+        var components = new Table().Border(TableBorder.Rounded).Title("reward per episode");
+        components.AddColumn("component").AddColumn("kind").AddColumn(new TableColumn("mean").RightAligned()).AddColumn(new TableColumn("p50").RightAligned()).AddColumn(new TableColumn("p90").RightAligned()).AddColumn(new TableColumn("min").RightAligned()).AddColumn(new TableColumn("max").RightAligned());
+        components.AddRow("[bold]total[/]", "", F(s.Reward.Mean), F(s.Reward.P50), F(s.Reward.P90), F(s.Reward.Min), F(s.Reward.Max));
+        foreach (var c in s.Components)
+        {
+            components.AddRow(Markup.Escape(c.Name), c.Kind.ToString().ToLowerInvariant(), F(c.Mean), F(c.P50), F(c.P90), F(c.Min), F(c.Max));
+        }
+
+        AnsiConsole.Write(components);
     }
 
     private static void WriteDiagnostics(RewardDiagnostics d)

@@ -6,6 +6,9 @@ using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;
+using Gym.Core.Rewards.Components;
+using Gym.Core.Rewards.Judging;
+using Gym.Core.Rewards.Rubrics;
 using Gym.Core.Tools;
 
 namespace Gym.Scenarios;
@@ -88,9 +91,8 @@ public static class ScenarioEnvironments
 
     private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry)
     {
-        private static readonly string[] ProcessKinds = [ToolEnvironment.FormatComponent, ToolEnvironment.ToolCallComponent];
         private readonly Dictionary<string, IReadOnlyList<QaItem>> _datasets = new(StringComparer.Ordinal);
-        private SortedSet<string>? _outcomeKinds;
+        private RewardProgram? _program;
 
         public IReadOnlyDictionary<string, string> ParameterHelp
         {
@@ -214,41 +216,79 @@ public static class ScenarioEnvironments
 
         private ToolEnvironmentSettings Weighted(ToolEnvironmentSettings settings, RewardSpec rewards)
         {
-            // Exactly the listed components count: an unlisted one keeps weight 0 (reported, not counted).
-            settings = settings with { FormatWeight = 0, ToolCallWeight = 0, OutcomeWeight = 0 };
-            if (rewards.Combine.Kind != "weighted-sum" || rewards.Combine.Children.Count > 0)
+            // One program per scenario: components are stateless and judges share their client and cache.
+            lock (_datasets)
             {
-                throw Fail($"reward combinator '{rewards.Combine.Kind}' is part of the reward library, which this version does not have yet; use 'weighted-sum'");
+                _program ??= BuildProgram(rewards);
             }
 
-            foreach (var component in rewards.Process)
-            {
-                settings = component.Kind switch
-                {
-                    ToolEnvironment.FormatComponent => settings with { FormatWeight = component.Weight },
-                    ToolEnvironment.ToolCallComponent => settings with { ToolCallWeight = component.Weight },
-                    _ => throw Fail($"process reward '{component.Kind}' is not available for this task yet (available: {string.Join(", ", ProcessKinds)})"),
-                };
-            }
-
-            // Environments are built per episode; the task family's outcome names do not change, so probe once.
-            var outcomeKinds = _outcomeKinds ??= OutcomeKinds();
-            foreach (var component in rewards.Outcome)
-            {
-                settings = outcomeKinds.Contains(component.Kind)
-                    ? settings with { OutcomeWeight = component.Weight }
-                    : throw Fail($"outcome reward '{component.Kind}' is not available for this task yet (available: {string.Join(", ", outcomeKinds)})");
-            }
-
-            return settings;
+            return settings with { Rewards = _program };
         }
 
-        private SortedSet<string> OutcomeKinds()
+        private RewardProgram BuildProgram(RewardSpec rewards)
         {
-            // The task's own outcome components, read from a probe task (names are per task family, not per seed).
-            var probe = Source(spec.Task, new Dictionary<string, string>()).CreateTask(0);
-            return new SortedSet<string>(probe.NoAnswerOutcome().Select(t => t.Name.Split('.')[^1]), StringComparer.Ordinal);
+            var components = new List<IRewardComponent>();
+            foreach (var (list, kind) in new[] { (rewards.Process, RewardKind.Process), (rewards.Outcome, RewardKind.Outcome) })
+            {
+                foreach (var component in list)
+                {
+                    try
+                    {
+                        var rubric = component.Kind == "rubric" ? BuildRubric(component) : null;
+                        components.Add(RewardComponentCatalog.Create(new ComponentDefinition(component.Kind, component.EffectiveName, component.Weight, kind, component.Params, rubric)));
+                    }
+                    catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
+                    {
+                        throw Fail($"reward component '{component.EffectiveName}': {ex.Message}");
+                    }
+                }
+            }
+
+            try
+            {
+                return new RewardProgram(components, rewards.Combine.IsDefault ? null : Combinator(rewards.Combine));
+            }
+            catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
+            {
+                throw Fail(ex.Message);
+            }
         }
+
+        private static RewardCombinator Combinator(CombinatorSpec spec) =>
+            RewardCombinatorCatalog.Create(spec.Kind, spec.Params, [.. spec.Children.Select(Combinator)], spec.Of);
+
+        private Rubric BuildRubric(RewardComponentSpec component)
+        {
+            LlmJudge? judge = null;
+            if (component.Judge is { } endpoint)
+            {
+                var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
+                var cache = new JudgeCache(endpoint.Cache is { } file ? System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, file)) : null);
+                var client = new JudgeClient(
+                    new JudgeEndpoint(new Uri(endpoint.BaseUrl), endpoint.Model, endpoint.ApiKeyEnv)
+                    {
+                        Timeout = TimeSpan.FromMilliseconds(endpoint.TimeoutMs),
+                        MaxRetries = endpoint.Retries,
+                        MaxTokens = endpoint.MaxTokens,
+                    },
+                    cache);
+                judge = new LlmJudge(client, endpoint.FailureValue);
+            }
+
+            return new Rubric([.. component.Criteria.Select(c => new RubricCriterion(c.Name, Rule(c, judge), c.Weight, c.Hard))]);
+        }
+
+        private static RubricRule Rule(CriterionSpec criterion, LlmJudge? judge) => criterion.Rule switch
+        {
+            CriterionRuleKind.Regex => new RegexRule(criterion.Text, criterion.IgnoreCase),
+            CriterionRuleKind.Contains => new ContainsRule(criterion.Text, criterion.IgnoreCase),
+            CriterionRuleKind.JsonPath => new JsonPathRule(criterion.Text, criterion.Operator, criterion.Value),
+            CriterionRuleKind.Range => new NumericRangeRule(criterion.Min, criterion.Max),
+            _ => new JudgeRule(
+                judge ?? throw new ArgumentException($"criterion '{criterion.Name}' needs the rubric's 'judge' endpoint"),
+                criterion.Protocol == "pairwise" ? JudgeProtocol.Pairwise : JudgeProtocol.Pointwise,
+                criterion.Text),
+        };
 
         private static Dictionary<string, string> Merge(IReadOnlyDictionary<string, string> first, IReadOnlyDictionary<string, string> second)
         {
@@ -295,6 +335,8 @@ public static class ScenarioEnvironments
             public override StepInfo Info => _task.Info;
 
             public override ExpertPlan? Plan => _task.Plan;
+
+            public override TaskReference Reference => _task.Reference;
 
             public override AnswerScore ScoreAnswer(string answer) => _task.ScoreAnswer(answer);
 

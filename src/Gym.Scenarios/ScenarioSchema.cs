@@ -1,6 +1,8 @@
 using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Parsing;
+using Gym.Core.Rewards;
+using Gym.Core.Rewards.Components;
 using Gym.Scenarios.Schema;
 using Gym.Scenarios.Yaml;
 
@@ -14,14 +16,10 @@ namespace Gym.Scenarios;
 public static class ScenarioSchema
 {
     /// <summary>Reward component kinds known now; the reward library implements them.</summary>
-    public static IReadOnlyList<string> ComponentKinds { get; } =
-    [
-        "format", "tool_call", "numeric_match", "exact_match", "token_f1", "turn_cost", "length_penalty",
-        "retrieval_hit", "rank", "repeated_query", "abstention", "calibration", "milestone", "rubric", "toolrl",
-    ];
+    public static IReadOnlyList<string> ComponentKinds { get; } = [.. RewardComponentCatalog.Kinds.Select(k => k.Kind)];
 
     /// <summary>Reward combinator kinds known now.</summary>
-    public static IReadOnlyList<string> CombinatorKinds { get; } = ["weighted-sum", "gate", "sequential", "clip", "shaping", "par", "lsc"];
+    public static IReadOnlyList<string> CombinatorKinds { get; } = [.. RewardCombinatorCatalog.Kinds.Select(k => k.Kind)];
 
     /// <summary>Tokenizer encodings that are names rather than files.</summary>
     public static IReadOnlyList<string> TokenizerNames { get; } = ["o200k", "cl100k"];
@@ -33,6 +31,10 @@ public static class ScenarioSchema
     private static readonly ScalarSchema Text = new() { Kind = ScalarKind.String, MinLength = 1 };
     private static readonly ScalarSchema Rate = new() { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1 };
     private static readonly MapSchema Parameters = new();
+
+    private static readonly ScalarSchema Url = new() { Kind = ScalarKind.String, Pattern = "https?://[^\\s]+", PatternExpected = "an http:// or https:// URL like 'http://localhost:8000/v1'", Example = "http://localhost:8000/v1" };
+
+    private static readonly ScalarSchema EnvName = new() { Kind = ScalarKind.String, Pattern = "[A-Za-z_][A-Za-z0-9_]*", PatternExpected = "an environment variable name like 'OPENAI_API_KEY'", Example = "OPENAI_API_KEY" };
 
     private static ScalarSchema Int(int min, int? max = null) => new() { Kind = ScalarKind.Integer, Minimum = min, Maximum = max };
 
@@ -169,29 +171,144 @@ public static class ScenarioSchema
         Conditionals = [new Conditional("window", "mode", "window")],
     };
 
+    private static readonly ScalarSchema ComponentName = new()
+    {
+        Kind = ScalarKind.String,
+        Pattern = "[a-z0-9_]+(?:[.-][a-z0-9_]+)*",
+        PatternExpected = "lower-case letters, digits and '_', like 'reached_half'",
+        Example = "reached_half",
+    };
+
+    internal static ObjectSchema Range { get; } = new(
+        "range",
+        "range",
+        "Bounds of a numeric range; at least one of `min` and `max`.",
+        () =>
+        [
+            new Field("min", new ScalarSchema { Kind = ScalarKind.Number }, "The lower bound (inclusive).", WhenAbsent: "no lower bound"),
+            new Field("max", new ScalarSchema { Kind = ScalarKind.Number }, "The upper bound (inclusive).", WhenAbsent: "no upper bound"),
+        ],
+        b => ((double?, double?)?)(b.Optional<double>("min"), b.Optional<double>("max")))
+    {
+        Check = check =>
+        {
+            var min = check.Values.TryGetValue("min", out var lo) ? (double?)lo : null;
+            var max = check.Values.TryGetValue("max", out var hi) ? (double?)hi : null;
+            if (min is null && max is null)
+            {
+                check.Error(check.Node, $"{check.Path} needs 'min' or 'max'", "write range: {min: 1, max: 10}");
+            }
+            else if (min > max)
+            {
+                check.Error(check.Node, $"{check.Path} has min {ScalarSchema.Format(min!.Value)} above max {ScalarSchema.Format(max!.Value)}", "min must be at most max");
+            }
+        },
+    };
+
+    internal static ObjectSchema Criterion { get; } = new(
+        "rubric-criterion",
+        "rubric criterion",
+        "One rubric criterion: a name, a weight, whether it is a hard gate, and exactly one rule: `regex`, `contains`, `json_path`, `range` or `judge`.",
+        () =>
+        [
+            new Field("name", ComponentName, "The criterion's name; reported as the metric `RUBRIC.NAME`.", Required: true),
+            new Field("weight", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0 }, "Its weight among the soft criteria.", Default: "1"),
+            new Field("hard", new ScalarSchema { Kind = ScalarKind.Boolean }, "A hard criterion gates the rubric: the rubric scores 0 unless it is met (score ≥ 0.5).", Default: "false"),
+            new Field("regex", Text, "Met when this regular expression matches the text."),
+            new Field("contains", Text, "Met when the text contains this string."),
+            new Field("ignore_case", new ScalarSchema { Kind = ScalarKind.Boolean }, "Case-insensitive `regex` or `contains`.", Default: "false"),
+            new Field("json_path", Text, "A path like `$.items[0].price` into the text read as JSON (the first {…} or […] block), compared with `value` by `op`."),
+            new Field("op", new ScalarSchema { Kind = ScalarKind.String, Allowed = ["==", "!=", "<", "<=", ">", ">=", "contains", "exists"] }, "The JSON-path comparison.", Default: "=="),
+            new Field("value", new ScalarSchema { Kind = ScalarKind.Any }, "The JSON-path comparison value (numbers compare numerically).", Default: ""),
+            new Field("range", Range, "Met when the one number the text states lies in [min, max]."),
+            new Field("judge", Text, "The criterion an LLM judge rates (the rubric's `judge` endpoint)."),
+            new Field("protocol", new ScalarSchema { Kind = ScalarKind.String, Allowed = ["pointwise", "pairwise"] }, "`pointwise` rates the text 0–10; `pairwise` compares it with the gold answer in both orders and averages.", Default: "pointwise"),
+        ],
+        b =>
+        {
+            var (rule, text) = b.Has("regex") ? (CriterionRuleKind.Regex, b.Get<string>("regex"))
+                : b.Has("contains") ? (CriterionRuleKind.Contains, b.Get<string>("contains"))
+                : b.Has("json_path") ? (CriterionRuleKind.JsonPath, b.Get<string>("json_path"))
+                : b.Has("range") ? (CriterionRuleKind.Range, "")
+                : (CriterionRuleKind.Judge, b.Get<string>("judge"));
+            var range = b.Get<(double? Min, double? Max)?>("range");
+            return new CriterionSpec(b.Get<string>("name"), b.Get<double>("weight"), b.Get<bool>("hard"), rule, text)
+            {
+                IgnoreCase = b.Get<bool>("ignore_case"),
+                Operator = b.Get<string>("op"),
+                Value = b.Get<string>("value"),
+                Min = range?.Min,
+                Max = range?.Max,
+                Protocol = b.Get<string>("protocol"),
+            };
+        })
+    {
+        Alternatives =
+        [
+            new Alternative("regex", ["ignore_case"]),
+            new Alternative("contains", ["ignore_case"]),
+            new Alternative("json_path", ["op", "value"]),
+            new Alternative("range", []),
+            new Alternative("judge", ["protocol"]),
+        ],
+    };
+
+    internal static ObjectSchema Judge { get; } = new(
+        "judge",
+        "judge",
+        "An OpenAI-compatible chat-completions endpoint used as an LLM judge by a rubric's `judge` criteria. Replies are cached by the exact request, so re-scoring is free.",
+        () =>
+        [
+            new Field("base_url", Url, "The server's base URL.", Required: true),
+            new Field("model", Text, "The model name sent with each request.", Required: true),
+            new Field("api_key_env", EnvName, "The environment variable that holds the API key, if the server needs one."),
+            new Field("timeout_ms", Int(1, 600_000), "Per-request time limit, in milliseconds.", Default: "60000"),
+            new Field("retries", Int(0, 10), "Retries after a timeout, connection error, 429 or 5xx.", Default: "2"),
+            new Field("max_tokens", Int(1, 65_536), "The reply's token limit.", Default: "512"),
+            new Field("cache", new ScalarSchema { Kind = ScalarKind.String, MinLength = 1 }, "A JSONL file, relative to the scenario file, that keeps replies across runs (created when missing).", WhenAbsent: "in memory, for the run"),
+            new Field("failure_value", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1 }, "The score given when the judge's reply states no readable verdict.", Default: "0"),
+        ],
+        b => new JudgeSpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env"), b.Get<int>("timeout_ms"), b.Get<int>("retries"), b.Get<int>("max_tokens"), b.Get<string?>("cache"), b.Get<double>("failure_value")));
+
     internal static ObjectSchema Component { get; } = new(
         "reward-component",
         "reward component",
-        "One named reward component. The scalar reward is the weighted sum of components (see `combine`); a weight of 0 keeps a component as a metric only.",
+        "One named reward component. By default the scalar reward is the weighted sum of components (see `combine`); a weight of 0 keeps a component as a metric only. docs/rewards.md gives every kind's formula and parameters.",
         () =>
         [
             new Field("kind", new ScalarSchema { Kind = ScalarKind.String, Allowed = ComponentKinds, AllowedNoun = "reward component" }, "The component.", Required: true),
+            new Field("name", ComponentName, "Its name in breakdowns and in combinators' `of`; needed when a kind appears twice.", WhenAbsent: "the kind"),
             new Field("weight", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0 }, "Its weight; 0 reports it without counting it.", Default: "1"),
-            new Field("params", Parameters, "Component parameters, passed as text."),
+            new Field("params", Parameters, "Component parameters (see docs/rewards.md), passed as text and checked per kind."),
+            new Field("criteria", new ListSchema(Criterion, minItems: 1), "A rubric's criteria; required for `rubric`, not allowed otherwise.", WhenAbsent: "required for rubric"),
+            new Field("judge", Judge, "The LLM judge endpoint a rubric's `judge` criteria use.", WhenAbsent: "none (judge criteria need one)"),
         ],
-        b => new RewardComponentSpec(b.Get<string>("kind"), b.Get<double>("weight"), b.Map("params")));
+        b => new RewardComponentSpec(b.Get<string>("kind"), b.Get<double>("weight"), b.Map("params"))
+        {
+            Name = b.Get<string?>("name"),
+            Criteria = b.List<CriterionSpec>("criteria"),
+            Judge = b.Get<JudgeSpec?>("judge"),
+        })
+    {
+        Conditionals = [new Conditional("criteria", "kind", "rubric")],
+        Check = CheckComponent,
+    };
 
     internal static ObjectSchema Combinator { get; } = new(
         "combinator",
         "combinator",
-        "A reward combinator with its parameters and nested combinators (written as a kind or as a mapping).",
+        "A reward combinator: its inputs are its nested `children` and the components named in `of` (each as weight × raw); written as a kind or as a mapping. docs/rewards.md gives every kind's formula.",
         () =>
         [
             new Field("kind", CombinatorKind, "The combinator.", Required: true),
-            new Field("params", Parameters, "Combinator parameters, passed as text (a gate's threshold, a clip's bounds)."),
-            new Field("children", new ListSchema(CombinatorOrKind), "Nested combinators."),
+            new Field("params", Parameters, "Combinator parameters, passed as text (a gate's threshold, a clip's bounds, shaping's potential)."),
+            new Field("of", new ListSchema(ComponentName, uniqueNoun: "component"), "Components read directly, by name.", WhenAbsent: "none"),
+            new Field("children", new ListSchema(CombinatorOrKind), "Nested combinators.", WhenAbsent: "none"),
         ],
-        b => new CombinatorSpec(b.Get<string>("kind"), b.Map("params"), b.List<CombinatorSpec>("children")));
+        b => new CombinatorSpec(b.Get<string>("kind"), b.Map("params"), b.List<CombinatorSpec>("children")) { Of = b.List<string>("of") })
+    {
+        Check = CheckCombinator,
+    };
 
     private static ShorthandSchema CombinatorOrKind => new(CombinatorKind, Combinator, kind => new CombinatorSpec((string)kind, new Dictionary<string, string>(StringComparer.Ordinal), []));
 
@@ -203,9 +320,12 @@ public static class ScenarioSchema
         [
             new Field("process", new ListSchema(Component), "Per-turn components (format, tool calls, turn cost, …).", WhenAbsent: "none"),
             new Field("outcome", new ListSchema(Component), "Per-episode components (exact match, numeric match, …).", WhenAbsent: "none"),
-            new Field("combine", CombinatorOrKind, "How components combine into the scalar reward; `weighted-sum` for now.", Default: "weighted-sum"),
+            new Field("combine", CombinatorOrKind, "How components combine into the scalar reward: the weighted sum, or a tree of combinators.", Default: "weighted-sum"),
         ],
-        b => new RewardSpec(b.List<RewardComponentSpec>("process"), b.List<RewardComponentSpec>("outcome"), b.Get<CombinatorSpec?>("combine") ?? CombinatorSpec.WeightedSum));
+        b => new RewardSpec(b.List<RewardComponentSpec>("process"), b.List<RewardComponentSpec>("outcome"), b.Get<CombinatorSpec?>("combine") ?? CombinatorSpec.WeightedSum))
+    {
+        Check = CheckRewards,
+    };
 
     internal static UnionSchema Policy { get; } = new("policy", "policy",
     [
@@ -222,9 +342,9 @@ public static class ScenarioSchema
             "An OpenAI-compatible chat-completions server.",
             () =>
             [
-                new Field("base_url", new ScalarSchema { Kind = ScalarKind.String, Pattern = "https?://[^\\s]+", PatternExpected = "an http:// or https:// URL like 'http://localhost:8000/v1'", Example = "http://localhost:8000/v1" }, "The server's base URL.", Required: true),
+                new Field("base_url", Url, "The server's base URL.", Required: true),
                 new Field("model", Text, "The model name sent with each request.", Required: true),
-                new Field("api_key_env", new ScalarSchema { Kind = ScalarKind.String, Pattern = "[A-Za-z_][A-Za-z0-9_]*", PatternExpected = "an environment variable name like 'OPENAI_API_KEY'", Example = "OPENAI_API_KEY" }, "The environment variable that holds the API key, if the server needs one."),
+                new Field("api_key_env", EnvName, "The environment variable that holds the API key, if the server needs one."),
             ],
             b => new OpenAiPolicySpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env")))
         { KindValue = "openai" },
@@ -275,6 +395,106 @@ public static class ScenarioSchema
 
     /// <summary>The key tables of docs/scenarios.md, one section per mapping type.</summary>
     public static string ToMarkdown() => MarkdownWriter.Write(Root);
+
+    private static void CheckComponent(ObjectCheck check)
+    {
+        if (!check.Values.TryGetValue("kind", out var value) || value is not string kind)
+        {
+            return;
+        }
+
+        var parameters = check.Values.TryGetValue("params", out var map) ? (IReadOnlyDictionary<string, string>)map! : new Dictionary<string, string>(StringComparer.Ordinal);
+        var name = check.Values.TryGetValue("name", out var given) ? (string)given! : kind;
+        try
+        {
+            RewardComponentCatalog.Validate(kind, name, parameters);
+        }
+        catch (RewardSpecException ex)
+        {
+            ReportAt(check, ex);
+        }
+
+        if (kind != "rubric" && check.Node.Find("judge") is { } judge)
+        {
+            check.Error(judge.Key, $"'judge' in {check.Path} applies to rubric components only", "move it to a component of kind rubric");
+        }
+
+        if (kind == "rubric" && check.Node.Find("judge") is null && check.Values.TryGetValue("criteria", out var criteria)
+            && ((IEnumerable<object?>)criteria!).OfType<CriterionSpec>().FirstOrDefault(c => c.Rule == CriterionRuleKind.Judge) is { } judged)
+        {
+            check.Error(check.Node, $"criterion '{judged.Name}' of {check.Path} asks an LLM judge, but the rubric has no 'judge' endpoint", "add judge: {base_url: …, model: …}");
+        }
+    }
+
+    private static void CheckCombinator(ObjectCheck check)
+    {
+        if (!check.Values.TryGetValue("kind", out var value) || value is not string kind)
+        {
+            return;
+        }
+
+        var parameters = check.Values.TryGetValue("params", out var map) ? (IReadOnlyDictionary<string, string>)map! : new Dictionary<string, string>(StringComparer.Ordinal);
+        var inputs = (check.Values.TryGetValue("of", out var of) ? ((IEnumerable<object?>)of!).Count() : 0)
+                     + (check.Values.TryGetValue("children", out var children) ? ((IEnumerable<object?>)children!).Count() : 0);
+        try
+        {
+            // Inputs are checked by count only here; which components exist is the rewards section's check.
+            RewardCombinatorCatalog.Create(kind, parameters, [.. Enumerable.Range(0, inputs).Select(_ => (RewardCombinator)new WeightedSumCombinator([], []))], []);
+        }
+        catch (RewardSpecException ex)
+        {
+            ReportAt(check, ex);
+        }
+    }
+
+    private static void CheckRewards(ObjectCheck check)
+    {
+        var components = new List<RewardComponentSpec>();
+        foreach (var list in new[] { "process", "outcome" })
+        {
+            if (check.Values.TryGetValue(list, out var items))
+            {
+                components.AddRange(((IEnumerable<object?>)items!).OfType<RewardComponentSpec>());
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var duplicate in components.Where(c => !names.Add(c.EffectiveName)).Select(c => c.EffectiveName).Distinct())
+        {
+            check.Error(check.Node, $"two reward components in {check.Path} are named '{duplicate}'", "give one of them a different 'name'");
+        }
+
+        if (!check.Values.TryGetValue("combine", out var combine) || combine is not CombinatorSpec { IsDefault: false } tree)
+        {
+            return;
+        }
+
+        var at = check.Node.Find("combine")!.Value;
+        var used = Used(tree).ToHashSet(StringComparer.Ordinal);
+        foreach (var unknown in used.Where(n => !names.Contains(n)).Order(StringComparer.Ordinal))
+        {
+            var nearest = Validator.Nearest(unknown, names);
+            check.Error(at, $"the combinator tree in {check.Path} reads component '{unknown}', which is not declared", nearest is null ? $"declared: {string.Join(", ", names)}" : $"did you mean '{nearest}'?");
+        }
+
+        foreach (var unused in components.Where(c => c.Weight != 0 && !used.Contains(c.EffectiveName)).DistinctBy(c => c.EffectiveName))
+        {
+            check.Error(at, $"component '{unused.EffectiveName}' has weight {ScalarSchema.Format(unused.Weight)} but the combinator tree in {check.Path} does not read it", "add it to a combinator's 'of', or give it weight 0 to keep it as a metric");
+        }
+
+        static IEnumerable<string> Used(CombinatorSpec node) => node.Of.Concat(node.Children.SelectMany(Used));
+    }
+
+    private static void ReportAt(ObjectCheck check, RewardSpecException ex)
+    {
+        SourceNode at = check.Node;
+        if (ex.Parameter is { } parameter && check.Node.Find("params")?.Value is MappingNode parameters)
+        {
+            at = (SourceNode?)parameters.Entries.FirstOrDefault(e => e.Key.Value == parameter)?.Value ?? parameters;
+        }
+
+        check.Error(at, $"{check.Path}: {ex.Message}", ex.Parameter is null ? null : "docs/rewards.md lists each kind's parameters");
+    }
 
     private static void CheckFaultRates(ObjectCheck check)
     {

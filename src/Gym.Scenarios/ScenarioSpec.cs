@@ -159,9 +159,75 @@ public sealed record RewardSpec(
 /// <param name="Kind">The component kind, like <c>numeric_match</c>.</param>
 /// <param name="Weight">Its weight; 0 keeps it as a metric that does not count toward the reward.</param>
 /// <param name="Params">Component parameters, kept as the text written in the file.</param>
-public sealed record RewardComponentSpec(string Kind, double Weight, IReadOnlyDictionary<string, string> Params);
+public sealed record RewardComponentSpec(string Kind, double Weight, IReadOnlyDictionary<string, string> Params)
+{
+    /// <summary>Its name in breakdowns and combinators; the kind when not given.</summary>
+    public string? Name { get; init; }
 
-/// <summary>A reward combinator: a kind, its parameters and its children (combinators themselves).</summary>
+    /// <summary>The name in force: <see cref="Name"/>, else <see cref="Kind"/>.</summary>
+    public string EffectiveName => Name ?? Kind;
+
+    /// <summary>A rubric's criteria (rubric only).</summary>
+    public IReadOnlyList<CriterionSpec> Criteria { get; init; } = [];
+
+    /// <summary>The judge endpoint a rubric's judge criteria use (rubric only).</summary>
+    public JudgeSpec? Judge { get; init; }
+}
+
+/// <summary>How a rubric criterion is scored.</summary>
+public enum CriterionRuleKind
+{
+    /// <summary>A regular expression that must match.</summary>
+    Regex,
+    /// <summary>A substring that must occur.</summary>
+    Contains,
+    /// <summary>A JSON-path comparison on the text read as JSON.</summary>
+    JsonPath,
+    /// <summary>The number the text states must lie in a range.</summary>
+    Range,
+    /// <summary>An LLM judge's verdict.</summary>
+    Judge,
+}
+
+/// <summary>One rubric criterion.</summary>
+/// <param name="Name">Its name, reported as a metric <c>RUBRIC.NAME</c>.</param>
+/// <param name="Weight">Its weight among the soft criteria.</param>
+/// <param name="Hard">Whether it gates the rubric (score 0 unless met).</param>
+/// <param name="Rule">Which rule scores it.</param>
+/// <param name="Text">The rule's text: the pattern, substring, JSON path or the judge's criterion (empty for a range).</param>
+public sealed record CriterionSpec(string Name, double Weight, bool Hard, CriterionRuleKind Rule, string Text)
+{
+    /// <summary>Case-insensitive matching (regex and contains).</summary>
+    public bool IgnoreCase { get; init; }
+
+    /// <summary>The JSON-path comparison operator.</summary>
+    public string Operator { get; init; } = "==";
+
+    /// <summary>The JSON-path comparison value.</summary>
+    public string Value { get; init; } = "";
+
+    /// <summary>The range's lower bound.</summary>
+    public double? Min { get; init; }
+
+    /// <summary>The range's upper bound.</summary>
+    public double? Max { get; init; }
+
+    /// <summary>The judge's protocol: pointwise, or pairwise against the gold answer.</summary>
+    public string Protocol { get; init; } = "pointwise";
+}
+
+/// <summary>An OpenAI-compatible chat endpoint used as an LLM judge.</summary>
+/// <param name="BaseUrl">The server's base URL, like <c>http://localhost:8000/v1</c>.</param>
+/// <param name="Model">The model name.</param>
+/// <param name="ApiKeyEnv">The environment variable holding the API key, if any.</param>
+/// <param name="TimeoutMs">Per-request time limit.</param>
+/// <param name="Retries">Retries after a failed request.</param>
+/// <param name="MaxTokens">The reply's token limit.</param>
+/// <param name="Cache">The judge cache file as written (relative to the scenario file), or null for an in-memory cache.</param>
+/// <param name="FailureValue">The score of a verdict the judge's reply does not state readably.</param>
+public sealed record JudgeSpec(string BaseUrl, string Model, string? ApiKeyEnv, int TimeoutMs, int Retries, int MaxTokens, string? Cache, double FailureValue);
+
+/// <summary>A reward combinator: a kind, its parameters, its children (combinators themselves) and the components it reads.</summary>
 /// <param name="Kind">The combinator kind, like <c>weighted-sum</c> or <c>gate</c>.</param>
 /// <param name="Params">Combinator parameters, kept as the text written in the file.</param>
 /// <param name="Children">Nested combinators.</param>
@@ -169,6 +235,12 @@ public sealed record CombinatorSpec(string Kind, IReadOnlyDictionary<string, str
 {
     /// <summary>The weighted sum of all components, the default.</summary>
     public static CombinatorSpec WeightedSum { get; } = new("weighted-sum", new Dictionary<string, string>(), []);
+
+    /// <summary>The components this node reads directly, by name.</summary>
+    public IReadOnlyList<string> Of { get; init; } = [];
+
+    /// <summary>Whether this is the default: a weighted sum of every component, with no tree.</summary>
+    public bool IsDefault => Kind == "weighted-sum" && Children.Count == 0 && Of.Count == 0;
 }
 
 /// <summary>The default policy for <c>gym run</c>.</summary>

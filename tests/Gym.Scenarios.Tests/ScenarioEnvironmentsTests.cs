@@ -49,23 +49,46 @@ public sealed class ScenarioEnvironmentsTests : IDisposable
         record.Turns[0].Action.Text.Should().Contain("<calculator>");
         var last = record.Turns[^1].Breakdown;
         last.Find("format")!.Weight.Should().Be(0.5);
-        last.Find("tool_call")!.Weight.Should().Be(0, "a component the rewards section leaves out is a metric only");
+        last.Find("tool_call").Should().BeNull("with a rewards section exactly the listed components are scored");
         last.Find("numeric_match")!.Weight.Should().Be(2);
         record.TotalReward.Should().Be(2);
     }
 
     [Fact]
-    public void A_reward_kind_the_task_lacks_names_the_available_ones()
+    public async Task Library_components_and_a_combinator_tree_score_a_scenario()
     {
-        var build = () => Build("""
-            id: test/missing-kind
-            task: {environment: tool-use/arithmetic-v0}
+        var (scenario, registry) = Build("""
+            id: test/library
+            task:
+              environment: tool-use/arithmetic-v0
+              params: {difficulty: 2}
             rewards:
+              process:
+                - {kind: toolrl, weight: 0.1}
+                - {kind: milestone, name: first, params: {when: "plan_calls_done >= 1"}}
               outcome:
-                - {kind: token_f1, weight: 1}
+                - {kind: token_f1, weight: 0}
+                - {kind: numeric_match}
+                - kind: rubric
+                  weight: 0
+                  criteria:
+                    - {name: digits_only, regex: "^[0-9.-]+$"}
+              combine:
+                kind: clip
+                params: {lo: 0, hi: 1}
+                of: [toolrl, first, numeric_match]
             """);
+        var environment = registry.Make(scenario.Spec.Id);
+        var expert = registry.Get(scenario.Spec.Id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings());
 
-        build.Should().Throw<ScenarioBuildException>().WithMessage("*s.yaml: error: outcome reward 'token_f1' is not available for this task yet (available: numeric_match)*");
+        var record = await EpisodeRunner.RunAsync(environment, expert, 0, 7);
+
+        record.Success.Should().BeTrue();
+        record.Turns[0].Breakdown.Terms.Select(t => (t.Name, t.Raw, t.Weight)).Should().Equal(("toolrl", 4.0, 0.0), ("first", 1.0, 0.0), ("combined", 1.0, 1.0));
+        var last = record.Turns[^1].Breakdown;
+        last.Terms.Select(t => t.Name).Should().Equal("toolrl", "first", "token_f1", "numeric_match", "rubric", "rubric.digits_only", "combined");
+        last.Find("rubric")!.Raw.Should().Be(1);
+        last.Find("combined")!.Raw.Should().Be(1, "0.4 + 0 + 1 clipped to 1");
     }
 
     [Fact]

@@ -34,13 +34,31 @@ public sealed class ScenarioLoaderTests
             Limits: new LimitsSpec(12, 8000, 2000, 2),
             Memory: new ScenarioMemorySpec(MemoryMode.Window, 3, new TokenizerSpec(TokenizerKind.File, TestFiles.Valid("data/tokens.tiktoken"))),
             Rewards: new RewardSpec(
-                Process: [new RewardComponentSpec("format", 0.2, NoParams), new RewardComponentSpec("turn_cost", 0, new Dictionary<string, string> { ["per_turn"] = "-0.01" })],
-                Outcome: [new RewardComponentSpec("numeric_match", 1.0, new Dictionary<string, string> { ["tolerance"] = "1e-6" })],
+                Process:
+                [
+                    new RewardComponentSpec("format", 0.2, NoParams),
+                    new RewardComponentSpec("turn_cost", 0, NoParams),
+                    new RewardComponentSpec("milestone", 0.1, new Dictionary<string, string> { ["when"] = "plan_calls_done >= 2" }) { Name = "halfway" },
+                ],
+                Outcome:
+                [
+                    new RewardComponentSpec("numeric_match", 1.0, new Dictionary<string, string> { ["rel_tol"] = "1e-6" }),
+                    new RewardComponentSpec("rubric", 0.5, NoParams)
+                    {
+                        Name = "style",
+                        Criteria =
+                        [
+                            new CriterionSpec("short", 1, true, CriterionRuleKind.Regex, "^.{0,20}$"),
+                            new CriterionSpec("polite", 2, false, CriterionRuleKind.Judge, "Is the answer polite?") { Protocol = "pairwise" },
+                        ],
+                        Judge = new JudgeSpec("http://localhost:8001/v1", "judge-7b", "JUDGE_KEY", 60000, 2, 512, "data/judge-cache.jsonl", 0),
+                    },
+                ],
                 Combine: new CombinatorSpec("gate", new Dictionary<string, string> { ["threshold"] = "0.5" },
                 [
-                    new CombinatorSpec("weighted-sum", NoParams, []),
-                    new CombinatorSpec("clip", new Dictionary<string, string> { ["lo"] = "-1", ["hi"] = "1" }, []),
-                ])),
+                    new CombinatorSpec("weighted-sum", NoParams, []) { Of = ["numeric_match"] },
+                    new CombinatorSpec("clip", new Dictionary<string, string> { ["lo"] = "-1", ["hi"] = "1" }, []) { Of = ["turn_cost"] },
+                ]) { Of = ["format", "halfway", "style"] }),
             Policy: new OpenAiPolicySpec("http://localhost:8000/v1", "qwen2.5-7b-instruct", "OPENAI_API_KEY"),
             Seed: 42,
             Episodes: 200);

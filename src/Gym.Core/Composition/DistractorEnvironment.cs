@@ -2,6 +2,7 @@ using System.Globalization;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Seeding;
+using Gym.Core.Tools;
 
 namespace Gym.Core.Composition;
 
@@ -35,7 +36,7 @@ public sealed record DistractorOptions(double Rate, IReadOnlyList<string>? Texts
 /// "correction" of the latest intermediate value. Rewards, termination and the turn limit are the
 /// wrapped environment's; <c>info.distractor</c> says whether the step got one.
 /// </summary>
-public sealed class DistractorEnvironment : IEnvironment
+public sealed class DistractorEnvironment : IReplayableEnvironment
 {
     /// <summary>The info key set on every step: whether a distractor was appended.</summary>
     public const string DistractorInfo = "distractor";
@@ -102,9 +103,19 @@ public sealed class DistractorEnvironment : IEnvironment
     }
 
     /// <inheritdoc />
-    public async ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    public async ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default) =>
+        Decorate(await _inner.StepAsync(action, cancellationToken).ConfigureAwait(false));
+
+    /// <inheritdoc />
+    public async ValueTask<StepResult> ReplayStepAsync(AgentAction action, IReadOnlyList<ToolInvocation> recorded, CancellationToken cancellationToken = default)
     {
-        var step = await _inner.StepAsync(action, cancellationToken).ConfigureAwait(false);
+        var inner = _inner as IReplayableEnvironment
+            ?? throw new NotSupportedException($"{_inner.Id} cannot replay recorded episodes");
+        return Decorate(await inner.ReplayStepAsync(action, recorded, cancellationToken).ConfigureAwait(false));
+    }
+
+    private StepResult Decorate(StepResult step)
+    {
         var turn = _turn++;
         if (step.IsDone)
         {

@@ -186,6 +186,19 @@ public sealed class MultiObjectiveEnvironment : ToolEnvironment
             }
         }
 
+        public override TaskReference Reference
+        {
+            get
+            {
+                var stages = _objectives.Select(o => o.Reference.Stage(0)).ToList();
+                return new([new StageReference(
+                    [.. stages.Select(s => s.Objectives.Count > 0 ? s.Objectives[0] : new ObjectiveReference([]))],
+                    [.. stages.SelectMany(s => s.Calls)],
+                    _options.Separator,
+                    _options.Aggregate)]);
+            }
+        }
+
         public override AnswerScore ScoreAnswer(string answer)
         {
             var answers = SplitAnswers(answer, _options.Separator);

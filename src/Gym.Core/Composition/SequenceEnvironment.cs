@@ -82,6 +82,8 @@ public sealed class SequenceEnvironment : ToolEnvironment
             ? new ExpertPlan([.. parts.SelectMany(p => p.Plan!.Stages)])
             : null;
 
+        public override TaskReference Reference => new([.. parts.SelectMany(p => p.Reference.Stages)]);
+
         public override AnswerScore ScoreAnswer(string answer)
         {
             if (_current >= parts.Count)

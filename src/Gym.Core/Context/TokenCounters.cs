@@ -13,6 +13,9 @@ public interface ITokenCounter
 
     /// <summary>The tokens <paramref name="message"/> takes in a context, chat-template overhead included.</summary>
     int Count(ChatMessage message);
+
+    /// <summary>The tokens of <paramref name="text"/> alone, without any chat-template overhead.</summary>
+    int CountText(string text);
 }
 
 /// <summary>
@@ -39,7 +42,7 @@ public sealed class TiktokenTokenCounter : ITokenCounter
     /// <inheritdoc />
     public string Name { get; }
 
-    /// <summary>The tokens of <paramref name="text"/> alone, without message overhead.</summary>
+    /// <inheritdoc />
     public int CountText(string text)
     {
         ArgumentNullException.ThrowIfNull(text);

@@ -39,6 +39,8 @@ public sealed class QaDatasetEnvironment : ToolEnvironment
 
         public override ExpertPlan? Plan => new([], item.Answers[0]);
 
+        public override TaskReference Reference => new([new StageReference([new ObjectiveReference(item.Answers)], [])]);
+
         public override AnswerScore ScoreAnswer(string answer)
         {
             var correct = ExactMatch.Matches(answer, item.Answers);

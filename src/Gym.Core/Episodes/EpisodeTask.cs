@@ -26,6 +26,12 @@ public abstract class EpisodeTask
     public virtual ExpertPlan? Plan => null;
 
     /// <summary>
+    /// What reward components compare against (gold answers, planned calls, supporting documents);
+    /// by default derived from <see cref="Plan"/>. Must be a pure function of the seed.
+    /// </summary>
+    public virtual TaskReference Reference => TaskReference.FromPlan(Plan);
+
+    /// <summary>
     /// Scores a final answer. A multi-stage task scores the current stage and, when more stages
     /// remain, returns the next stage's prompt in <see cref="AnswerScore.NextPrompt"/>.
     /// </summary>

@@ -13,7 +13,7 @@ namespace Gym.Core.Episodes;
 /// truncate at the turn limit. Subclasses only generate tasks from seeds. A task whose answer
 /// opens another stage (<see cref="AnswerScore.NextPrompt"/>) keeps the episode going.
 /// </summary>
-public abstract class ToolEnvironment : IEnvironment, ITaskSource
+public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
 {
     /// <summary>The info key listing the tool faults injected during a step (only when <see cref="ToolEnvironmentSettings.Faults"/> is set).</summary>
     public const string ToolFaultsInfo = "tool_faults";
@@ -28,7 +28,9 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
     private Toolbox? _toolbox;
     private IActionParser? _parser;
     private ToolFaultInjector? _faults;
+    private RewardEpisode? _rewards;
     private int _turn;
+    private int _stage;
     private bool _done;
 
     /// <summary>Creates the environment.</summary>
@@ -38,6 +40,7 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
         settings.Validate();
         Id = id;
         Settings = settings;
+        Rewards = settings.EffectiveRewards;
     }
 
     /// <inheritdoc />
@@ -48,6 +51,9 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
 
     /// <inheritdoc />
     public int MaxTurns => Settings.MaxTurns;
+
+    /// <summary>The reward program that scores every turn.</summary>
+    public RewardProgram Rewards { get; }
 
     /// <summary>The current task; null before the first reset.</summary>
     protected EpisodeTask? CurrentTask => _task;
@@ -62,7 +68,9 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
         _faults = Settings.Faults is { IsActive: true } spec ? new ToolFaultInjector(spec, IEnvironment.NoiseSeed(seed, attempt), Settings.EffectiveToolTimeout) : null;
         _toolbox = new Toolbox(_faults?.Wrap(_task.Tools) ?? _task.Tools, Settings.EffectiveToolTimeout);
         _parser = ActionParsers.Create(Settings.Format, _toolbox.Tools, Settings.MaxToolCallsPerTurn);
+        _rewards = Rewards.Begin(_task.Reference, _task.Prompt);
         _turn = 0;
+        _stage = 0;
         _done = false;
         IReadOnlyList<ChatMessage> observation = [ChatMessage.System(BuildSystemPrompt(_toolbox, _parser)), ChatMessage.User(_task.Prompt)];
         var info = _task.Info.With("seed", seed).With("max_turns", MaxTurns);
@@ -75,10 +83,19 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
     }
 
     /// <inheritdoc />
-    public async ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    public ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default) => StepCoreAsync(action, null, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<StepResult> ReplayStepAsync(AgentAction action, IReadOnlyList<ToolInvocation> recorded, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        return StepCoreAsync(action, recorded, cancellationToken);
+    }
+
+    private async ValueTask<StepResult> StepCoreAsync(AgentAction action, IReadOnlyList<ToolInvocation>? recorded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
-        if (_task is null || _toolbox is null || _parser is null)
+        if (_task is null || _toolbox is null || _parser is null || _rewards is null)
         {
             throw new InvalidOperationException($"{Id}: call ResetAsync before StepAsync");
         }
@@ -94,24 +111,25 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
             ? ParsedAction.Invalid($"the action is {text.Length} characters long; the limit is {Settings.MaxActionChars}. {_parser.FormatInstructions}")
             : _parser.Parse(text);
 
-        var terms = new List<RewardTerm> { new(FormatComponent, RewardKind.Process, parsed.IsValid ? 0 : -1, Settings.FormatWeight) };
         var observation = new List<ChatMessage>();
         var invocations = new List<ToolInvocation>();
         var info = StepInfo.Empty.With("turn", _turn - 1);
         var terminated = false;
         var reason = StopReason.None;
         var faultsBefore = _faults?.Injected.Count ?? 0;
+        var stage = _stage;
+        AnswerScore? score = null;
+        IReadOnlyList<RewardTerm> taskOutcome = [];
 
         if (!parsed.IsValid)
         {
-            terms.Add(new(ToolCallComponent, RewardKind.Process, 0, Settings.ToolCallWeight));
             observation.Add(ChatMessage.User($"Invalid action: {parsed.Error}"));
         }
         else if (parsed.IsAnswer)
         {
-            terms.Add(new(ToolCallComponent, RewardKind.Process, 0, Settings.ToolCallWeight));
-            var score = _task.ScoreAnswer(parsed.Answer!);
-            terms.AddRange(score.Terms.Select(t => t with { Weight = t.Weight * Settings.OutcomeWeight }));
+            score = _task.ScoreAnswer(parsed.Answer!);
+            taskOutcome = score.Terms;
+            _stage++;
             info = info.Merge(score.Info).With("expected_answer", score.Expected);
             if (score.NextPrompt is { } next)
             {
@@ -126,19 +144,21 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
         }
         else
         {
-            foreach (var call in parsed.ToolCalls)
+            if (recorded is not null && recorded.Count != parsed.ToolCalls.Count)
             {
-                var invocation = await _toolbox.InvokeAsync(call, cancellationToken).ConfigureAwait(false);
+                throw new ReplayMismatchException($"turn {_turn - 1}: the action makes {parsed.ToolCalls.Count} tool call(s) but {recorded.Count} were recorded");
+            }
+
+            for (var i = 0; i < parsed.ToolCalls.Count; i++)
+            {
+                var call = parsed.ToolCalls[i];
+                var invocation = recorded is null ? await _toolbox.InvokeAsync(call, cancellationToken).ConfigureAwait(false) : Replayed(call, recorded[i]);
                 invocations.Add(invocation);
                 observation.Add(ChatMessage.Tool(invocation.Call.Name, invocation.Result.IsError ? $"Error: {invocation.Result.Content}" : invocation.Result.Content));
             }
-
-            var succeeded = invocations.Count(i => !i.Result.IsError);
-            var raw = (succeeded - (invocations.Count - succeeded)) / (double)invocations.Count;
-            terms.Add(new(ToolCallComponent, RewardKind.Process, raw, Settings.ToolCallWeight));
         }
 
-        if (_faults is not null)
+        if (_faults is not null && recorded is null)
         {
             info = info.With(ToolFaultsInfo, _faults.Injected.Skip(faultsBefore).Select(f => f.Kind.ToString().ToLowerInvariant()).ToList());
         }
@@ -146,15 +166,49 @@ public abstract class ToolEnvironment : IEnvironment, ITaskSource
         var truncated = !terminated && _turn >= MaxTurns;
         if (truncated)
         {
-            terms.AddRange(_task.NoAnswerOutcome().Select(t => t with { Weight = t.Weight * Settings.OutcomeWeight }));
+            taskOutcome = [.. taskOutcome, .. _task.NoAnswerOutcome()];
             info = info.With(StepInfo.IsSuccess, false);
             reason = StopReason.MaxTurns;
         }
 
         _done = terminated || truncated;
-        var breakdown = new RewardBreakdown(terms);
+        var turn = new TurnEvent
+        {
+            Turn = _turn - 1,
+            MaxTurns = MaxTurns,
+            ActionText = text,
+            GeneratedTokens = action.TokenIds?.Count,
+            FormatValid = parsed.IsValid,
+            FormatError = parsed.Error,
+            Calls = parsed.IsValid ? parsed.ToolCalls : [],
+            Invocations = invocations,
+            Answer = parsed.IsAnswer ? parsed.Answer : null,
+            Score = score,
+            TaskOutcome = taskOutcome,
+            Stage = stage,
+            Ends = _done,
+            Truncated = truncated,
+        };
+        var breakdown = new RewardBreakdown(await _rewards.ScoreAsync(turn, cancellationToken).ConfigureAwait(false));
         return new StepResult(observation, breakdown.Total, breakdown, terminated, truncated, reason, info, invocations, parsed.Error);
     }
+
+    private ToolInvocation Replayed(ToolCall call, ToolInvocation recorded)
+    {
+        if (call.Name != recorded.Call.Name || !JsonEquals(call.Arguments, recorded.Call.Arguments))
+        {
+            throw new ReplayMismatchException($"turn {_turn - 1}: the action calls {call.Name}({call.ArgumentsJson}) but the record has {recorded.Call.Name}({recorded.Call.ArgumentsJson})");
+        }
+
+        return new ToolInvocation(call, recorded.Result);
+    }
+
+    private static bool JsonEquals(System.Text.Json.JsonElement a, System.Text.Json.JsonElement b) =>
+        string.Equals(Compact(a), Compact(b), StringComparison.Ordinal);
+
+    // Whitespace in the raw text may differ between a parsed action and its JSON record; tokens may not.
+    private static string Compact(System.Text.Json.JsonElement element) =>
+        element.ValueKind == System.Text.Json.JsonValueKind.Undefined ? "{}" : System.Text.Json.JsonSerializer.Serialize(element);
 
     /// <summary>Generates the task for an episode; must depend on <paramref name="seed"/> and constructor parameters only.</summary>
     protected abstract EpisodeTask CreateTask(long seed);

@@ -24,6 +24,20 @@ public sealed record ToolEnvironmentSettings(
     double OutcomeWeight = 1.0,
     ToolFaultSpec? Faults = null)
 {
+    /// <summary>
+    /// The reward program; null means the default one: <c>format</c> (penalty style, <see cref="FormatWeight"/>),
+    /// <c>tool_call</c> (<see cref="ToolCallWeight"/>) and the task's own outcome terms (<see cref="OutcomeWeight"/>).
+    /// </summary>
+    public Rewards.RewardProgram? Rewards { get; init; }
+
+    /// <summary>The program in force: <see cref="Rewards"/>, or the default one built from the weights.</summary>
+    public Rewards.RewardProgram EffectiveRewards => Rewards ?? new Rewards.RewardProgram(
+    [
+        new Rewards.Components.FormatComponent("format", Gym.Core.Rewards.RewardKind.Process, FormatWeight, indicator: false),
+        new Rewards.Components.ToolCallComponent("tool_call", Gym.Core.Rewards.RewardKind.Process, ToolCallWeight),
+        new Rewards.Components.TaskOutcomeComponent("task", Gym.Core.Rewards.RewardKind.Outcome, OutcomeWeight),
+    ]);
+
     /// <summary>The per-call time limit, defaulting to 5 seconds.</summary>
     public TimeSpan EffectiveToolTimeout => ToolTimeout ?? TimeSpan.FromSeconds(5);
 

@@ -44,7 +44,7 @@ public sealed record ComponentDiagnostics(
 /// <summary>
 /// Reward-hacking diagnostics of a rollout: whether the reward components, and the reward as a whole,
 /// move with success or only with something the policy can game (its own length, well-formed but
-/// useless turns). docs/reward-diagnostics.md explains the figures and the warnings.
+/// useless turns). docs/rewards.md (Reward-hacking diagnostics) explains the figures and the warnings.
 /// </summary>
 /// <remarks>
 /// <para>

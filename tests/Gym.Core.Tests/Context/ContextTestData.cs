@@ -77,4 +77,6 @@ internal sealed class CountingTokenCounter : ITokenCounter
         _calls[message] = _calls.GetValueOrDefault(message) + 1;
         return message.Content.Length;
     }
+
+    public int CountText(string text) => text.Length;
 }

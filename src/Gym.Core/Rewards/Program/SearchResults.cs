@@ -1,0 +1,58 @@
+using System.Text.RegularExpressions;
+
+namespace Gym.Core.Rewards;
+
+/// <summary>One document a search tool returned.</summary>
+/// <param name="Rank">One-based rank in the result list.</param>
+/// <param name="Title">The document's title (search tasks use it as the document's id).</param>
+/// <param name="Text">The document's text as shown.</param>
+public sealed record RetrievedDocument(int Rank, string Title, string Text);
+
+/// <summary>
+/// Reads Search-R1 style results, <c>Doc 1(Title: T) text Doc 2(Title: …) …</c> (optionally inside
+/// <c>&lt;information&gt;</c>), from a tool's text. Text in any other shape holds no documents.
+/// </summary>
+public static partial class SearchResults
+{
+    [GeneratedRegex(@"Doc\s+(\d+)\s*\(Title:\s*", RegexOptions.CultureInvariant)]
+    private static partial Regex DocStart();
+
+    /// <summary>The documents in <paramref name="content"/>, in the order shown.</summary>
+    public static IReadOnlyList<RetrievedDocument> Parse(string content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var starts = DocStart().Matches(content);
+        if (starts.Count == 0)
+        {
+            return [];
+        }
+
+        var documents = new List<RetrievedDocument>(starts.Count);
+        for (var i = 0; i < starts.Count; i++)
+        {
+            var bodyStart = starts[i].Index + starts[i].Length;
+            var end = i + 1 < starts.Count ? starts[i + 1].Index : content.Length;
+            var body = content[bodyStart..end];
+            // Titles may hold parentheses; the title ends at the first ')' followed by whitespace or the end.
+            var close = FindTitleEnd(body);
+            var title = (close < 0 ? body : body[..close]).Trim();
+            var text = close < 0 ? string.Empty : body[(close + 1)..].Replace("</information>", "", StringComparison.Ordinal).Trim();
+            documents.Add(new RetrievedDocument(int.Parse(starts[i].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), title, text));
+        }
+
+        return documents;
+    }
+
+    private static int FindTitleEnd(string body)
+    {
+        for (var i = 0; i < body.Length; i++)
+        {
+            if (body[i] == ')' && (i + 1 == body.Length || char.IsWhiteSpace(body[i + 1])))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}
