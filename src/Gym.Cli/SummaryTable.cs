@@ -40,6 +40,8 @@ internal static class SummaryTable
             AnsiConsole.Write(groups);
         }
 
+        WriteAdvantages(s);
+
         if (result.Completion.Curriculum.Count > 0)
         {
             var curriculum = new Table().Border(TableBorder.Rounded).Title($"curriculum over '{Markup.Escape(plan.Curriculum?.Parameter ?? "")}'");
@@ -88,8 +90,22 @@ internal static class SummaryTable
         overview.AddRow("episodes/s", F(episodes / Math.Max(elapsed.TotalSeconds, 1e-9), "0"));
         AnsiConsole.Write(overview);
         WriteComponents(s);
+        WriteAdvantages(s);
         WriteDiagnostics(s.Diagnostics);
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {episodes} re-scored episodes to [bold]{Markup.Escape(outputPath)}[/] in {elapsed.TotalSeconds:0.0} s"));
+    }
+
+    private static void WriteAdvantages(RolloutSummary s)
+    {
+        if (s.Advantages is not { } a)
+        {
+            return;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title($"group normalizers over {N(a.Groups)} groups of {N(a.K)} (total reward)");
+        table.AddColumn("zero-variance groups (dropped by GRPO)").AddColumn(new TableColumn("mean |A| GRPO").RightAligned()).AddColumn(new TableColumn("mean |A| RLOO").RightAligned()).AddColumn(new TableColumn("mean group std").RightAligned());
+        table.AddRow($"{N(a.ZeroVarianceGroups)} ({Pct(a.ZeroVarianceShare)})", F(a.MeanAbsGrpo), F(a.MeanAbsRloo), F(a.MeanGroupStd));
+        AnsiConsole.Write(table);
     }
 
     private static void WriteComponents(RolloutSummary s)

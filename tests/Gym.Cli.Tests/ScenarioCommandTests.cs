@@ -105,6 +105,8 @@ public sealed class ScenarioCommandTests
         result.Stdout.Should().Contain("pass@3").And.Contain("pass^3").And.Contain("40 groups of 3");
         var records = RolloutFile.Read(dir.File("f.jsonl"));
         var groups = records.GroupBy(r => r.Seed).ToList();
+        var zeroVariance = groups.Count(g => g.Select(r => r.TotalReward).Distinct().Count() == 1);
+        result.Stdout.Should().Contain("group normalizers over 40 groups of 3").And.Contain($"{zeroVariance} ({zeroVariance * 100.0 / 40:0.0}%)");
         groups.Should().HaveCount(40).And.OnlyContain(g => g.Count() == 3);
         var passAt1 = records.Average(r => r.Success ? 1.0 : 0.0);
         var passAt3 = groups.Average(g => g.Any(r => r.Success) ? 1.0 : 0.0);

@@ -93,6 +93,9 @@ public sealed record RolloutSummary(
     /// <summary>pass@k and pass^k over groups of same-seed episodes; null when no seed was played more than once.</summary>
     public GroupPassStats? Groups { get; init; }
 
+    /// <summary>What the group normalizers would make of same-seed groups' total rewards; null when no seed was played more than once.</summary>
+    public GroupAdvantageStats? Advantages { get; init; }
+
     /// <summary>
     /// Reward-hacking diagnostics over completed episodes with turns (their own population: see
     /// <see cref="RewardDiagnostics"/>); <see cref="RewardDiagnostics.Empty"/> when there are none.
@@ -139,6 +142,7 @@ public sealed class RolloutSummaryBuilder
 
     private readonly List<double> _rewards = [];
     private readonly Dictionary<long, (int Episodes, int Successes)> _seedGroups = [];
+    private readonly Dictionary<long, List<double>> _groupRewards = [];
     private readonly List<double> _peakContextTokens = [];
     private readonly List<double> _meanContextTokens = [];
     private readonly Dictionary<string, ComponentValues> _componentsByName = new(StringComparer.Ordinal);
@@ -166,6 +170,16 @@ public sealed class RolloutSummaryBuilder
         {
             var group = _seedGroups.GetValueOrDefault(record.Seed);
             _seedGroups[record.Seed] = (group.Episodes + 1, group.Successes + (record.Success ? 1 : 0));
+        }
+
+        if (record.Status == EpisodeStatus.Completed)
+        {
+            if (!_groupRewards.TryGetValue(record.Seed, out var rewards))
+            {
+                _groupRewards[record.Seed] = rewards = [];
+            }
+
+            rewards.Add(record.TotalReward);
         }
 
         switch (record.Status)
@@ -258,7 +272,12 @@ public sealed class RolloutSummaryBuilder
             failures,
             TokenStats(_peakContextTokens),
             TokenStats(_meanContextTokens));
-        return summary with { Groups = GroupPassStats.From(_seedGroups.Values), Diagnostics = _diagnostics.Build() };
+        return summary with
+        {
+            Groups = GroupPassStats.From(_seedGroups.Values),
+            Advantages = GroupAdvantageStats.From(_groupRewards.Values),
+            Diagnostics = _diagnostics.Build(),
+        };
     }
 
     /// <summary>
@@ -369,5 +388,62 @@ public sealed record GroupPassStats(int K, int Groups, double PassAt1, double Pa
             complete.Sum(g => g.Successes) / (double)(complete.Count * k),
             complete.Count(g => g.Successes > 0) / (double)complete.Count,
             complete.Count(g => g.Successes == k) / (double)complete.Count);
+    }
+}
+
+/// <summary>
+/// What the learner's group normalizers would make of a run's same-seed groups (completed episodes,
+/// total reward): how many groups carry no signal (all rewards equal, dropped by GRPO) and the mean
+/// absolute advantage under GRPO and RLOO. Groups of another size than the most common (a run cut
+/// short) are left out.
+/// </summary>
+/// <param name="K">The group size.</param>
+/// <param name="Groups">Complete groups counted.</param>
+/// <param name="ZeroVarianceGroups">Groups whose rewards are all equal.</param>
+/// <param name="MeanAbsGrpo">Mean |A| of group-relative advantages, (R − mean)/(std + ε), over episodes of the groups with signal.</param>
+/// <param name="MeanAbsRloo">Mean |A| of leave-one-out advantages, R − mean of the others, over the same episodes.</param>
+/// <param name="MeanGroupStd">Mean within-group standard deviation of the reward, over all counted groups.</param>
+public sealed record GroupAdvantageStats(int K, int Groups, int ZeroVarianceGroups, double MeanAbsGrpo, double MeanAbsRloo, double MeanGroupStd)
+{
+    /// <summary>The share of groups that carry no learning signal.</summary>
+    public double ZeroVarianceShare => Groups == 0 ? 0 : ZeroVarianceGroups / (double)Groups;
+
+    /// <summary>Computes the stats from each seed's rewards; null when no seed repeats.</summary>
+    public static GroupAdvantageStats? From(IEnumerable<IReadOnlyList<double>> groups)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var all = groups.Where(g => g.Count > 0).ToList();
+        if (all.Count == 0)
+        {
+            return null;
+        }
+
+        var k = all.GroupBy(g => g.Count).OrderByDescending(g => g.Count()).ThenByDescending(g => g.Key).First().Key;
+        if (k < 2)
+        {
+            return null;
+        }
+
+        var complete = all.Where(g => g.Count == k).ToList();
+        var zero = 0;
+        double grpo = 0, rloo = 0, std = 0;
+        var counted = 0;
+        foreach (var group in complete)
+        {
+            var relative = Rewards.Normalization.GroupNormalizers.GroupRelative(group);
+            var mean = group.Average();
+            std += Math.Sqrt(group.Sum(r => (r - mean) * (r - mean)) / group.Count);
+            if (relative.ZeroVariance)
+            {
+                zero++;
+                continue;
+            }
+
+            grpo += relative.Advantages.Sum(Math.Abs);
+            rloo += Rewards.Normalization.GroupNormalizers.LeaveOneOut(group).Advantages.Sum(Math.Abs);
+            counted += group.Count;
+        }
+
+        return new GroupAdvantageStats(k, complete.Count, zero, counted == 0 ? 0 : grpo / counted, counted == 0 ? 0 : rloo / counted, std / complete.Count);
     }
 }
