@@ -1,0 +1,89 @@
+using FluentAssertions;
+using Gym.Core.Policies;
+using Gym.Core.Registry;
+using Gym.Core.Tests.Rewards;
+using Gym.Core.Trajectories;
+using Gym.Environments.ToolUse;
+using Xunit;
+
+namespace Gym.Scenarios.Tests;
+
+/// <summary>Rubrics with LLM-judge criteria written in YAML, scored by a real OpenAI-compatible server on 127.0.0.1.</summary>
+public sealed class JudgeScenarioTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("gym-judge-scenario-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Scenario(Uri server, string protocol, string cache) => $$"""
+        id: test/judged
+        task:
+          environment: tool-use/arithmetic-v0
+          params: {difficulty: 1}
+        rewards:
+          outcome:
+            - {kind: numeric_match}
+            - kind: rubric
+              name: judged
+              weight: 0.5
+              criteria:
+                - {name: clear, judge: "Is the answer a clear number?", protocol: {{protocol}}}
+              judge:
+                base_url: {{server}}
+                model: judge-test
+                timeout_ms: 5000
+                cache: {{cache}}
+        """;
+
+    private async Task<List<EpisodeRecord>> Play(string yaml, int episodes)
+    {
+        var path = Path.Combine(_dir, "judged.yaml");
+        File.WriteAllText(path, yaml);
+        var registry = new EnvironmentRegistry().AddToolUse();
+        var scenario = ScenarioEnvironments.Load(path, registry);
+        var records = new List<EpisodeRecord>();
+        for (var i = 0; i < episodes; i++)
+        {
+            var expert = registry.Get(scenario.Spec.Id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings());
+            records.Add(await EpisodeRunner.RunAsync(registry.Make(scenario.Spec.Id), expert, i, 40 + i));
+        }
+
+        return records;
+    }
+
+    [Fact]
+    public async Task A_pointwise_judge_scores_answers_and_its_file_cache_makes_rescoring_free()
+    {
+        await using var server = await FakeJudgeServer.StartAsync(request => request.User.Contains("Is the answer a clear number?", StringComparison.Ordinal) ? "Looks fine.\nScore: 7" : "Score: 0");
+        var yaml = Scenario(server.BaseUrl, "pointwise", "judge-cache.jsonl");
+
+        var records = await Play(yaml, 3);
+
+        var last = records.Select(r => r.Turns[^1].Breakdown).ToList();
+        last.Should().OnlyContain(b => b.Find("judged")!.Raw == 0.7 && b.Find("judged")!.Weight == 0.5 && b.Find("judged.clear")!.Raw == 0.7);
+        server.Requests.Should().Be(3);
+        File.ReadAllLines(Path.Combine(_dir, "judge-cache.jsonl")).Should().HaveCount(3);
+
+        // A new process's scenario (a new cache object on the same file) re-scores without asking the server again.
+        var registry = new EnvironmentRegistry().AddToolUse();
+        var scenario = ScenarioEnvironments.Load(Path.Combine(_dir, "judged.yaml"), registry);
+        foreach (var record in records)
+        {
+            var rescored = await EpisodeRescorer.RescoreAsync((Core.Episodes.IReplayableEnvironment)registry.Make(scenario.Spec.Id), record);
+            TrajectoryJson.Serialize(rescored).Should().Be(TrajectoryJson.Serialize(record));
+        }
+
+        server.Requests.Should().Be(3, "every judge request was answered from the cache file");
+    }
+
+    [Fact]
+    public async Task A_pairwise_judge_that_always_prefers_the_first_answer_scores_one_half()
+    {
+        await using var server = await FakeJudgeServer.StartAsync(_ => "Response A is better.\n[[A]]");
+
+        var records = await Play(Scenario(server.BaseUrl, "pairwise", "pairwise-cache.jsonl"), 2);
+
+        records.Select(r => r.Turns[^1].Breakdown.Find("judged")!.Raw).Should().Equal(0.5, 0.5);
+        server.Requests.Should().Be(4, "each answer is compared in both orders");
+    }
+}
