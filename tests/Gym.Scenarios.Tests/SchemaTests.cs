@@ -115,4 +115,19 @@ public sealed partial class SchemaTests
             errors.Should().BeEmpty(example.Split('\n')[0]);
         }
     }
+
+    [Fact]
+    public void Every_complete_example_in_the_rewards_reference_builds()
+    {
+        var text = File.ReadAllText(Path.Combine(TestFiles.RepositoryRoot, "docs", "rewards.md")).ReplaceLineEndings("\n");
+        var examples = ExampleBlock().Matches(text).Select(m => m.Groups[1].Value).ToList();
+        examples.Should().HaveCountGreaterThanOrEqualTo(4, "docs/rewards.md shows complete scenarios for rewards, milestones, rubrics and combinators");
+
+        foreach (var example in examples)
+        {
+            var path = ScenarioLoaderTests.WriteTemp(example);
+            var build = () => ScenarioEnvironments.Load(path, TestFiles.Registry());
+            build.Should().NotThrow(example.Split('\n')[0]);
+        }
+    }
 }
