@@ -12,7 +12,7 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project tests/Gym.Benchmarks -- [options]
 
         Options:
-          --suites LIST              any of throughput,latency,memory,diagnostics, or all
+          --suites LIST              any of throughput,latency,memory,diagnostics,rewards, or all
                                      (default: throughput,latency,memory)
           --reps N                   repetitions of each throughput, latency and diagnostics measurement, interleaved;
                                      medians are reported (default: 5)
@@ -161,7 +161,7 @@ internal sealed class BenchOptions
 
     private static HashSet<string> ParseSuites(string text)
     {
-        var known = new[] { "throughput", "latency", "memory", "diagnostics" };
+        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards" };
         var suites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -46,6 +46,11 @@ internal static class Program
             tables.AddRange(await new DiagnosticsSuite(options).RunAsync().ConfigureAwait(false));
         }
 
+        if (options.Suites.Contains("rewards"))
+        {
+            tables.AddRange(await new RewardsSuite(options).RunAsync().ConfigureAwait(false));
+        }
+
         if (options.Suites.Contains("memory"))
         {
             tables.AddRange(await new MemorySuite(options).RunAsync().ConfigureAwait(false));
