@@ -42,7 +42,7 @@ public sealed class ListCheckHelpTests
         var result = await GymProcess.RunAsync(dir.Path, "--help");
 
         result.ExitCode.Should().Be(0, result.Because);
-        result.Stdout.Should().Contain("run").And.Contain("list").And.Contain("check").And.Contain("validate");
+        result.Stdout.Should().Contain("run").And.Contain("list").And.Contain("check").And.Contain("validate").And.Contain("score");
         result.Stderr.Should().BeEmpty();
     }
 
@@ -60,6 +60,22 @@ public sealed class ListCheckHelpTests
         }
 
         result.Stderr.Should().BeEmpty();
+        Directory.EnumerateFileSystemEntries(dir.Path).Should().BeEmpty("help runs nothing");
+    }
+
+    [Fact]
+    public async Task Score_help_exits_0_and_mentions_every_option()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "score", "--help");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        foreach (var option in new[] { "<rollouts.jsonl>", "--scenario", "--out", "--param", "--no-progress", "without re-running" })
+        {
+            result.Stdout.Should().Contain(option, result.Because);
+        }
+
         Directory.EnumerateFileSystemEntries(dir.Path).Should().BeEmpty("help runs nothing");
     }
 }

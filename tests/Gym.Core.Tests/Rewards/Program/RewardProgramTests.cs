@@ -218,6 +218,29 @@ public sealed class RewardProgramTests
     }
 
     [Fact]
+    public async Task Sequential_pays_the_last_input_only_when_no_input_is_zero()
+    {
+        var n = N;
+        var tree = new SequentialCombinator([], ["format", "numeric_match"]);
+        var environment = Adder(tree, C("format", 1, parameters: new() { ["style"] = "indicator" }), C("numeric_match", 3, RewardKind.Outcome));
+        var steps = await Play(environment, AddCall(n.X, n.Y), "<answer>0</answer>");
+        steps[0].Reward.Should().Be(0, "the outcome is absent on a tool turn, which counts as 0");
+        steps[1].Reward.Should().Be(0, "a wrong answer zeroes the chain");
+        var right = await Play(environment, $"<answer>{n.X + n.Y + n.Z}</answer>");
+        right[0].Reward.Should().Be(3, "valid format (1) and a right answer: the last input, 3 × 1");
+    }
+
+    [Fact]
+    public async Task Lsc_sums_log_sigmoids_of_centered_components()
+    {
+        var n = N;
+        var tree = new WeightedSumCombinator([new LscCombinator([], ["numeric_match"], 0.5), new LscCombinator([], ["format"], -0.5)], []);
+        var environment = Adder(tree, C("numeric_match", 1, RewardKind.Outcome), C("format", 1));
+        var steps = await Play(environment, $"<answer>{n.X + n.Y + n.Z}</answer>");
+        steps[0].Reward.Should().BeApproximately(Math.Log(RewardTransforms.Sigmoid(0.5)) + Math.Log(RewardTransforms.Sigmoid(0.5)), 1e-12);
+    }
+
+    [Fact]
     public async Task Potential_based_shaping_telescopes_to_zero_over_an_episode()
     {
         var n = N;
