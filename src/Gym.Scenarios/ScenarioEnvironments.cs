@@ -210,6 +210,7 @@ public static class ScenarioEnvironments
                 ToolTimeout = limits.ToolTimeoutMs is { } ms ? TimeSpan.FromMilliseconds(ms) : task.ToolTimeout,
                 MaxToolCallsPerTurn = limits.MaxToolCallsPerTurn ?? task.MaxToolCallsPerTurn,
                 Format = spec.ActionFormat ?? task.Format,
+                TurnsLeftHint = limits.TurnsLeftHint ?? task.TurnsLeftHint,
             };
             return spec.Rewards is null ? settings : Weighted(settings, spec.Rewards);
         }

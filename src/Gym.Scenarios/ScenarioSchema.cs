@@ -1,6 +1,7 @@
 using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Parsing;
+using Gym.Core.Registry;
 using Gym.Core.Rewards;
 using Gym.Core.Rewards.Components;
 using Gym.Scenarios.Schema;
@@ -143,8 +144,12 @@ public static class ScenarioSchema
             new Field("max_action_chars", Int(1, 1_000_000), "The longest action accepted, in characters; longer actions are malformed.", WhenAbsent: TaskDefault),
             new Field("tool_timeout_ms", Int(1, 600_000), "Per-call tool time limit, in milliseconds.", WhenAbsent: TaskDefault),
             new Field("max_tool_calls_per_turn", Int(1, 64), "The most tool calls one action may make.", WhenAbsent: TaskDefault),
+            new Field("turns_left_hint", new ScalarSchema { Kind = ScalarKind.Boolean }, "End every observation with MEM1's hint `[HINT] You have N turns left.` (with one turn left: `You must answer the question in the next turn.`).", WhenAbsent: TaskDefault),
         ],
-        b => new LimitsSpec(b.Optional<int>("max_turns"), b.Optional<int>("max_action_chars"), b.Optional<int>("tool_timeout_ms"), b.Optional<int>("max_tool_calls_per_turn")));
+        b => new LimitsSpec(b.Optional<int>("max_turns"), b.Optional<int>("max_action_chars"), b.Optional<int>("tool_timeout_ms"), b.Optional<int>("max_tool_calls_per_turn"))
+        {
+            TurnsLeftHint = b.Optional<bool>("turns_left_hint"),
+        });
 
     internal static ObjectSchema Memory { get; } = new(
         "memory",
@@ -496,6 +501,31 @@ public static class ScenarioSchema
         check.Error(at, $"{check.Path}: {ex.Message}", ex.Parameter is null ? null : "docs/rewards.md lists each kind's parameters");
     }
 
+    private static void ResolvePaths(ObjectCheck check, EnvironmentDescriptor descriptor, MappingNode parameters)
+    {
+        // File parameters are written relative to the file that names them (as `dataset` is), and must exist.
+        if (descriptor.PathParameters.Count == 0 || !check.Values.TryGetValue("params", out var bound) || bound is not IReadOnlyDictionary<string, string> values)
+        {
+            return;
+        }
+
+        var resolved = new Dictionary<string, string>(values, StringComparer.Ordinal);
+        foreach (var entry in parameters.Entries.Where(e => descriptor.PathParameters.Contains(e.Key.Value) && e.Value is ScalarNode))
+        {
+            var node = (ScalarNode)entry.Value;
+            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(node.Mark.File.Directory, node.Value));
+            if (!File.Exists(full))
+            {
+                check.Error(node, $"file {NodeText.Quote(node.Value)} for parameter '{entry.Key.Value}' of {descriptor.Id} not found", $"paths are relative to {node.Mark.File.Directory}");
+                continue;
+            }
+
+            resolved[entry.Key.Value] = full;
+        }
+
+        check.Replace("params", resolved);
+    }
+
     private static void CheckFaultRates(ObjectCheck check)
     {
         // One draw per call picks at most one fault, so the three rates share one unit interval.
@@ -529,6 +559,8 @@ public static class ScenarioSchema
                 var nearest = Validator.Nearest(entry.Key.Value, descriptor.Parameters.Keys);
                 check.Error(entry.Key, $"unknown parameter {NodeText.Quote(entry.Key.Value)} for {id} in {NodeText.Child(check.Path, "params")}", nearest is null ? $"known parameters: {string.Join(", ", descriptor.Parameters.Keys)}" : $"did you mean '{nearest}'?");
             }
+
+            ResolvePaths(check, descriptor, parameters);
         }
     }
 }

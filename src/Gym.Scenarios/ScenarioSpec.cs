@@ -111,6 +111,9 @@ public sealed record CurriculumSpec(string Parameter, IReadOnlyList<string> Leve
 /// <param name="MaxToolCallsPerTurn">Most tool calls one action may make.</param>
 public sealed record LimitsSpec(int? MaxTurns, int? MaxActionChars, int? ToolTimeoutMs, int? MaxToolCallsPerTurn)
 {
+    /// <summary>Whether observations end with a MEM1-style turns-left hint; null keeps the task's default.</summary>
+    public bool? TurnsLeftHint { get; init; }
+
     /// <summary>No limits given: every field keeps the task's default.</summary>
     public static LimitsSpec None { get; } = new(null, null, null, null);
 }

@@ -172,6 +172,11 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
         }
 
         _done = terminated || truncated;
+        if (!_done && Settings.TurnsLeftHint)
+        {
+            observation.Add(ChatMessage.User(TurnsLeft(MaxTurns - _turn)));
+        }
+
         var turn = new TurnEvent
         {
             Turn = _turn - 1,
@@ -192,6 +197,11 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
         var breakdown = new RewardBreakdown(await _rewards.ScoreAsync(turn, cancellationToken).ConfigureAwait(false));
         return new StepResult(observation, breakdown.Total, breakdown, terminated, truncated, reason, info, invocations, parsed.Error);
     }
+
+    /// <summary>The MEM1 turns-left hint for <paramref name="left"/> remaining turns.</summary>
+    public static string TurnsLeft(int left) => left <= 1
+        ? "[HINT] You must answer the question in the next turn."
+        : $"[HINT] You have {left} turns left.";
 
     private ToolInvocation Replayed(ToolCall call, ToolInvocation recorded)
     {

@@ -38,6 +38,12 @@ public sealed record ToolEnvironmentSettings(
         new Rewards.Components.TaskOutcomeComponent("task", Gym.Core.Rewards.RewardKind.Outcome, OutcomeWeight),
     ]);
 
+    /// <summary>
+    /// Whether observations end with a MEM1-style hint: <c>[HINT] You have N turns left.</c>, and with one
+    /// turn left, <c>[HINT] You must answer the question in the next turn.</c>
+    /// </summary>
+    public bool TurnsLeftHint { get; init; }
+
     /// <summary>The per-call time limit, defaulting to 5 seconds.</summary>
     public TimeSpan EffectiveToolTimeout => ToolTimeout ?? TimeSpan.FromSeconds(5);
 

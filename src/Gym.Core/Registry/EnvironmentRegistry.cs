@@ -15,7 +15,14 @@ public sealed record EnvironmentDescriptor(
     string Description,
     IReadOnlyDictionary<string, string> Parameters,
     Func<EnvironmentParameters, IEnvironment> Create,
-    Func<EnvironmentParameters, ExpertSettings, IPolicy>? CreateExpert = null);
+    Func<EnvironmentParameters, ExpertSettings, IPolicy>? CreateExpert = null)
+{
+    /// <summary>
+    /// The parameters whose values are file paths. A scenario resolves them against the folder of the
+    /// file that wrote them and reports a missing file at its line and column.
+    /// </summary>
+    public IReadOnlySet<string> PathParameters { get; init; } = new HashSet<string>(StringComparer.Ordinal);
+}
 
 /// <summary>An id that is not registered; the message suggests the nearest one.</summary>
 public sealed class UnknownEnvironmentException(string message) : Exception(message);

@@ -34,7 +34,7 @@ internal sealed class Bound(ObjectSchema schema, IReadOnlyDictionary<string, obj
 }
 
 /// <summary>What an object's extra check sees, and where it reports.</summary>
-internal sealed class ObjectCheck(ErrorSink errors, EnvironmentRegistry? registry, MappingNode node, string path, IReadOnlyDictionary<string, object?> values)
+internal sealed class ObjectCheck(ErrorSink errors, EnvironmentRegistry? registry, MappingNode node, string path, Dictionary<string, object?> values)
 {
     public EnvironmentRegistry? Registry { get; } = registry;
 
@@ -45,6 +45,9 @@ internal sealed class ObjectCheck(ErrorSink errors, EnvironmentRegistry? registr
     public IReadOnlyDictionary<string, object?> Values { get; } = values;
 
     public bool Failed { get; private set; }
+
+    /// <summary>Replaces a validated value before the object is built (a check that resolves relative file paths).</summary>
+    public void Replace(string key, object? value) => values[key] = value;
 
     public void Error(SourceNode at, string message, string? hint)
     {
