@@ -19,6 +19,7 @@ namespace Gym.Core.Rewards;
 /// <param name="GoldRetrieved">Distinct retrieved documents that were hits (gold supporting document or containing a gold answer).</param>
 /// <param name="Queries">Distinct search queries issued (after normalization).</param>
 /// <param name="Milestones">Milestones reached.</param>
+/// <param name="AnswerRetrieved">1 once a retrieved document contained a gold answer of its stage, else 0.</param>
 public readonly record struct StateValues(
     int Turns,
     int ValidTurns,
@@ -29,11 +30,12 @@ public readonly record struct StateValues(
     int Answered,
     int GoldRetrieved,
     int Queries,
-    int Milestones)
+    int Milestones,
+    int AnswerRetrieved = 0)
 {
     /// <summary>The keys <see cref="Get"/> knows, as written in milestone conditions and shaping potentials.</summary>
     public static ImmutableArray<string> Keys { get; } =
-        ["turns", "valid_turns", "tool_calls", "tool_errors", "plan_calls_done", "stages_done", "answered", "gold_retrieved", "queries", "milestones"];
+        ["turns", "valid_turns", "tool_calls", "tool_errors", "plan_calls_done", "stages_done", "answered", "gold_retrieved", "queries", "milestones", "answer_retrieved"];
 
     /// <summary>The value of a state key; throws <see cref="ArgumentException"/> listing the keys for an unknown one.</summary>
     public double Get(string key) => key switch
@@ -48,6 +50,7 @@ public readonly record struct StateValues(
         "gold_retrieved" => GoldRetrieved,
         "queries" => Queries,
         "milestones" => Milestones,
+        "answer_retrieved" => AnswerRetrieved,
         _ => throw new ArgumentException($"unknown state key '{key}'; known keys: {string.Join(", ", Keys)}", nameof(key)),
     };
 }
@@ -135,6 +138,7 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
         var remaining = stage.Calls.Where((_, j) => !_planDone.Contains((turn.Stage, j))).ToList();
 
         var retrieved = new List<RetrievedDocument>();
+        var answerRetrieved = before.AnswerRetrieved;
         var firstHit = 0;
         var repeated = false;
         foreach (var call in turn.Calls)
@@ -167,6 +171,11 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
             foreach (var document in documents)
             {
                 _seenDocuments.Add(document.Title);
+                if (ContainsAnswer(document, stage))
+                {
+                    answerRetrieved = 1;
+                }
+
                 if (IsHit(document, stage))
                 {
                     _hits.Add(document.Title);
@@ -192,6 +201,7 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
             Answered = turn.Answer is not null ? 1 : before.Answered,
             GoldRetrieved = _hits.Count,
             Queries = _queries.Count,
+            AnswerRetrieved = answerRetrieved,
         };
 
         return new TurnFacts
@@ -223,6 +233,14 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
             }
         }
 
+        return ContainsAnswer(document, stage);
+    }
+
+    /// <summary>Whether a retrieved document's text contains a gold answer of the stage (normalized, whole words).</summary>
+    public static bool ContainsAnswer(RetrievedDocument document, StageReference stage)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(stage);
         var text = $" {ExactMatch.Normalize(document.Title + " " + document.Text)} ";
         foreach (var objective in stage.Objectives)
         {

@@ -151,6 +151,30 @@ public sealed class RewardProgramTests
         Raw(again, "repeated_query").Should().Be(-1, "the same query after normalization");
     }
 
+    [Theory]
+    [InlineData(new[] { "<answer>Mara Vent</answer>" }, 1.0)]
+    [InlineData(new[] { "oops", "<answer>M. Vent</answer>" }, 0.8)]
+    [InlineData(new[] { "<search>zorba institute</search>", "<answer>Bob</answer>" }, 0.3)]
+    [InlineData(new[] { "<search>alpine lakes</search>", "<answer>Bob</answer>" }, 0.2)]
+    [InlineData(new[] { "oops", "<answer>Bob</answer>" }, 0.1)]
+    [InlineData(new[] { "oops", "oops", "oops" }, 0.0)]
+    public async Task Search_r1_scores_correctness_format_and_retrieved_answers(string[] actions, double expected)
+    {
+        var environment = new LibraryEnvironment(new ToolEnvironmentSettings(MaxTurns: 3, Format: Core.Parsing.ActionFormat.XmlTags)
+        {
+            Rewards = new RewardProgram([C("search_r1", rewardKind: RewardKind.Outcome)]),
+        });
+        await environment.ResetAsync(0);
+        StepResult step = null!;
+        foreach (var action in actions)
+        {
+            step = await environment.StepAsync(action);
+        }
+
+        step.IsDone.Should().BeTrue();
+        Raw(step, "search_r1").Should().Be(expected);
+    }
+
     [Fact]
     public async Task Abstention_pays_only_when_no_answer_is_reachable()
     {
