@@ -12,12 +12,17 @@ internal sealed class TempCacheRoot : IDisposable
 
     public void Dispose()
     {
-        try
+        // A failed test can leave an open still running in the background; give it a moment to finish writing.
+        for (var attempt = 0; attempt < 5 && Directory.Exists(Path); attempt++)
         {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Thread.Sleep(200);
+            }
         }
     }
 }
