@@ -1,0 +1,50 @@
+using FluentAssertions;
+using Gym.Environments.SearchQa.Index;
+using Xunit;
+
+namespace Gym.Environments.SearchQa.Tests.Index;
+
+public sealed class SearchIndexRenderTests
+{
+    [Fact]
+    public void Hits_render_in_the_search_r1_shape()
+    {
+        SearchHit[] hits = [new(1, "a", "T", "text", 2.5f), new(2, "b", "T2", "text2", 1f)];
+
+        SearchIndex.Render(hits).Should().Be("<information>Doc 1(Title: T) text\nDoc 2(Title: T2) text2\n</information>");
+    }
+
+    [Fact]
+    public void No_hits_render_as_no_results()
+    {
+        SearchIndex.Render([]).Should().Be("<information>No results.</information>");
+    }
+
+    [Fact]
+    public void Texts_can_be_cut_to_a_length()
+    {
+        SearchHit[] hits = [new(1, "a", "T", "one two three", 1f), new(2, "b", "U", "short", 1f)];
+
+        SearchIndex.Render(hits, 8).Should().Be("<information>Doc 1(Title: T) one two...\nDoc 2(Title: U) short\n</information>");
+        SearchIndex.Render(hits, 4).Should().StartWith("<information>Doc 1(Title: T) one...\n");
+    }
+
+    [Fact]
+    public void A_cut_never_splits_a_surrogate_pair()
+    {
+        SearchHit[] hits = [new(1, "a", "T", "ab😀cd", 1f)];
+
+        SearchIndex.Render(hits, 3).Should().Be("<information>Doc 1(Title: T) ab...\n</information>");
+    }
+
+    [Fact]
+    public void Rendering_real_hits_from_an_index()
+    {
+        using var root = new TempCacheRoot();
+        using var index = SearchIndex.Open(TinyCorpus.Documents, root.Options);
+
+        var rendered = SearchIndex.Render(index.Search("highest mountain Himalayas", 1));
+
+        rendered.Should().Be("<information>Doc 1(Title: Mount Everest) " + TinyCorpus.Documents[4].Text + "\n</information>");
+    }
+}
