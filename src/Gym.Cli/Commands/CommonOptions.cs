@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Gym.Core.Registry;
+using Gym.Environments.SearchQa;
 using Gym.Environments.ToolUse;
 using Gym.Scenarios;
 
@@ -34,7 +35,7 @@ internal static class CommonOptions
         DefaultValueFactory = _ => [],
     };
 
-    public static EnvironmentRegistry CreateRegistry() => new EnvironmentRegistry().AddToolUse();
+    public static EnvironmentRegistry CreateRegistry() => new EnvironmentRegistry().AddToolUse().AddSearchQa();
 
     public static Dictionary<string, string> ParseParameters(string[] pairs) => EnvironmentParameters.ParsePairs(pairs, "--param");
 }

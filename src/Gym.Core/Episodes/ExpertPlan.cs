@@ -59,10 +59,18 @@ public sealed record ExpertPlan(IReadOnlyList<PlanStage> Stages)
 /// <summary>One stage of a plan: tool calls, then an answer.</summary>
 /// <param name="Calls">The calls in order.</param>
 /// <param name="Answer">The answer that closes the stage.</param>
-public sealed record PlanStage(IReadOnlyList<PlannedCall> Calls, string Answer);
+public sealed record PlanStage(IReadOnlyList<PlannedCall> Calls, string Answer)
+{
+    /// <summary>Plausible wrong answers (for an expert's deliberate mistakes: a wrong or premature answer); empty when the task offers none.</summary>
+    public IReadOnlyList<string> WrongAnswers { get; init; } = [];
+}
 
 /// <summary>One planned tool call and the result it must produce.</summary>
 /// <param name="Call">The call, with its exact arguments.</param>
 /// <param name="ExpectedResult">The tool's text result when the call succeeds; compared after trimming.</param>
 /// <param name="Note">A short human-readable description, written in the expert's <c>&lt;think&gt;</c> block.</param>
-public sealed record PlannedCall(ToolCall Call, string ExpectedResult, string Note);
+public sealed record PlannedCall(ToolCall Call, string ExpectedResult, string Note)
+{
+    /// <summary>Plausible bad versions of the call (a vague search query), for an expert's deliberate mistakes; empty means the expert perturbs a number instead.</summary>
+    public IReadOnlyList<ToolCall> Alternatives { get; init; } = [];
+}

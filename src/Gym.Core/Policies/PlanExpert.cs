@@ -88,12 +88,19 @@ public sealed partial class PlanExpert : IPolicy
             var best = CurrentBest(stage, index);
             switch ((ExpertMistake)rng.Next(3))
             {
+                case ExpertMistake.PrematureAnswer when pending is not null && stage.WrongAnswers.Count > 0:
+                    return Write(state, "I will answer now with what I have.", parser.RenderAnswer(rng.Pick(stage.WrongAnswers)));
                 case ExpertMistake.PrematureAnswer when pending is not null && best is not null:
                     return Write(state, "I will answer now with what I have.", parser.RenderAnswer(best));
                 case ExpertMistake.MalformedTags:
                     return new AgentAction($"<think>{state} Let me compute.</think><answer>{best ?? stage.Answer}");
+                case ExpertMistake.WrongArguments when pending is { Alternatives.Count: > 0 }:
+                    return Write(state, pending.Note, parser.Render(rng.Pick(pending.Alternatives)));
                 case ExpertMistake.WrongArguments when pending is not null && Mutate(pending.Call, rng) is { } wrong:
                     return Write(state, pending.Note, parser.Render(wrong));
+                case ExpertMistake.PrematureAnswer or ExpertMistake.WrongArguments when pending is null && stage.WrongAnswers.Count > 0:
+                    // At the answer step: a wrong answer, when the task names plausible ones.
+                    return Write(state, "I think I have it.", parser.RenderAnswer(rng.Pick(stage.WrongAnswers)));
             }
         }
 

@@ -1,0 +1,37 @@
+using Gym.Core.Policies;
+using Gym.Core.Registry;
+using Gym.Environments.SearchQa.Tasks;
+using Gym.Environments.SearchQa.Index;
+
+namespace Gym.Environments.SearchQa;
+
+/// <summary>Registers the search-QA environments.</summary>
+public static class SearchQaEnvironments
+{
+    /// <summary>Questions over a generated knowledge base.</summary>
+    public const string Synthetic = "search-qa/synthetic-v0";
+
+    /// <summary>Questions and a corpus from files (FlashRAG / Search-R1 JSONL, HotpotQA JSON).</summary>
+    public const string Files = "search-qa/files-v0";
+
+    /// <summary>Adds the search-QA environments to <paramref name="registry"/>; <paramref name="index"/> sets where indexes are cached.</summary>
+    public static EnvironmentRegistry AddSearchQa(this EnvironmentRegistry registry, SearchIndexOptions? index = null)
+    {
+        ArgumentNullException.ThrowIfNull(registry);
+        return registry
+            .Register(Describe(Synthetic, "search QA over a generated multi-hop knowledge base (BM25 search, Search-R1 format)", SearchQaOptions.SyntheticHelp, SearchQaOptions.Synthetic, index))
+            .Register(Describe(Files, "search QA from question and corpus files (FlashRAG/Search-R1 JSONL, HotpotQA JSON)", SearchQaOptions.FilesHelp, SearchQaOptions.Files, index) with
+            {
+                PathParameters = new HashSet<string>(["questions", "corpus"], StringComparer.Ordinal),
+            });
+    }
+
+    private static EnvironmentDescriptor Describe(string id, string description, IReadOnlyDictionary<string, string> help, Func<EnvironmentParameters, SearchQaOptions> read, SearchIndexOptions? index) => new(
+        id,
+        description,
+        help,
+        parameters => Make(id, read(parameters), index),
+        (parameters, expert) => new PlanExpert(Make(id, read(parameters), index), expert));
+
+    private static SearchQaEnvironment Make(string id, SearchQaOptions options, SearchIndexOptions? index) => new(id, options, SearchQaData.For(options, index));
+}

@@ -1,0 +1,45 @@
+using Gym.Core.Registry;
+using Gym.Environments.SearchQa.Index;
+
+namespace Gym.Environments.SearchQa.Tests.Tasks;
+
+/// <summary>One index cache folder for this test process (deleted when it exits), and a registry that uses it.</summary>
+internal static class SearchQaTestData
+{
+    private static readonly Lazy<string> Root = new(() =>
+    {
+        var path = Directory.CreateTempSubdirectory("gym-searchqa-tasks-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: the OS cleans temp folders eventually.
+            }
+        };
+        return path;
+    });
+
+    public static SearchIndexOptions Index => new() { CacheRoot = Root.Value, Verification = IndexVerification.Fast };
+
+    public static EnvironmentRegistry Registry() => new EnvironmentRegistry().AddSearchQa(Index);
+
+    public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Data", "Fixtures", name);
+
+    /// <summary>The repository's scenarios/search-qa/data folder.</summary>
+    public static string ScenarioData(string name)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
+            {
+                return Path.Combine(directory.FullName, "scenarios", "search-qa", "data", name);
+            }
+        }
+
+        throw new InvalidOperationException("Gym.sln not found above the test output folder");
+    }
+}
