@@ -4,7 +4,6 @@ using Gym.Core.Context;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
-using Gym.Environments.ToolUse;
 using Xunit;
 
 namespace Gym.Scenarios.Tests;
@@ -44,7 +43,7 @@ public sealed class ScenarioLibraryTests
     {
         var path = Path.Combine(ScenariosRoot(), file);
         File.ReadLines(path).Skip(1).First().Should().StartWith("#", "every scenario starts with a comment header saying what it trains");
-        var registry = new EnvironmentRegistry().AddToolUse();
+        var registry = TestFiles.Registry();
 
         var scenario = ScenarioEnvironments.Load(path, registry);
 
@@ -66,7 +65,7 @@ public sealed class ScenarioLibraryTests
     [MemberData(nameof(Files))]
     public async Task Passes_the_environment_checker(string file)
     {
-        var registry = new EnvironmentRegistry().AddToolUse();
+        var registry = TestFiles.Registry();
         var scenario = ScenarioEnvironments.Load(Path.Combine(ScenariosRoot(), file), registry);
         var descriptor = registry.Get(scenario.Spec.Id);
 
@@ -109,7 +108,7 @@ public sealed class ScenarioLibraryTests
 
     private static async Task<(double Peak, double Prompt)> MeanPeakAndPrompt(string file)
     {
-        var registry = new EnvironmentRegistry().AddToolUse();
+        var registry = TestFiles.Registry();
         var scenario = ScenarioEnvironments.Load(Path.Combine(ScenariosRoot(), file), registry);
         var expert = registry.Get(scenario.Spec.Id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings());
         var counter = TokenCounters.Create(scenario.Tokenizer);

@@ -1,4 +1,6 @@
 using Gym.Core.Registry;
+using Gym.Environments.SearchQa;
+using Gym.Environments.SearchQa.Index;
 using Gym.Environments.ToolUse;
 
 namespace Gym.Scenarios.Tests;
@@ -12,7 +14,27 @@ internal static class TestFiles
 
     public static string Malformed(string name) => Path.Combine(MalformedDirectory, name);
 
-    public static EnvironmentRegistry Registry() => new EnvironmentRegistry().AddToolUse();
+    /// <summary>Every environment family, with search indexes cached in one temp folder for this test process.</summary>
+    public static EnvironmentRegistry Registry() => new EnvironmentRegistry().AddToolUse().AddSearchQa(SearchIndex);
+
+    private static readonly Lazy<string> SearchCache = new(() =>
+    {
+        var path = Directory.CreateTempSubdirectory("gym-scenario-search-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: temp folders are cleaned by the OS eventually.
+            }
+        };
+        return path;
+    });
+
+    private static SearchIndexOptions SearchIndex => new() { CacheRoot = SearchCache.Value, Verification = IndexVerification.Fast };
 
     /// <summary>The repository root: the first folder above the test output that holds Gym.sln.</summary>
     public static string RepositoryRoot
