@@ -11,7 +11,8 @@ public static class CliErrors
     public static string? Describe(Exception exception) => exception switch
     {
         UnknownEnvironmentException or EnvironmentParameterException or TrajectorySinkException or CliUsageException or ScenarioBuildException
-            or TrajectoryFormatException or RescoreException or Core.Rewards.Judging.JudgeException => exception.Message,
+            or TrajectoryFormatException or RescoreException or Core.Rewards.Judging.JudgeException
+            or Environments.SearchQa.Data.SearchQaDataException => exception.Message,
         // Located errors already say "file:line:col: error: …"; print them as they are.
         ScenarioLoadException load => string.Join(Environment.NewLine, load.Errors.Select(e => e.ToString().Replace(": error: ", ": ", StringComparison.Ordinal))),
         ArgumentException argument => argument.Message,

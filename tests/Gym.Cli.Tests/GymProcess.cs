@@ -66,6 +66,24 @@ public sealed class GymProcess : IDisposable
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The <c>GYM_CACHE</c> every gym process of this test run uses; deleted when the test process exits.</summary>
+    public static readonly Lazy<string> TestCache = new(() =>
+    {
+        var path = Directory.CreateTempSubdirectory("gym-cli-cache-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: temp folders are cleaned by the OS eventually.
+            }
+        };
+        return path;
+    });
+
     /// <summary>Starts <c>gym args…</c> in <paramref name="workingDirectory"/>.</summary>
     public static GymProcess Start(string workingDirectory, params string[] args)
     {
@@ -87,6 +105,8 @@ public sealed class GymProcess : IDisposable
         }
 
         info.Environment["NO_COLOR"] = "1";
+        // Search indexes go to this test process's own cache, never the user's.
+        info.Environment["GYM_CACHE"] = TestCache.Value;
         info.Environment["DOTNET_NOLOGO"] = "1";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         // The CLI never reads stdin; closing it makes sure nothing waits on it.

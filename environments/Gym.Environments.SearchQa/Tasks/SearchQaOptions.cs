@@ -107,6 +107,14 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
         }
 
         var corpus = parameters.GetString("corpus", "");
+        foreach (var (name, file) in new[] { ("questions", questions), ("corpus", corpus) })
+        {
+            if (file.Length > 0 && !File.Exists(file))
+            {
+                throw new EnvironmentParameterException($"parameter '{name}': file '{file}' not found (from {Directory.GetCurrentDirectory()})");
+            }
+        }
+
         var options = WithCommon(new FileSource(Path.GetFullPath(questions), corpus.Length == 0 ? null : Path.GetFullPath(corpus)), parameters);
         parameters.EnsureAllUsed(SearchQaEnvironments.Files, FilesHelp.Keys);
         return options;
