@@ -4,8 +4,8 @@ using System.Text;
 using Gym.Environments.SearchQa.Index;
 using Gym.SearchBench;
 
-// Usage: Gym.SearchBench [--sizes 10000,100000[,1000000]] [--queries 2000] [--warmup 500] [--k 5]
-//                        [--threads 2] [--seed 42] [--root DIR] [--keep]
+// Usage: Gym.SearchBench [--corpus kb|zipf] [--sizes 10000,100000[,1000000]] [--queries 2000] [--warmup 500]
+//                        [--k 5] [--threads 2] [--seed 42] [--root DIR] [--keep]
 var settings = BenchSettings.Parse(args);
 var root = settings.Root ?? Path.Combine(Path.GetTempPath(), "gym-searchbench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 Console.WriteLine(MachineNotes(settings, root));
@@ -13,11 +13,10 @@ Console.WriteLine(MachineNotes(settings, root));
 var rows = new List<Row>();
 try
 {
-    var generator = new SyntheticCorpus(settings.Seed);
     foreach (var size in settings.Sizes)
     {
-        rows.Add(Measure(generator, size, settings, root));
-        Console.WriteLine(Row.Header);
+        rows.Add(Measure(size, settings, root));
+        Console.WriteLine(Row.Header(settings.K));
         Console.WriteLine(Row.Separator);
         foreach (var row in rows)
         {
@@ -38,11 +37,11 @@ finally
 Console.WriteLine($"load average after: {LoadAverage()}");
 return 0;
 
-static Row Measure(SyntheticCorpus generator, int size, BenchSettings settings, string root)
+static Row Measure(int size, BenchSettings settings, string root)
 {
     var generate = Stopwatch.StartNew();
-    // Materialised, so that generating the synthetic text is not counted as hashing or indexing time.
-    var corpus = generator.Documents(size).ToList();
+    var workload = Workload.Create(settings.Corpus, size, settings);
+    var corpus = workload.Corpus;
     generate.Stop();
     var textMb = corpus.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Title) + Encoding.UTF8.GetByteCount(d.Text)) / 1e6;
     Console.Error.WriteLine($"[{size:N0}] generated {textMb:N0} MB of text in {generate.Elapsed.TotalSeconds:N1} s; building...");
@@ -76,41 +75,51 @@ static Row Measure(SyntheticCorpus generator, int size, BenchSettings settings, 
     using var index = SearchIndex.Open(corpus, options with { Verification = IndexVerification.Fast });
     Require(!index.WasBuilt, "the warm open rebuilt the index");
     var warmFastMs = index.OpenTime.TotalMilliseconds;
+    var queries = workload.Queries;
+    var warmup = workload.Warmup;
+    // Drop the corpus (hundreds of MB at 1M documents) before measuring, so the GC does not keep walking it.
     corpus = null;
-
-    var queries = Enumerable.Range(0, settings.Queries).Select(i => generator.Query(i, size)).ToArray();
-    var warmup = Enumerable.Range(0, settings.Warmup).Select(i => generator.Query(1_000_000 + i, size)).ToArray();
+    workload = workload with { Corpus = [] };
     // At least the warm-up queries and at least 3 s of them: tiered JIT promotes hot methods only
     // after a quiet period, and the first size measured would otherwise pay for it.
     var warming = Stopwatch.StartNew();
-    for (var i = 0; i < warmup.Length || warming.Elapsed < TimeSpan.FromSeconds(3); i++)
+    for (var i = 0; i < warmup.Count || warming.Elapsed < TimeSpan.FromSeconds(3); i++)
     {
-        index.Search(warmup[i % warmup.Length], settings.K);
+        index.Search(warmup[i % warmup.Count], settings.K);
     }
 
     Gc();
-    var latencies = new double[queries.Length];
-    var hits = 0L;
+    var latencies = new double[queries.Count];
+    // Kept and judged after the loop, so that hop recall costs nothing inside the timed region.
+    var results = new IReadOnlyList<SearchHit>[queries.Count];
     var all = Stopwatch.StartNew();
-    for (var i = 0; i < queries.Length; i++)
+    for (var i = 0; i < queries.Count; i++)
     {
         var start = Stopwatch.GetTimestamp();
-        hits += index.Search(queries[i], settings.K).Count;
+        results[i] = index.Search(queries[i], settings.K);
         latencies[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
     }
 
     all.Stop();
-    var singleQps = queries.Length / all.Elapsed.TotalSeconds;
+    var singleQps = queries.Count / all.Elapsed.TotalSeconds;
     Array.Sort(latencies);
+    var hits = results.Sum(r => (long)r.Count);
+    var recall = workload.Targets is { } targets ? HopRecall.Judge(results, targets, queries, settings.K) : null;
+    if (recall is not null)
+    {
+        Console.Error.WriteLine($"[{size:N0}] {recall.Describe()}");
+    }
+
+    results = null;
 
     Gc();
     var parallel = Stopwatch.StartNew();
-    var perThread = queries.Length;
+    var perThread = queries.Count;
     var threads = Enumerable.Range(0, settings.Threads).Select(t => new Thread(() =>
     {
         for (var i = 0; i < perThread; i++)
         {
-            index.Search(queries[(i + (t * 997)) % queries.Length], settings.K);
+            index.Search(queries[(i + (t * 997)) % queries.Count], settings.K);
         }
     })).ToList();
     threads.ForEach(t => t.Start());
@@ -121,7 +130,7 @@ static Row Measure(SyntheticCorpus generator, int size, BenchSettings settings, 
     return new Row(
         size, textMb, buildS, sizeBytes / 1e6, warmChecksumsMs, warmFastMs,
         Percentile(latencies, 50), Percentile(latencies, 99), latencies.Average(), singleQps, settings.Threads, parallelQps,
-        (double)hits / queries.Length);
+        (double)hits / queries.Count, recall?.AtOne, recall?.AtK);
 }
 
 static void Require(bool condition, string message)
@@ -161,22 +170,32 @@ static string MachineNotes(BenchSettings settings, string root)
         | OS | {System.Runtime.InteropServices.RuntimeInformation.OSDescription} |
         | priority | {process.PriorityClass} (nice via `nice -n`) |
         | load average before | {LoadAverage()} |
+        | corpus | {(settings.Corpus == CorpusKind.Kb ? "kb: the generated knowledge base (20% distractors); queries are its questions' hop queries, all four kinds" : "zipf: the synthetic Zipfian corpus")} |
         | settings | seed {settings.Seed}, {settings.Queries:N0} queries after ≥ {settings.Warmup:N0} and ≥ 3 s of warm-up, top-{settings.K}, {settings.Threads} threads for the parallel column |
         | cache root | `{root}` |
 
         """;
 }
 
-internal sealed record BenchSettings(IReadOnlyList<int> Sizes, int Queries, int Warmup, int K, int Threads, long Seed, string? Root, bool Keep)
+internal sealed record BenchSettings(CorpusKind Corpus, IReadOnlyList<int> Sizes, int Queries, int Warmup, int K, int Threads, long Seed, string? Root, bool Keep)
 {
     public static BenchSettings Parse(string[] args)
     {
-        var settings = new BenchSettings([10_000, 100_000], 2_000, 500, 5, 2, 42, null, false);
+        var settings = new BenchSettings(CorpusKind.Kb, [10_000, 100_000], 2_000, 500, 5, 2, 42, null, false);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             settings = args[i] switch
             {
+                "--corpus" => settings with
+                {
+                    Corpus = Next() switch
+                    {
+                        "kb" => CorpusKind.Kb,
+                        "zipf" => CorpusKind.Zipf,
+                        var other => throw new ArgumentException($"--corpus must be kb or zipf, not {other}"),
+                    },
+                },
                 "--sizes" => settings with { Sizes = Next().Split(',').Select(s => int.Parse(s.Replace("_", "", StringComparison.Ordinal), CultureInfo.InvariantCulture)).ToList() },
                 "--queries" => settings with { Queries = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--warmup" => settings with { Warmup = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -195,14 +214,17 @@ internal sealed record BenchSettings(IReadOnlyList<int> Sizes, int Queries, int 
 
 internal sealed record Row(
     int Documents, double TextMb, double BuildS, double IndexMb, double WarmOpenChecksumsMs, double WarmOpenFastMs,
-    double P50Us, double P99Us, double MeanUs, double SingleQps, int Threads, double ParallelQps, double HitsPerQuery)
+    double P50Us, double P99Us, double MeanUs, double SingleQps, int Threads, double ParallelQps, double HitsPerQuery,
+    double? RecallAtOne, double? RecallAtK)
 {
-    public const string Header =
-        "| documents | text MB | build s | index MB | warm open, checksums ms | warm open, fast ms | p50 µs | p99 µs | mean µs | queries/s, 1 thread | queries/s, 2 threads | hits/query |";
+    public const string Separator = "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
 
-    public const string Separator = "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |";
+    public static string Header(int k) =>
+        $"| documents | text MB | build s | index MB | warm open, checksums ms | warm open, fast ms | p50 µs | p99 µs | mean µs | queries/s, 1 thread | queries/s, 2 threads | hits/query | hop recall@1 | hop recall@{k} |";
 
     public string Markdown() => string.Create(
         CultureInfo.InvariantCulture,
-        $"| {Documents:N0} | {TextMb:N0} | {BuildS:N1} | {IndexMb:N0} | {WarmOpenChecksumsMs:N0} | {WarmOpenFastMs:N0} | {P50Us:N0} | {P99Us:N0} | {MeanUs:N0} | {SingleQps:N0} | {ParallelQps:N0} | {HitsPerQuery:N1} |");
+        $"| {Documents:N0} | {TextMb:N1} | {BuildS:N1} | {IndexMb:N1} | {WarmOpenChecksumsMs:N0} | {WarmOpenFastMs:N0} | {P50Us:N0} | {P99Us:N0} | {MeanUs:N0} | {SingleQps:N0} | {ParallelQps:N0} | {HitsPerQuery:N1} | {Share(RecallAtOne)} | {Share(RecallAtK)} |");
+
+    private static string Share(double? share) => share is { } s ? string.Create(CultureInfo.InvariantCulture, $"{s * 100:N1}%") : "—";
 }
