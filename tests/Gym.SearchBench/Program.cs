@@ -5,7 +5,7 @@ using Gym.Environments.SearchQa.Index;
 using Gym.SearchBench;
 
 // Usage: Gym.SearchBench [--corpus kb|zipf] [--sizes 10000,100000[,1000000]] [--queries 2000] [--warmup 500]
-//                        [--k 5] [--threads 2] [--seed 42] [--root DIR] [--keep]
+//                        [--k 5] [--threads 2] [--seed 42] [--root DIR] [--keep] [--common-share 0.1 (1 = plain OR query)]
 var settings = BenchSettings.Parse(args);
 var root = settings.Root ?? Path.Combine(Path.GetTempPath(), "gym-searchbench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 Console.WriteLine(MachineNotes(settings, root));
@@ -46,7 +46,7 @@ static Row Measure(int size, BenchSettings settings, string root)
     var textMb = corpus.Sum(d => (long)Encoding.UTF8.GetByteCount(d.Title) + Encoding.UTF8.GetByteCount(d.Text)) / 1e6;
     Console.Error.WriteLine($"[{size:N0}] generated {textMb:N0} MB of text in {generate.Elapsed.TotalSeconds:N1} s; building...");
 
-    var options = new SearchIndexOptions { CacheRoot = root };
+    var options = new SearchIndexOptions { CacheRoot = root, CommonTermShare = settings.CommonTermShare };
     Gc();
     double buildS, coldOpenS;
     long sizeBytes;
@@ -177,7 +177,7 @@ static string MachineNotes(BenchSettings settings, string root)
         """;
 }
 
-internal sealed record BenchSettings(CorpusKind Corpus, IReadOnlyList<int> Sizes, int Queries, int Warmup, int K, int Threads, long Seed, string? Root, bool Keep)
+internal sealed record BenchSettings(CorpusKind Corpus, IReadOnlyList<int> Sizes, int Queries, int Warmup, int K, int Threads, long Seed, string? Root, bool Keep, double CommonTermShare = 0.1)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -200,6 +200,7 @@ internal sealed record BenchSettings(CorpusKind Corpus, IReadOnlyList<int> Sizes
                 "--queries" => settings with { Queries = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--warmup" => settings with { Warmup = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--k" => settings with { K = int.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--common-share" => settings with { CommonTermShare = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--threads" => settings with { Threads = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--seed" => settings with { Seed = long.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--root" => settings with { Root = Next() },

@@ -339,9 +339,47 @@ public sealed class SearchIndex : IDisposable
             return null;
         }
 
+        // Terms in a large share of documents (relation words like "born" or "founded") would make
+        // BM25 score every one of those documents. When the query also has rarer terms, a document
+        // must match one of those, and the common terms only add their usual score to it: the
+        // scores of the documents that can rank are unchanged, and the cost follows the rare terms.
+        var common = new bool[terms.Count];
+        var threshold = Math.Max(1, (long)(Options.CommonTermShare * DocumentCount));
+        var rare = 0;
+        for (var i = 0; i < terms.Count; i++)
+        {
+            common[i] = Options.CommonTermShare < 1 && _reader.DocFreq(new Term(IndexLayout.TextField, terms[i])) > threshold;
+            rare += common[i] ? 0 : 1;
+        }
+
+        if (rare == 0 || rare == terms.Count)
+        {
+            return Clauses(terms, counts, common, selectCommon: null);
+        }
+
+        var query = new BooleanQuery(disableCoord: true)
+        {
+            { Clauses(terms, counts, common, selectCommon: false), Occur.MUST },
+        };
+        foreach (var clause in Clauses(terms, counts, common, selectCommon: true).Clauses)
+        {
+            query.Add(clause);
+        }
+
+        return query;
+    }
+
+    /// <summary>An OR of text and title term queries for the terms whose commonness matches <paramref name="selectCommon"/> (all when null).</summary>
+    private BooleanQuery Clauses(List<string> terms, List<int> counts, bool[] common, bool? selectCommon)
+    {
         var query = new BooleanQuery(disableCoord: true);
         for (var i = 0; i < terms.Count; i++)
         {
+            if (selectCommon is { } wanted && common[i] != wanted)
+            {
+                continue;
+            }
+
             query.Add(new TermQuery(new Term(IndexLayout.TextField, terms[i])) { Boost = counts[i] }, Occur.SHOULD);
             if (_titleBoost > 0)
             {

@@ -36,6 +36,14 @@ public sealed record SearchIndexOptions
     /// </summary>
     public float TitleBoost { get; init; } = 1.5f;
 
+    /// <summary>
+    /// Terms in more than this share of the documents count as common (default 0.1; 1 turns it off).
+    /// When a query also has rarer terms, only documents matching a rarer term are scored, each with
+    /// the full BM25 sum over all terms, so ranking among them is unchanged while the cost of very
+    /// frequent words disappears. A search-time setting: not part of the cache key.
+    /// </summary>
+    public double CommonTermShare { get; init; } = 0.1;
+
     /// <summary>The number of hits <see cref="SearchIndex.Search(string)"/> returns (default 3, as in Search-R1).</summary>
     public int TopK { get; init; } = 3;
 
@@ -104,6 +112,11 @@ public sealed record SearchIndexOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(TopK, 1, nameof(TopK));
+        if (!double.IsFinite(CommonTermShare) || CommonTermShare is <= 0 or > 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CommonTermShare), CommonTermShare, "the common-term share must be in (0, 1]");
+        }
+
         if (!double.IsFinite(RamBufferMB) || RamBufferMB is < 1 or > 2000)
         {
             // Lucene caps a single indexing thread's buffer just under 2 GB.
