@@ -45,16 +45,7 @@ internal readonly record struct JsonFields(string Path, int Line, string Prefix 
     public SearchQaDataException WrongType(string name, string expected, JsonElement value) =>
         Fail($"field '{name}' must be {expected}, not {Describe(value.ValueKind)}");
 
-    public static string Describe(JsonValueKind kind) => kind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+    public static string Describe(JsonValueKind kind) => Gym.Core.Tools.JsonKinds.Describe(kind);
 
     /// <summary>The reader's message without its own position, which is relative to the line or buffer we gave it.</summary>
     public static string Message(JsonException error)

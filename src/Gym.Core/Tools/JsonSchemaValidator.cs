@@ -101,14 +101,5 @@ public static class JsonSchemaValidator
 
     private static string Article(string type) => type is "object" or "array" or "integer" ? "an" : "a";
 
-    private static string Describe(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.Object => "an object",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.String => "a string",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "a boolean",
-        JsonValueKind.Null => "null",
-        _ => "nothing",
-    };
+    private static string Describe(JsonElement value) => JsonKinds.Describe(value.ValueKind);
 }
