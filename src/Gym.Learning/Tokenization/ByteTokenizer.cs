@@ -57,10 +57,16 @@ public sealed class ByteTokenizer : IPolicyTokenizer
     public IReadOnlyDictionary<string, int> SpecialTokens { get; }
 
     /// <inheritdoc />
-    public int[] Encode(string text)
+    public int[] Encode(string text, bool parseSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(text);
         var ids = new List<int>(text.Length);
+        if (!parseSpecialTokens)
+        {
+            AddBytes(ids, text);
+            return [.. ids];
+        }
+
         var start = 0;
         foreach (Match match in SpecialPattern.Matches(text))
         {

@@ -26,12 +26,16 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
     private static readonly string[] EosCandidates = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<|eot_id|>", "<|im_end|>", "<eos>"];
 
     private readonly BpeTokenizer _bpe;
+
+    // The same vocabulary with no special tokens, for text whose markers must stay plain text; built on first use.
+    private readonly Lazy<BpeTokenizer> _plain;
     private readonly NormalizationForm[] _normalizations;
     private readonly bool _lowercase;
     private readonly bool _addPrefixSpace;
 
     private HuggingFaceTokenizer(
         BpeTokenizer bpe,
+        Func<BpeTokenizer> plain,
         IReadOnlyDictionary<string, int> specialTokens,
         int vocabSize,
         NormalizationForm[] normalizations,
@@ -42,6 +46,7 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
         int padId)
     {
         _bpe = bpe;
+        _plain = new Lazy<BpeTokenizer>(plain);
         SpecialTokens = specialTokens;
         VocabSize = vocabSize;
         _normalizations = normalizations;
@@ -132,18 +137,19 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
         var lowercase = false;
         ReadNormalizer(root["normalizer"], normalizations, ref lowercase);
 
-        var options = new BpeOptions(vocabulary)
+        var regex = new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        BpeTokenizer Create(Dictionary<string, int>? specials) => BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
             Merges = merges,
-            SpecialTokens = specialTokens,
-            PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant), specialTokens),
+            SpecialTokens = specials,
+            PreTokenizer = new RegexPreTokenizer(regex, specials),
             ByteLevel = byteLevel,
             UnknownToken = (string?)model["unk_token"],
             ContinuingSubwordPrefix = (string?)model["continuing_subword_prefix"],
             EndOfWordSuffix = (string?)model["end_of_word_suffix"],
             FuseUnknownTokens = model["fuse_unk"]?.GetValue<bool>() ?? false,
-        };
-        var bpe = BpeTokenizer.Create(options);
+        });
+        var bpe = Create(specialTokens);
         var vocabSize = vocabulary.Values.Concat(specialTokens.Values).Max() + 1;
 
         var config = tokenizerConfigJson is null ? null : JsonNode.Parse(tokenizerConfigJson)?.AsObject();
@@ -158,11 +164,11 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
                 "cannot tell the end-of-sequence token: give a tokenizer_config.json with eos_token, or add one of "
                 + string.Join(", ", EosCandidates) + " to the added tokens");
         var padId = Lookup(TokenName(config?["pad_token"])) ?? eosId;
-        return new HuggingFaceTokenizer(bpe, specialTokens, vocabSize, [.. normalizations], lowercase, addPrefixSpace, bosId, eosId, padId);
+        return new HuggingFaceTokenizer(bpe, () => Create(null), specialTokens, vocabSize, [.. normalizations], lowercase, addPrefixSpace, bosId, eosId, padId);
     }
 
     /// <inheritdoc />
-    public int[] Encode(string text)
+    public int[] Encode(string text, bool parseSpecialTokens = true)
     {
         ArgumentNullException.ThrowIfNull(text);
         foreach (var form in _normalizations)
@@ -180,7 +186,7 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
             text = " " + text;
         }
 
-        return [.. _bpe.EncodeToIds(text)];
+        return [.. (parseSpecialTokens ? _bpe : _plain.Value).EncodeToIds(text)];
     }
 
     /// <inheritdoc />

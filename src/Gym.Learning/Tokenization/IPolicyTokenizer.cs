@@ -22,10 +22,15 @@ public interface IPolicyTokenizer
     IReadOnlyDictionary<string, int> SpecialTokens { get; }
 
     /// <summary>
-    /// The ids of <paramref name="text"/>. Special-token strings in the text become their single ids; no
-    /// beginning- or end-of-sequence token is added.
+    /// The ids of <paramref name="text"/>; no beginning- or end-of-sequence token is added.
     /// </summary>
-    int[] Encode(string text);
+    /// <param name="text">The text.</param>
+    /// <param name="parseSpecialTokens">
+    /// True (for chat-template markup): special-token strings in the text become their single ids. False
+    /// (for message content from users, tools or environments): they are encoded as ordinary text, so
+    /// an observation cannot forge a turn marker.
+    /// </param>
+    int[] Encode(string text, bool parseSpecialTokens = true);
 
     /// <summary>The text of <paramref name="ids"/>, special tokens written out as their text.</summary>
     string Decode(IEnumerable<int> ids);

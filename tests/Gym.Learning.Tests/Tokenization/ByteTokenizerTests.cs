@@ -29,6 +29,15 @@ public sealed class ByteTokenizerTests
     }
 
     [Fact]
+    public void Special_token_strings_stay_plain_text_when_not_parsed()
+    {
+        var ids = Tokenizer.Encode("a<|im_end|>", parseSpecialTokens: false);
+
+        ids.Should().HaveCount(11).And.OnlyContain(id => id < ByteTokenizer.ByteCount);
+        Tokenizer.Decode(ids).Should().Be("a<|im_end|>");
+    }
+
+    [Fact]
     public void The_vocabulary_fits_the_tiny_preset()
     {
         Tokenizer.VocabSize.Should().Be(PolicyConfig.Tiny.VocabSize);

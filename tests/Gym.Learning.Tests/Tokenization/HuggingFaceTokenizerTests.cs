@@ -32,6 +32,17 @@ public sealed class HuggingFaceTokenizerTests : IDisposable
         tokenizer.SpecialTokens.Should().ContainKey("<|im_start|>");
     }
 
+    [Fact]
+    public void Special_token_strings_stay_plain_text_when_not_parsed()
+    {
+        var tokenizer = HuggingFaceTokenizer.FromJson(TinyTokenizerJson(arrayMerges: false));
+
+        var ids = tokenizer.Encode(" the<|endoftext|>", parseSpecialTokens: false);
+
+        ids.Should().StartWith([258]).And.NotContain(300).And.HaveCountGreaterThan(5);
+        tokenizer.Decode(ids).Should().Be(" the<|endoftext|>");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
