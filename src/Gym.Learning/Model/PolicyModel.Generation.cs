@@ -9,7 +9,8 @@ public sealed partial class PolicyModel
     /// Continues each prompt until it samples a stop token or reaches its budget. Prompts are left-padded
     /// into one batch; padding is masked out and positions count real tokens only, so each sequence sees
     /// exactly what it would alone (positions 0..n-1 for its prompt, then n, n+1, …, causal attention
-    /// over its own tokens). Runs under <c>no_grad</c> in <c>eval()</c> mode (restored afterwards).
+    /// over its own tokens). Runs under <c>no_grad</c> in <c>eval()</c> mode (restored afterwards), so one
+    /// call at a time per model: it is not safe to call from several threads at once.
     /// </summary>
     /// <param name="prompts">Token ids of each prompt; none empty.</param>
     /// <param name="options">Budget, temperature, top-p, stop tokens and seed.</param>
