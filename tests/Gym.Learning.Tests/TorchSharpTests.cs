@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Gym.Learning.Device;
+using Gym.Learning.Devices;
 using Gym.Learning.Tests.NativeFixup;
 using Gym.NativeFixup;
 using Xunit;

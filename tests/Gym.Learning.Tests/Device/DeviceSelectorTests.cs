@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Gym.Learning.Device;
+using Gym.Learning.Devices;
 using TorchSharp;
 using Xunit;
 

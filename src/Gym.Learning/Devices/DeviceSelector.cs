@@ -1,6 +1,6 @@
 using TorchSharp;
 
-namespace Gym.Learning.Device;
+namespace Gym.Learning.Devices;
 
 /// <summary>Which device a run asks for (<c>--device auto|cpu|cuda</c>).</summary>
 public enum DeviceRequest
