@@ -5,7 +5,7 @@ namespace Gym.Learning.Policy;
 
 /// <summary>
 /// Turns chat messages into the token ids a <see cref="Model.PolicyModel"/> reads: the single place where
-/// both rollout (<see cref="TorchPolicy"/>) and training (<c>Training.TrainingSampleBuilder</c>) build
+/// both rollout (<see cref="TorchPolicy"/>) and training (<see cref="Training.TrainingSampleBuilder"/>) build
 /// a context, so the two always see the same ids for the same messages. A pure function of the messages.
 /// </summary>
 /// <remarks>

@@ -21,6 +21,23 @@ internal static class PolicyFixtures
     public static IEnvironment Arithmetic(int maxTurns = 3) =>
         Registry.Make(ToolUseEnvironments.ArithmeticEasy, EnvironmentParameters.Parse([$"max_turns={maxTurns}"]));
 
+    /// <summary>
+    /// A Tiny model whose weight matrices are scaled up from the N(0, 0.02) initialization: a fresh model
+    /// attends almost uniformly and scores tokens almost regardless of context, which would make checks
+    /// that compare log-probs across contexts and positions blunt.
+    /// </summary>
+    public static PolicyModel SharpModel(ulong seed, double scale = 6)
+    {
+        var model = new PolicyModel(Tiny, seed);
+        using var noGrad = TorchSharp.torch.no_grad();
+        foreach (var parameter in model.parameters().Where(p => p.dim() == 2))
+        {
+            parameter.mul_(scale);
+        }
+
+        return model;
+    }
+
     public static TorchPolicy NewPolicy(PolicyModel model, int maxNewTokens = 12, double temperature = 1.0, ulong seed = 0) =>
         new(model, ByteTokenizer.Instance, new SamplingOptions(maxNewTokens, temperature, Seed: seed), "tiny");
 
