@@ -28,7 +28,10 @@ public sealed class TrainingSampleBuilderTests
         var records = new List<EpisodeRecord>();
         foreach (var seed in new long[] { 3, 4, 5 })
         {
-            records.Add(await EpisodeRunner.RunAsync(environment, spy, seed, seed, ContextPolicy.Create(MemorySpec.Parse(memory)), new ChatTemplateTokenCounter(policy.Template)));
+            var played = await EpisodeRunner.RunAsync(environment, spy, seed, seed, ContextPolicy.Create(MemorySpec.Parse(memory)), new ChatTemplateTokenCounter(policy.Template));
+
+            // Train from the rollout file's form: ids and log-probs survive a JSON line exactly.
+            records.Add(TrajectoryJson.Deserialize(TrajectoryJson.Serialize(played)));
         }
 
         var builder = new TrainingSampleBuilder(policy.Template);
