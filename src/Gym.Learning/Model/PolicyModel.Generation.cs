@@ -15,12 +15,32 @@ public sealed partial class PolicyModel
     /// <param name="prompts">Token ids of each prompt; none empty.</param>
     /// <param name="options">Budget, temperature, top-p, stop tokens and seed.</param>
     /// <returns>One result per prompt, in order.</returns>
-    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options)
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options) =>
+        Generate(prompts, options, sequenceSeeds: null);
+
+    /// <summary>
+    /// As <see cref="Generate(IReadOnlyList{int[]}, SamplingOptions)"/>, with one sampling seed per prompt
+    /// instead of <see cref="SamplingOptions.Seed"/>: each sequence draws from its own generator, so what it
+    /// samples depends on its prompt and seed, not on the other prompts of the batch or their order. A
+    /// policy serving requests batched in whatever way they arrived uses this to stay deterministic per
+    /// request. (Float rounding may still differ between batch shapes; that can flip a draw only when it
+    /// falls within rounding of a boundary between two tokens.)
+    /// </summary>
+    /// <param name="prompts">Token ids of each prompt; none empty.</param>
+    /// <param name="options">Budget, temperature, top-p and stop tokens; its seed is ignored when <paramref name="sequenceSeeds"/> is given.</param>
+    /// <param name="sequenceSeeds">One seed per prompt, or null to use <see cref="SamplingOptions.Seed"/> for the whole batch.</param>
+    /// <returns>One result per prompt, in order.</returns>
+    public IReadOnlyList<GeneratedSequence> Generate(IReadOnlyList<int[]> prompts, SamplingOptions options, IReadOnlyList<ulong>? sequenceSeeds)
     {
         ArgumentNullException.ThrowIfNull(prompts);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         ValidatePrompts(prompts);
+        if (sequenceSeeds is not null && sequenceSeeds.Count != prompts.Count)
+        {
+            throw new ArgumentException($"{sequenceSeeds.Count} sequence seeds for {prompts.Count} prompts; give one per prompt", nameof(sequenceSeeds));
+        }
+
         var batch = prompts.Count;
         var longest = prompts.Max(p => p.Length);
 
@@ -33,6 +53,7 @@ public sealed partial class PolicyModel
         var finished = new FinishReason?[batch];
 
         var wasTraining = training;
+        Generator[]? rowGenerators = null;
         eval();
         try
         {
@@ -41,6 +62,7 @@ public sealed partial class PolicyModel
             var device = Device;
             using var cache = CreateCache(batch, longest + steps);
             using var generator = new Generator(options.Seed, device);
+            rowGenerators = sequenceSeeds?.Select(seed => new Generator(seed, device)).ToArray();
 
             // Padding mask over the whole run; a column turns true as its position is fed.
             var mask = zeros([batch, longest + steps], ScalarType.Bool, device);
@@ -64,7 +86,7 @@ public sealed partial class PolicyModel
                 using var stepScope = NewDisposeScope();
                 var hidden = ForwardHidden(input, positionIds: null, mask.narrow(1, 0, fed), cache);
                 var logits = Logits(hidden.select(1, -1));
-                var (sampled, sampledLogProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator);
+                var (sampled, sampledLogProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator, rowGenerators);
                 var ids = sampled.cpu().data<long>().ToArray();
                 var lps = sampledLogProbs.cpu().data<float>().ToArray();
                 for (var i = 0; i < batch; i++)
@@ -101,6 +123,10 @@ public sealed partial class PolicyModel
         finally
         {
             train(wasTraining);
+            foreach (var rowGenerator in rowGenerators ?? [])
+            {
+                rowGenerator.Dispose();
+            }
         }
 
         return [.. Enumerable.Range(0, batch).Select(i => new GeneratedSequence(tokens[i], logProbs[i], finished[i] ?? FinishReason.Length))];

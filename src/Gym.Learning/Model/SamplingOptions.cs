@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace Gym.Learning.Model;
 
-/// <summary>How <see cref="PolicyModel.Generate"/> picks tokens.</summary>
+/// <summary>How <see cref="PolicyModel.Generate(IReadOnlyList{int[]}, SamplingOptions)"/> picks tokens.</summary>
 /// <param name="MaxNewTokens">Most tokens to generate per sequence (fewer when the context would pass the model's MaxPositions).</param>
 /// <param name="Temperature">Divides the logits before sampling; 0 means greedy (always the most likely token).</param>
 /// <param name="TopP">Nucleus sampling: sample among the most likely tokens whose probabilities add up to at least this; 1 keeps all.</param>
@@ -48,7 +48,7 @@ public enum FinishReason
     Length,
 }
 
-/// <summary>One sequence from <see cref="PolicyModel.Generate"/>.</summary>
+/// <summary>One sequence from <see cref="PolicyModel.Generate(IReadOnlyList{int[]}, SamplingOptions)"/>.</summary>
 /// <param name="TokenIds">The generated ids, after the prompt; a stop token is included as the last one.</param>
 /// <param name="LogProbs">
 /// Per generated token, its log-probability under the model at temperature 1 (log-softmax of the raw

@@ -9,7 +9,15 @@ internal static class TokenSampler
     /// Samples one token per row of <paramref name="logits"/> [B, V] and returns the tokens [B] (int64) and
     /// their temperature-1 log-probabilities [B] (float32).
     /// </summary>
-    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, double temperature, double topP, Generator? generator)
+    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, double temperature, double topP, Generator? generator) =>
+        Sample(logits, temperature, topP, generator, rowGenerators: null);
+
+    /// <summary>
+    /// As <see cref="Sample(Tensor, double, double, Generator?)"/>, but row i draws from
+    /// <paramref name="rowGenerators"/>[i] when given, so a row's tokens depend on its own seed only, not on
+    /// which other rows share the batch or in what order.
+    /// </summary>
+    public static (Tensor Tokens, Tensor LogProbs) Sample(Tensor logits, double temperature, double topP, Generator? generator, IReadOnlyList<Generator>? rowGenerators)
     {
         using var scope = NewDisposeScope();
         logits = logits.to_type(ScalarType.Float32);
@@ -27,7 +35,22 @@ internal static class TokenSampler
                 probabilities = KeepNucleus(probabilities, topP);
             }
 
-            tokens = multinomial(probabilities, 1, replacement: false, generator).squeeze(-1);
+            if (rowGenerators is null)
+            {
+                tokens = multinomial(probabilities, 1, replacement: false, generator).squeeze(-1);
+            }
+            else
+            {
+                // One draw per row from that row's generator: more small operations, but a row's stream
+                // of draws no longer depends on its neighbours.
+                var rows = new Tensor[rowGenerators.Count];
+                for (var i = 0; i < rows.Length; i++)
+                {
+                    rows[i] = multinomial(probabilities.narrow(0, i, 1), 1, replacement: false, rowGenerators[i]);
+                }
+
+                tokens = cat(rows, 0).squeeze(-1);
+            }
         }
 
         var chosen = logProbs.gather(-1, tokens.unsqueeze(-1)).squeeze(-1);
