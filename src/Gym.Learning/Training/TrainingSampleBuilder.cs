@@ -63,13 +63,6 @@ public sealed class TrainingSampleBuilder(ChatTemplate template)
     private TrainingSample BuildTurn(EpisodeRecord record, int t)
     {
         var turn = record.Turns[t];
-
-        // An empty segment list means the context was not recorded (every context holds the prompt).
-        if (turn.Context.Count == 0)
-        {
-            throw Invalid(record, t, "has no recorded context segments, so the context it was chosen from cannot be rebuilt");
-        }
-
         var action = turn.Action;
         if (action.TokenIds is not { Count: > 0 } ids)
         {
@@ -81,7 +74,7 @@ public sealed class TrainingSampleBuilder(ChatTemplate template)
             throw Invalid(record, t, $"has {action.LogProbs?.Count ?? 0} log-probs for {ids.Count} action tokens");
         }
 
-        var context = _template.Render(ContextRebuilder.Rebuild(record, t));
+        var context = RenderContext(_template, record, t);
         var prompt = context.Length;
         var length = prompt + ids.Count;
         var input = new int[length];
@@ -107,7 +100,23 @@ public sealed class TrainingSampleBuilder(ChatTemplate template)
         return new TrainingSample(record.Episode, record.EnvironmentId, record.Seed, t, input, prompt, positions, mask, old, rewards, turn.Reward);
     }
 
-    private static InvalidDataException Invalid(EpisodeRecord record, int turn, string problem) => new(string.Create(
+    /// <summary>
+    /// The ids the policy read before writing turn <paramref name="t"/>: the context rebuilt from the
+    /// record's segments and rendered with <paramref name="template"/>, ending with the generation prompt.
+    /// Shared with <see cref="SftSampleBuilder"/> so both trainers see exactly the context of rollout.
+    /// </summary>
+    internal static int[] RenderContext(ChatTemplate template, EpisodeRecord record, int t)
+    {
+        // An empty segment list means the context was not recorded (every context holds the prompt).
+        if (record.Turns[t].Context.Count == 0)
+        {
+            throw Invalid(record, t, "has no recorded context segments, so the context it was chosen from cannot be rebuilt");
+        }
+
+        return template.Render(ContextRebuilder.Rebuild(record, t));
+    }
+
+    internal static InvalidDataException Invalid(EpisodeRecord record, int turn, string problem) => new(string.Create(
         CultureInfo.InvariantCulture,
         $"episode {record.Episode} (seed {record.Seed}) turn {turn} {problem}"));
 }
