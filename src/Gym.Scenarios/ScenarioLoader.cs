@@ -98,7 +98,7 @@ public static class ScenarioLoader
             return null;
         }
 
-        var baseFile = new SourceFile(DisplayPath.Combine(file.DisplayPath, basePath.Value), Path.GetFullPath(Path.Combine(file.Directory, basePath.Value)));
+        var baseFile = new SourceFile(DisplayPath.Combine(file.DisplayPath, basePath.Value), file.Resolve(basePath.Value));
         var visited = chain.Append(file).ToList();
         if (visited.Any(f => f.FullPath == baseFile.FullPath))
         {

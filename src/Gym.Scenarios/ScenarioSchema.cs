@@ -513,7 +513,7 @@ public static class ScenarioSchema
         foreach (var entry in parameters.Entries.Where(e => descriptor.PathParameters.Contains(e.Key.Value) && e.Value is ScalarNode))
         {
             var node = (ScalarNode)entry.Value;
-            var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(node.Mark.File.Directory, node.Value));
+            var full = node.Mark.File.Resolve(node.Value);
             if (!File.Exists(full))
             {
                 check.Error(node, $"file {NodeText.Quote(node.Value)} for parameter '{entry.Key.Value}' of {descriptor.Id} not found", $"paths are relative to {node.Mark.File.Directory}");

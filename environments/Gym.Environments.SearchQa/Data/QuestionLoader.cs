@@ -29,6 +29,9 @@ public static class QuestionLoader
         };
     }
 
+    /// <summary>Whether <paramref name="path"/> is a HotpotQA JSON array rather than JSONL: the test <see cref="Read"/> uses.</summary>
+    internal static bool IsHotpotQa(string path) => FirstCharacter(path).Character == '[';
+
     /// <summary>The questions of a JSONL file (FlashRAG / Search-R1 style), whatever its first character.</summary>
     public static IReadOnlyList<QaExample> ReadJsonLines(string path)
     {

@@ -103,7 +103,7 @@ public sealed class SearchQaData
             return ([.. QuestionLoader.Read(source.QuestionsPath)], [.. CorpusLoader.Read(corpus)]);
         }
 
-        if (!IsJsonArray(source.QuestionsPath))
+        if (!QuestionLoader.IsHotpotQa(source.QuestionsPath))
         {
             throw new SearchQaDataException(source.QuestionsPath, null, "a JSONL question file has no documents of its own; give a corpus file (parameter 'corpus')");
         }
@@ -112,20 +112,5 @@ public sealed class SearchQaData
         return data.Documents.Count > 0
             ? (data.Questions, data.Documents)
             : throw new SearchQaDataException(source.QuestionsPath, null, "the HotpotQA file has no context paragraphs; give a corpus file (parameter 'corpus')");
-    }
-
-    private static bool IsJsonArray(string path)
-    {
-        using var reader = new StreamReader(path);
-        int c;
-        while ((c = reader.Read()) >= 0)
-        {
-            if (!char.IsWhiteSpace((char)c) && c != '\uFEFF')
-            {
-                return c == '[';
-            }
-        }
-
-        return false;
     }
 }

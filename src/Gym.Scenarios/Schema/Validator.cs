@@ -174,7 +174,7 @@ internal sealed class Validator(ErrorSink errors, EnvironmentRegistry? registry)
                 return false;
             }
 
-            var full = Path.GetFullPath(Path.Combine(scalar.Mark.File.Directory, text));
+            var full = scalar.Mark.File.Resolve(text);
             if (!File.Exists(full))
             {
                 errors.Add(scalar, $"{fileNoun} file {NodeText.Quote(text)} not found", $"expected {schema.Expected}");

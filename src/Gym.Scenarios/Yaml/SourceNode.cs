@@ -4,6 +4,9 @@ namespace Gym.Scenarios.Yaml;
 internal sealed record SourceFile(string DisplayPath, string FullPath)
 {
     public string Directory => Path.GetDirectoryName(FullPath) ?? FullPath;
+
+    /// <summary>The absolute form of <paramref name="relative"/>, a path written in this file.</summary>
+    public string Resolve(string relative) => Path.GetFullPath(Path.Combine(Directory, relative));
 }
 
 /// <summary>Where a node starts. Kept per node so errors after an <c>extends</c> merge still point at the file that wrote the value.</summary>
