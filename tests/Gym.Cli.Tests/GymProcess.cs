@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using FluentAssertions;
+using Gym.Core.Tests.Support;
 using Xunit;
 
 namespace Gym.Cli.Tests;
@@ -67,22 +68,7 @@ public sealed class GymProcess : IDisposable
     public bool HasExited => _process.HasExited;
 
     /// <summary>The <c>GYM_CACHE</c> every gym process of this test run uses; deleted when the test process exits.</summary>
-    public static readonly Lazy<string> TestCache = new(() =>
-    {
-        var path = Directory.CreateTempSubdirectory("gym-cli-cache-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: temp folders are cleaned by the OS eventually.
-            }
-        };
-        return path;
-    });
+    public static readonly Lazy<string> TestCache = ProcessTempFolder.Create("gym-cli-cache-");
 
     /// <summary>Starts <c>gym args…</c> in <paramref name="workingDirectory"/>.</summary>
     public static GymProcess Start(string workingDirectory, params string[] args)

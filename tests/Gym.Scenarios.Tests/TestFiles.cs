@@ -1,4 +1,5 @@
 using Gym.Core.Registry;
+using Gym.Core.Tests.Support;
 using Gym.Environments.SearchQa;
 using Gym.Environments.SearchQa.Index;
 using Gym.Environments.ToolUse;
@@ -17,22 +18,7 @@ internal static class TestFiles
     /// <summary>Every environment family, with search indexes cached in one temp folder for this test process.</summary>
     public static EnvironmentRegistry Registry() => new EnvironmentRegistry().AddToolUse().AddSearchQa(SearchIndex);
 
-    private static readonly Lazy<string> SearchCache = new(() =>
-    {
-        var path = Directory.CreateTempSubdirectory("gym-scenario-search-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: temp folders are cleaned by the OS eventually.
-            }
-        };
-        return path;
-    });
+    private static readonly Lazy<string> SearchCache = ProcessTempFolder.Create("gym-scenario-search-");
 
     private static SearchIndexOptions SearchIndex => new() { CacheRoot = SearchCache.Value, Verification = IndexVerification.Fast };
 

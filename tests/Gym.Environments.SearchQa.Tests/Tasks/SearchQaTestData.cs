@@ -1,4 +1,5 @@
 using Gym.Core.Registry;
+using Gym.Core.Tests.Support;
 using Gym.Environments.SearchQa.Index;
 
 namespace Gym.Environments.SearchQa.Tests.Tasks;
@@ -6,22 +7,7 @@ namespace Gym.Environments.SearchQa.Tests.Tasks;
 /// <summary>One index cache folder for this test process (deleted when it exits), and a registry that uses it.</summary>
 internal static class SearchQaTestData
 {
-    private static readonly Lazy<string> Root = new(() =>
-    {
-        var path = Directory.CreateTempSubdirectory("gym-searchqa-tasks-").FullName;
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            try
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Best effort: the OS cleans temp folders eventually.
-            }
-        };
-        return path;
-    });
+    private static readonly Lazy<string> Root = ProcessTempFolder.Create("gym-searchqa-tasks-");
 
     public static SearchIndexOptions Index => new() { CacheRoot = Root.Value, Verification = IndexVerification.Fast };
 
