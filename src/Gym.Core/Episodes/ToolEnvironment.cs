@@ -227,10 +227,14 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
     // experts can still regenerate a task from a seed through the interface.
     EpisodeTask ITaskSource.CreateTask(long seed) => CreateTask(seed);
 
-    /// <summary>The opening instructions: role, tools and action format. Override to change the wording.</summary>
+    /// <summary>
+    /// The opening instructions: <see cref="ToolEnvironmentSettings.SystemPrompt"/> rendered, or by default
+    /// role, turn limit, tools and action format (<see cref="SystemPromptTemplate.Default"/>). Override to
+    /// change the wording.
+    /// </summary>
     /// <remarks>
-    /// The text depends only on the turn limit, the tools' descriptions and the parser's format
-    /// instructions, so it is built once per combination and shared (as one string instance) by
+    /// The text depends only on the template, the turn limit, the tools' descriptions and the parser's
+    /// format instructions, so it is built once per combination and shared (as one string instance) by
     /// every episode of every environment that plays with the same tool instances.
     /// </remarks>
     protected virtual string BuildSystemPrompt(Toolbox toolbox, IActionParser parser)
@@ -238,16 +242,13 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
         ArgumentNullException.ThrowIfNull(toolbox);
         ArgumentNullException.ThrowIfNull(parser);
         var tools = toolbox.Tools;
-        var key = new SystemPromptKey(MaxTurns, parser.FormatInstructions, tools);
+        var key = new SystemPromptKey(Settings.SystemPrompt, MaxTurns, parser.FormatInstructions, tools);
         if (SystemPrompts.TryGetValue(key, out var cached))
         {
             return cached;
         }
 
-        var prompt = "You solve tasks step by step using the tools below. " +
-                     $"You have at most {MaxTurns} turns.\n" +
-                     $"Tools (JSON schema): {toolbox.DescribeAsJson()}\n" +
-                     parser.FormatInstructions;
+        var prompt = SystemPromptTemplate.Render(Settings.SystemPrompt ?? SystemPromptTemplate.Default, MaxTurns, toolbox, parser);
         if (SystemPrompts.Count >= MaxCachedSystemPrompts)
         {
             // Tools made afresh for every task (or wrapped per episode) would otherwise grow the cache without end.
@@ -262,12 +263,14 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
 
     private static readonly ConcurrentDictionary<SystemPromptKey, string> SystemPrompts = new();
 
-    /// <summary>What the default system prompt depends on; tools compare by reference (a tool's description and schema never change).</summary>
-    private readonly record struct SystemPromptKey(int MaxTurns, string FormatInstructions, IReadOnlyList<ITool> Tools)
+    /// <summary>What a system prompt depends on (a null template is the default one); tools compare by reference (a tool's description and schema never change).</summary>
+    private readonly record struct SystemPromptKey(string? Template, int MaxTurns, string FormatInstructions, IReadOnlyList<ITool> Tools)
     {
         public bool Equals(SystemPromptKey other)
         {
-            if (MaxTurns != other.MaxTurns || Tools.Count != other.Tools.Count || !string.Equals(FormatInstructions, other.FormatInstructions, StringComparison.Ordinal))
+            if (MaxTurns != other.MaxTurns || Tools.Count != other.Tools.Count
+                || !string.Equals(Template, other.Template, StringComparison.Ordinal)
+                || !string.Equals(FormatInstructions, other.FormatInstructions, StringComparison.Ordinal))
             {
                 return false;
             }
@@ -286,6 +289,7 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
         public override int GetHashCode()
         {
             var hash = new HashCode();
+            hash.Add(Template, StringComparer.Ordinal);
             hash.Add(MaxTurns);
             hash.Add(FormatInstructions, StringComparer.Ordinal);
             foreach (var tool in Tools)

@@ -44,6 +44,14 @@ public sealed record ToolEnvironmentSettings(
     /// </summary>
     public bool TurnsLeftHint { get; init; }
 
+    /// <summary>
+    /// The text of the system message that opens every episode, as a <see cref="SystemPromptTemplate"/>
+    /// (<c>{max_turns}</c>, <c>{tools}</c>, <c>{tool_names}</c> and <c>{format}</c> are filled in;
+    /// <c>{{</c> and <c>}}</c> are literal braces); null means the default prompt,
+    /// <see cref="SystemPromptTemplate.Default"/>.
+    /// </summary>
+    public string? SystemPrompt { get; init; }
+
     /// <summary>The per-call time limit, defaulting to 5 seconds.</summary>
     public TimeSpan EffectiveToolTimeout => ToolTimeout ?? TimeSpan.FromSeconds(5);
 
@@ -71,5 +79,9 @@ public sealed record ToolEnvironmentSettings(
         }
 
         Faults?.Validate();
+        if (SystemPrompt is not null)
+        {
+            SystemPromptTemplate.Validate(SystemPrompt);
+        }
     }
 }
