@@ -150,12 +150,13 @@ public static class SystemPromptTemplate
 public sealed record SystemPromptTemplateProblem(string Message, string Hint, int Line, int Column, string Template)
 {
     /// <summary>
-    /// Where in the text: <c>character 12 of the text</c> in a one-line template, else
+    /// Where in the text: <c>character 12 of the text</c> in a one-line template (a final line break
+    /// aside, as YAML block scalars end with one), else
     /// <c>line 2, column 5 of the text</c>; <see langword="null"/> for an empty template.
     /// </summary>
     public string? Position => Template.Length == 0
         ? null
-        : Template.Contains('\n', StringComparison.Ordinal)
+        : Template.TrimEnd('\n').Contains('\n', StringComparison.Ordinal)
             ? $"line {Line.ToString(CultureInfo.InvariantCulture)}, column {Column.ToString(CultureInfo.InvariantCulture)} of the text"
             : $"character {Column.ToString(CultureInfo.InvariantCulture)} of the text";
 

@@ -119,6 +119,7 @@ public sealed class SystemPromptTests
         problem.Hint.Should().StartWith("did you mean '{tool_names}'? known placeholders: ");
         (problem.Line, problem.Column).Should().Be((2, 5));
         problem.Position.Should().Be("line 2, column 5 of the text");
+        SystemPromptTemplate.Check("Use {tool_name}.\n")!.Position.Should().Be("character 5 of the text", "a final line break (as YAML block scalars have) does not make a template multi-line");
     }
 
     [Theory]
