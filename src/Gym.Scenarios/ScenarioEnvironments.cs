@@ -211,6 +211,7 @@ public static class ScenarioEnvironments
                 MaxToolCallsPerTurn = limits.MaxToolCallsPerTurn ?? task.MaxToolCallsPerTurn,
                 Format = spec.ActionFormat ?? task.Format,
                 TurnsLeftHint = limits.TurnsLeftHint ?? task.TurnsLeftHint,
+                SystemPrompt = spec.SystemPrompt ?? task.SystemPrompt,
             };
             return spec.Rewards is null ? settings : Weighted(settings, spec.Rewards);
         }

@@ -1,5 +1,6 @@
 using Gym.Core.Composition;
 using Gym.Core.Context;
+using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;
@@ -36,6 +37,16 @@ public static class ScenarioSchema
     private static readonly ScalarSchema Url = new() { Kind = ScalarKind.String, Pattern = "https?://[^\\s]+", PatternExpected = "an http:// or https:// URL like 'http://localhost:8000/v1'", Example = "http://localhost:8000/v1" };
 
     private static readonly ScalarSchema EnvName = new() { Kind = ScalarKind.String, Pattern = "[A-Za-z_][A-Za-z0-9_]*", PatternExpected = "an environment variable name like 'OPENAI_API_KEY'", Example = "OPENAI_API_KEY" };
+
+    private static readonly ScalarSchema PromptTemplate = new()
+    {
+        Kind = ScalarKind.String,
+        MinLength = 1,
+        TextOnly = true,
+        // Any text but single braces, which must open one of the known placeholders.
+        EditorPattern = $"(?:[^{{}}]|\\{{\\{{|\\}}\\}}|\\{{(?:{string.Join("|", SystemPromptTemplate.Placeholders)})\\}})*",
+        Check = (text, path) => SystemPromptTemplate.Check(text) is { } problem ? ($"{path} {problem.Describe()}", problem.Hint) : null,
+    };
 
     private static ScalarSchema Int(int min, int? max = null) => new() { Kind = ScalarKind.Integer, Minimum = min, Maximum = max };
 
@@ -374,6 +385,7 @@ public static class ScenarioSchema
             new Field("operators", new ListSchema(Operator), "Composition operators, applied innermost-first: the first wraps the task, the second wraps that, and so on.", WhenAbsent: "none"),
             new Field("tools", new ListSchema(Text, uniqueNoun: "tool"), "The tool names offered to the agent.", WhenAbsent: "the task's tools"),
             new Field("action_format", ScalarSchema.Enum<ActionFormat>(), "How the agent writes tool calls: `json-tool-calls` (`<tool_call>{…}</tool_call>`) or `xml-tags`.", WhenAbsent: TaskDefault),
+            new Field("system_prompt", PromptTemplate, "The system message that opens every episode, in place of the task's default (role, turn limit, the tools' JSON schemas, the action format's instructions). A template: `{max_turns}` (the turn limit), `{tools}` (the tools as JSON), `{tool_names}` (their names, comma-separated) and `{format}` (the action format's instructions) are filled in, `{{` and `}}` write literal braces, and any other `{…}` is an error.", WhenAbsent: TaskDefault),
             new Field("limits", Limits, "Turn, action-length, tool-timeout and tool-call limits.", WhenAbsent: "the task's defaults"),
             new Field("memory", Memory, "The memory mode and tokenizer.", WhenAbsent: "full, o200k"),
             new Field("rewards", Rewards, "Process and outcome reward components and how they combine.", WhenAbsent: "the task's rewards"),
@@ -393,7 +405,10 @@ public static class ScenarioSchema
             b.Get<RewardSpec?>("rewards"),
             b.Get<ScenarioPolicySpec?>("policy"),
             b.Optional<long>("seed"),
-            b.Optional<int>("episodes")));
+            b.Optional<int>("episodes"))
+        {
+            SystemPrompt = b.Get<string?>("system_prompt"),
+        });
 
     /// <summary>The JSON Schema (draft 2020-12) for scenario files, as committed in docs/scenario.schema.json.</summary>
     public static string ToJsonSchema() => JsonSchemaWriter.Write(Root);

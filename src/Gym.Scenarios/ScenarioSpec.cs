@@ -33,7 +33,14 @@ public sealed record ScenarioSpec(
     RewardSpec? Rewards,
     ScenarioPolicySpec? Policy,
     long? Seed,
-    int? Episodes);
+    int? Episodes)
+{
+    /// <summary>
+    /// The system prompt template that replaces the task's default system message (see
+    /// <see cref="Gym.Core.Episodes.SystemPromptTemplate"/>); <see langword="null"/> keeps the task's default.
+    /// </summary>
+    public string? SystemPrompt { get; init; }
+}
 
 /// <summary>The task a scenario (or a <see cref="SequenceSpec"/> step) plays.</summary>
 public abstract record TaskSpec;

@@ -23,6 +23,7 @@ public sealed class ExtendsTests
         spec.Limits.Should().Be(new LimitsSpec(6, null, 1000, null), "limits merge key by key");
         spec.Operators.Should().BeEquivalentTo(new OperatorSpec[] { new WithToolFaultsSpec(0.2, 0, 0, 0) }, o => o.RespectingRuntimeTypes(), "operators are replaced, not concatenated");
         spec.Tools.Should().Equal(["calculator"], "lists are replaced");
+        spec.SystemPrompt.Should().Be("Base prompt: use {tool_names}.", "a system prompt only the base has is inherited");
         spec.Policy.Should().Be(new ExpertPolicySpec(0.3), "a mapping of the same kind merges");
         spec.Memory.Should().Be(
             new ScenarioMemorySpec(MemoryMode.Mem1, null, new TokenizerSpec(TokenizerKind.File, TestFiles.Valid("data/tokens.tiktoken"))),
@@ -39,6 +40,7 @@ public sealed class ExtendsTests
         spec.Limits.MaxTurns.Should().Be(6, "the middle file's override is inherited");
         spec.Memory.Mode.Should().Be(MemoryMode.Full);
         spec.Memory.Tokenizer.Kind.Should().Be(TokenizerKind.File, "the base's tokenizer is still merged in");
+        spec.SystemPrompt.Should().Be("Grandchild prompt: {max_turns} turns.\n", "the grandchild's system prompt overrides the base's");
     }
 
     [Fact]

@@ -61,7 +61,10 @@ public sealed class ScenarioLoaderTests
                 ]) { Of = ["format", "halfway", "style"] }),
             Policy: new OpenAiPolicySpec("http://localhost:8000/v1", "qwen2.5-7b-instruct", "OPENAI_API_KEY"),
             Seed: 42,
-            Episodes: 200);
+            Episodes: 200)
+        {
+            SystemPrompt = "Solve in {max_turns} turns with {tool_names}; reply {{\"done\": true}}.\nTools: {tools}\n{format}\n",
+        };
         result.Spec.Should().BeEquivalentTo(expected, options => options.RespectingRuntimeTypes().WithStrictOrdering());
     }
 

@@ -67,7 +67,7 @@ public sealed partial class SchemaTests
         root.GetProperty("$schema").GetString().Should().Be("https://json-schema.org/draft/2020-12/schema");
         root.GetProperty("additionalProperties").GetBoolean().Should().BeFalse();
         var keys = root.GetProperty("properties").EnumerateObject().Select(p => p.Name);
-        keys.Should().Equal("extends", "id", "description", "task", "operators", "tools", "action_format", "limits", "memory", "rewards", "policy", "seed", "episodes");
+        keys.Should().Equal("extends", "id", "description", "task", "operators", "tools", "action_format", "system_prompt", "limits", "memory", "rewards", "policy", "seed", "episodes");
         root.GetProperty("properties").GetProperty("operators").GetProperty("items").GetProperty("oneOf").GetArrayLength().Should().Be(5);
 
         var definitions = root.GetProperty("$defs");
@@ -86,6 +86,30 @@ public sealed partial class SchemaTests
         limits.GetProperty("maximum").GetInt32().Should().Be(1024);
         definitions.GetProperty("memory").GetProperty("properties").GetProperty("mode").GetProperty("enum").EnumerateArray().Select(e => e.GetString())
             .Should().Equal("full", "mem1", "window", "strip-think");
+    }
+
+    [Theory]
+    [InlineData("Solve it.", true)]
+    [InlineData("At most {max_turns} turns with {tool_names}:\n{tools}\n{format}", true)]
+    [InlineData("Reply {{\"answer\": 1}} }}{{", true)]
+    [InlineData("Solve {problem}.", false)]
+    [InlineData("Reply {\"answer\": 1}", false)]
+    [InlineData("Unclosed {max_turns", false)]
+    [InlineData("Stray } brace", false)]
+    [InlineData("", false)]
+    public void The_editor_pattern_for_system_prompt_agrees_with_the_loader(string template, bool valid)
+    {
+        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema());
+        var property = document.RootElement.GetProperty("properties").GetProperty("system_prompt");
+        var pattern = new Regex(property.GetProperty("pattern").GetString()!, RegexOptions.ECMAScript);
+        var minLength = property.GetProperty("minLength").GetInt32();
+
+        var editorAccepts = template.Length >= minLength && pattern.IsMatch(template);
+        var path = ScenarioLoaderTests.WriteTemp($"id: tool-use/x\ntask: {{environment: tool-use/arithmetic-v0}}\nsystem_prompt: {JsonSerializer.Serialize(template)}\n");
+        var loaderAccepts = ScenarioLoader.Load(path).Succeeded;
+
+        editorAccepts.Should().Be(valid);
+        loaderAccepts.Should().Be(valid);
     }
 
     [Fact]

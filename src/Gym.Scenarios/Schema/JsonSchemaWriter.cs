@@ -265,7 +265,7 @@ internal static class JsonSchemaWriter
             writer.WriteNumber("minLength", minLength);
         }
 
-        if (scalar.Pattern is { } pattern)
+        if ((scalar.Pattern ?? scalar.EditorPattern) is { } pattern)
         {
             writer.WriteString("pattern", $"^(?:{pattern})$");
         }

@@ -73,6 +73,24 @@ internal sealed class ScalarSchema : SchemaType
     /// <summary>Values that are names rather than paths (tokenizer encodings).</summary>
     public IReadOnlyList<string> Keywords { get; init; } = [];
 
+    /// <summary>
+    /// For strings: a plain value that YAML reads as a number or a boolean (<c>42</c>, <c>true</c>) is a
+    /// wrong type, not its text; quoted or block values are text.
+    /// </summary>
+    public bool TextOnly { get; init; }
+
+    /// <summary>
+    /// For strings: a check of the text beyond the table, given the text and its YAML path; returns the
+    /// error's message and hint, or null when the text is valid.
+    /// </summary>
+    public Func<string, string, (string Message, string? Hint)?>? Check { get; init; }
+
+    /// <summary>
+    /// For strings: a pattern written to the JSON Schema only, so editors flag what <see cref="Check"/>
+    /// rejects; the loader reports the precise problem through <see cref="Check"/>.
+    /// </summary>
+    public string? EditorPattern { get; init; }
+
     public Regex? Regex => Pattern is null ? null : _regex ??= new Regex($"^(?:{Pattern})\\z", RegexOptions.CultureInvariant);
 
     public override string Expected => Kind switch

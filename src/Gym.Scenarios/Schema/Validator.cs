@@ -131,6 +131,12 @@ internal sealed class Validator(ErrorSink errors, EnvironmentRegistry? registry)
                 return true;
 
             default:
+                if (schema.TextOnly && scalar.IsPlain && (NodeText.IsBoolean(text) || NodeText.IsNumber(text)))
+                {
+                    errors.Add(node, $"wrong type for {path}: found {NodeText.Found(node)}", $"expected {schema.Expected}; quote it to write it as text");
+                    return false;
+                }
+
                 return TryString(scalar, schema, path, out value);
         }
     }
@@ -183,6 +189,12 @@ internal sealed class Validator(ErrorSink errors, EnvironmentRegistry? registry)
 
             value = full;
             return true;
+        }
+
+        if (schema.Check?.Invoke(text, path) is { } problem)
+        {
+            errors.Add(scalar, problem.Message, problem.Hint);
+            return false;
         }
 
         value = text;
