@@ -121,6 +121,32 @@ public sealed class SystemPromptScenarioTests : IDisposable
     }
 
     [Fact]
+    public async Task The_tiny_arithmetic_scenario_opens_with_its_short_prompt()
+    {
+        var (scenario, registry) = Build(Path.Combine(TestFiles.RepositoryRoot, "scenarios", "tool-use", "tiny-arith.yaml"));
+        var prompt = scenario.Spec.SystemPrompt!;
+
+        prompt.Length.Should().BeLessThan(150);
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var reset = await registry.Make(scenario.Spec.Id).ResetAsync(seed);
+            reset.Observation[0].Content.Should().Be(prompt);
+            reset.Observation.Sum(m => Bytes(m.Content)).Should().BeLessThan(400, "the system prompt and the problem leave most of a 1024-byte context to the episode");
+        }
+
+        var expert = registry.Get(scenario.Spec.Id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings());
+        for (var episode = 0; episode < 10; episode++)
+        {
+            var record = await EpisodeRunner.RunAsync(registry.Make(scenario.Spec.Id), expert, episode, 100 + episode);
+            record.Success.Should().BeTrue();
+            var text = record.Prompt.Sum(m => Bytes(m.Content)) + record.Turns.Sum(t => Bytes(t.Action.Text ?? "") + t.Observation.Sum(m => Bytes(m.Content)));
+            text.Should().BeLessThan(700, "a whole expert episode's text, think blocks included, fits in 1024 bytes with room for a chat template");
+        }
+
+        static int Bytes(string text) => System.Text.Encoding.UTF8.GetByteCount(text);
+    }
+
+    [Fact]
     public void Errors_in_the_template_are_located_at_the_value()
     {
         var path = Write("s.yaml", "id: test/prompt-bad\ntask: {environment: tool-use/arithmetic-v0}\nsystem_prompt: >\n  Solve it\n  in {turns} turns.\n");
