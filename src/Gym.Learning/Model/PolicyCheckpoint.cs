@@ -55,12 +55,21 @@ public static class PolicyCheckpoint
     /// Builds the model the checkpoint in <paramref name="directory"/> describes, loads its weights on the
     /// CPU, then moves it to <paramref name="device"/> (the CPU when null).
     /// </summary>
-    public static PolicyModel Load(string directory, Device? device = null)
+    /// <param name="directory">The checkpoint folder.</param>
+    /// <param name="device">Where the model goes; the CPU when null.</param>
+    /// <param name="valueHead">
+    /// Null to build the model exactly as saved. True or false to build it with or without a value head
+    /// whatever the checkpoint has: PPO from an SFT checkpoint (<c>valueHead: true</c>) gets a value head set to
+    /// zero (V = 0 everywhere until trained); <c>valueHead: false</c> drops a saved value head.
+    /// </param>
+    public static PolicyModel Load(string directory, Device? device = null, bool? valueHead = null)
     {
-        var model = new PolicyModel(ReadConfig(directory));
+        var config = ReadConfig(directory);
+        var adapt = valueHead is { } wanted && wanted != config.ValueHead;
+        var model = new PolicyModel(valueHead is { } head ? config with { ValueHead = head } : config);
         try
         {
-            LoadWeights(model, directory);
+            LoadWeights(model, directory, adapt);
             if (device is not null)
             {
                 model.to(device);
@@ -77,20 +86,32 @@ public static class PolicyCheckpoint
 
     /// <summary>
     /// Loads the checkpoint in <paramref name="directory"/> into <paramref name="model"/>, which must have
-    /// the checkpoint's configuration.
+    /// the checkpoint's configuration; with <paramref name="adaptValueHead"/> the two may differ in
+    /// <see cref="PolicyConfig.ValueHead"/> alone.
     /// </summary>
+    /// <param name="model">The model to overwrite.</param>
+    /// <param name="directory">The checkpoint folder.</param>
+    /// <param name="adaptValueHead">
+    /// True to load a checkpoint saved without a value head into a model with one (the value head is set to
+    /// zero, so V = 0 everywhere until trained: PPO from an SFT checkpoint), or one saved with a value head into
+    /// a model without (the saved head is dropped). Every other field must still match.
+    /// </param>
     /// <exception cref="InvalidDataException">The configurations differ (the message names each field) or the weights do not fit.</exception>
-    public static void LoadInto(PolicyModel model, string directory)
+    public static void LoadInto(PolicyModel model, string directory, bool adaptValueHead = false)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var differences = ReadConfig(directory).Differences(model.Config);
+        var saved = ReadConfig(directory);
+        var differences = (adaptValueHead ? saved with { ValueHead = model.Config.ValueHead } : saved).Differences(model.Config);
         if (differences.Count > 0)
         {
+            var hint = !adaptValueHead && saved.ValueHead != model.Config.ValueHead
+                ? $". To start from a checkpoint {(saved.ValueHead ? "with" : "without")} a value head, pass adaptValueHead: true ({(saved.ValueHead ? "the saved value head is dropped" : "the value head starts at zero")})"
+                : string.Empty;
             throw new InvalidDataException(
-                $"checkpoint '{directory}' was saved for another model (checkpoint vs model): {string.Join("; ", differences)}");
+                $"checkpoint '{directory}' was saved for another model (checkpoint vs model): {string.Join("; ", differences)}{hint}");
         }
 
-        LoadWeights(model, directory);
+        LoadWeights(model, directory, adaptValueHead);
     }
 
     /// <summary>
@@ -99,10 +120,13 @@ public static class PolicyCheckpoint
     /// converting dtypes. Every tensor must map onto a parameter of the same shape and every parameter must
     /// be given, with three exceptions: <c>rotary_emb.inv_freq</c> buffers of older checkpoints are skipped
     /// (they are recomputed), <c>lm_head.weight</c> is skipped when the embeddings are tied, and a value head
-    /// absent from the file keeps its fresh weights (base models have none).
+    /// absent from the file is set to zero, so V = 0 everywhere until trained (base and SFT models have none).
     /// </summary>
     /// <exception cref="InvalidDataException">Names that do not map, missing names or shape mismatches, all listed.</exception>
-    public static void LoadWeights(PolicyModel model, string path)
+    public static void LoadWeights(PolicyModel model, string path) => LoadWeights(model, path, dropValueHead: false);
+
+    // dropValueHead: value_head.* tensors in the file are skipped when the model has no value head.
+    private static void LoadWeights(PolicyModel model, string path, bool dropValueHead)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(path);
@@ -123,7 +147,8 @@ public static class PolicyCheckpoint
 
         bool Skipped(string name) =>
             name.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal)
-            || (name == "lm_head.weight" && model.Config.TieEmbeddings);
+            || (name == "lm_head.weight" && model.Config.TieEmbeddings)
+            || (dropValueHead && !model.Config.ValueHead && IsValueHead(name));
         var unmapped = sources.Keys.Where(n => !targets.ContainsKey(n) && !Skipped(n)).Order(StringComparer.Ordinal).ToList();
         var freshValueHead = !sources.Keys.Any(IsValueHead);
         var missing = targets.Keys.Where(n => !sources.ContainsKey(n) && !(freshValueHead && IsValueHead(n))).ToList();
@@ -152,6 +177,14 @@ public static class PolicyCheckpoint
         }
 
         using var noGrad = no_grad();
+        if (freshValueHead)
+        {
+            foreach (var target in targets.Where(t => IsValueHead(t.Key)))
+            {
+                target.Value.zero_();
+            }
+        }
+
         foreach (var group in sources.Where(s => targets.ContainsKey(s.Key)).GroupBy(s => s.Value.File))
         {
             var names = group.Select(s => s.Key).ToHashSet(StringComparer.Ordinal);

@@ -87,6 +87,23 @@ public sealed partial class PolicyModel : nn.Module
         return new PolicyOutput(logits, values);
     }
 
+    /// <summary>
+    /// The value head's estimate at one position of each sequence, [B] float32, without computing the
+    /// logits: <paramref name="indices"/> [B] names the position (for PPO, each sequence's last context token).
+    /// Call it inside a <c>torch.NewDisposeScope()</c>; see <see cref="Forward"/> for the other arguments.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no value head.</exception>
+    internal Tensor ValuesAt(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, Tensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(inputIds);
+        ArgumentNullException.ThrowIfNull(indices);
+        var valueHead = _valueHead ?? throw new InvalidOperationException("the model has no value head (PolicyConfig.ValueHead is false)");
+        using var scope = NewDisposeScope();
+        var hidden = ForwardHidden(inputIds, positionIds, attentionMask, null);
+        var index = indices.to(ScalarType.Int64, hidden.device).view(-1, 1, 1).expand(-1, 1, hidden.shape[2]);
+        return valueHead.forward(hidden.gather(1, index)).view(-1).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
     /// <summary>Final hidden states [B, T, hidden] (after the last norm); see <see cref="Forward"/>.</summary>
     internal Tensor ForwardHidden(Tensor inputIds, Tensor? positionIds, Tensor? attentionMask, KvCache? cache)
     {

@@ -3,7 +3,12 @@ using static TorchSharp.torch;
 
 namespace Gym.Learning.Training;
 
-/// <summary>Per-token log-probabilities of a batch's action tokens under a model.</summary>
+/// <summary>What one forward over a <see cref="TrainingBatch"/> gives PPO; tensors of the caller's dispose scope.</summary>
+/// <param name="LogProbs">Per-token log-probs [B, T] float32, as <see cref="PolicyLogProbs.TokenLogProbs"/>.</param>
+/// <param name="Values">Each sequence's state value [B] float32: the value head at its last context token (<see cref="TrainingBatch.StateIndices"/>).</param>
+public sealed record PolicyLogProbsAndValues(Tensor LogProbs, Tensor Values);
+
+/// <summary>Per-token log-probabilities of a batch's action tokens under a model (and, for PPO, its state values).</summary>
 public static class PolicyLogProbs
 {
     /// <summary>
@@ -20,6 +25,38 @@ public static class PolicyLogProbs
         using var scope = NewDisposeScope();
         var logits = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask).Logits;
         return FromLogits(logits, batch).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// <see cref="TokenLogProbs"/> and, from the same forward, each sequence's state value V(s_t): the value
+    /// head's output at the last context token (index <see cref="TrainingSample.PromptLength"/> − 1), which
+    /// has read exactly the context the policy acted from and nothing of the action. Differentiable, like
+    /// <see cref="TokenLogProbs"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The model has no value head.</exception>
+    public static PolicyLogProbsAndValues WithValues(PolicyModel model, TrainingBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batch);
+        PpoSamples.RequireValueHead(model);
+        using var scope = NewDisposeScope();
+        var output = model.Forward(batch.InputIds, batch.Positions, batch.AttentionMask);
+        var logProbs = FromLogits(output.Logits, batch);
+        var values = StateValues(output.Values!, batch);
+        return new PolicyLogProbsAndValues(logProbs.MoveToOuterDisposeScope(), values.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// Each sequence's state value [B] float32 from the value head's output [B, T] over <paramref name="batch"/>:
+    /// the entry at <see cref="TrainingBatch.StateIndices"/> (the last context token).
+    /// </summary>
+    public static Tensor StateValues(Tensor values, TrainingBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(batch);
+        using var scope = NewDisposeScope();
+        var index = batch.StateIndices.to(values.device).unsqueeze(1);
+        return values.gather(1, index).squeeze(1).to_type(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -18,16 +18,33 @@ public enum PolicyAlgorithm
     /// gradient is exactly REINFORCE's <c>−A·∇log p</c>).
     /// </summary>
     Rloo,
+
+    /// <summary>
+    /// PPO (Schulman et al. 2017) with a value head: GRPO's clipped surrogate with per-turn advantages from
+    /// turn-level GAE (<see cref="PpoSamples.Assign"/>), plus a clipped value loss (<see cref="PolicyLoss.ValueLoss"/>).
+    /// Needs a model with a value head (<see cref="Model.PolicyConfig.ValueHead"/>).
+    /// </summary>
+    Ppo,
 }
 
 /// <summary>Settings of the policy loss.</summary>
-/// <param name="Algorithm">GRPO or RLOO.</param>
-/// <param name="ClipEpsilon">GRPO's ε: the ratio is clipped to [1 − ε, 1 + ε] (SPEC.md: ε ≈ 0.2).</param>
+/// <param name="Algorithm">GRPO, RLOO or PPO.</param>
+/// <param name="ClipEpsilon">GRPO's and PPO's ε: the ratio is clipped to [1 − ε, 1 + ε] (SPEC.md: ε ≈ 0.2).</param>
 /// <param name="KlBeta">β, the weight of the k3 KL estimate to the frozen reference; 0 needs no reference model.</param>
-public sealed record PolicyLossOptions(PolicyAlgorithm Algorithm = PolicyAlgorithm.Grpo, double ClipEpsilon = 0.2, double KlBeta = 0.04)
+/// <param name="Ppo">PPO's settings (γ, λ, value loss); the defaults when null. Ignored by GRPO and RLOO.</param>
+public sealed record PolicyLossOptions(PolicyAlgorithm Algorithm = PolicyAlgorithm.Grpo, double ClipEpsilon = 0.2, double KlBeta = 0.04, PpoOptions? Ppo = null)
 {
+    /// <summary>The PPO settings in force.</summary>
+    public PpoOptions EffectivePpo => Ppo ?? new PpoOptions();
+
     /// <summary>The advantage estimator the algorithm uses: group-relative for GRPO, leave-one-out for RLOO.</summary>
-    public AdvantageEstimator Advantages => Algorithm == PolicyAlgorithm.Grpo ? AdvantageEstimator.GroupRelative : AdvantageEstimator.LeaveOneOut;
+    /// <exception cref="InvalidOperationException">The algorithm is PPO, whose advantages come from GAE (<see cref="PpoSamples.Assign"/>), not from groups.</exception>
+    public AdvantageEstimator Advantages => Algorithm switch
+    {
+        PolicyAlgorithm.Grpo => AdvantageEstimator.GroupRelative,
+        PolicyAlgorithm.Rloo => AdvantageEstimator.LeaveOneOut,
+        _ => throw new InvalidOperationException($"{Algorithm} has no group advantage estimator: PPO's advantages come from turn-level GAE with the value head ({nameof(PpoSamples)}.{nameof(PpoSamples.Assign)})"),
+    };
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     /// <returns>These options, for chaining.</returns>
@@ -48,21 +65,31 @@ public sealed record PolicyLossOptions(PolicyAlgorithm Algorithm = PolicyAlgorit
             throw new ArgumentException($"{nameof(KlBeta)} must be 0 or positive, got {KlBeta.ToString(CultureInfo.InvariantCulture)}");
         }
 
+        if (Algorithm == PolicyAlgorithm.Ppo)
+        {
+            EffectivePpo.Validate();
+        }
+
         return this;
     }
 }
 
 /// <summary>A policy loss and its parts, each a scalar tensor of the caller's dispose scope.</summary>
-/// <param name="Loss">What to minimize: <see cref="PolicyTerm"/> + β·<see cref="Kl"/>.</param>
+/// <param name="Loss">What to minimize: <see cref="PolicyTerm"/> + β·<see cref="Kl"/>, plus c_v·<see cref="ValueLoss"/> for PPO.</param>
 /// <param name="PolicyTerm">The negated surrogate objective, token-averaged.</param>
 /// <param name="Kl">The k3 estimate of KL(policy ‖ reference), token-averaged; 0 without a reference.</param>
 /// <param name="ClipFraction">The share of action tokens whose ratio lies outside [1 − ε, 1 + ε] (no gradient).</param>
-public sealed record PolicyLossOutput(Tensor Loss, Tensor PolicyTerm, Tensor Kl, Tensor ClipFraction);
+public sealed record PolicyLossOutput(Tensor Loss, Tensor PolicyTerm, Tensor Kl, Tensor ClipFraction)
+{
+    /// <summary>PPO's value loss (<see cref="PolicyLoss.ValueLoss"/>), sequence-averaged; null for GRPO and RLOO.</summary>
+    public Tensor? ValueLoss { get; init; }
+}
 
 /// <summary>
-/// GRPO and RLOO losses over per-token log-probs [B, T] of a <see cref="TrainingBatch"/>. Every term is a
-/// token mean over the action tokens of the batch (each token weighs the same, whatever its sequence's
-/// length); masked tokens contribute nothing and get no gradient.
+/// GRPO, RLOO and PPO losses over per-token log-probs [B, T] of a <see cref="TrainingBatch"/>. Every policy
+/// and KL term is a token mean over the action tokens of the batch (each token weighs the same, whatever its
+/// sequence's length); masked tokens contribute nothing and get no gradient. PPO's value term is a mean over
+/// sequences (one state per turn).
 /// </summary>
 public static class PolicyLoss
 {
@@ -82,25 +109,95 @@ public static class PolicyLoss
 
     /// <summary>
     /// The loss of <paramref name="model"/> on <paramref name="batch"/>: its per-token log-probs
-    /// (<see cref="PolicyLogProbs.TokenLogProbs"/>, with gradient) against the batch's recorded ones.
+    /// (<see cref="PolicyLogProbs.TokenLogProbs"/>, with gradient) against the batch's recorded ones. For PPO
+    /// the same forward also gives the state values (<see cref="PolicyLogProbs.WithValues"/>), and the loss
+    /// adds c_v times <see cref="ValueLoss"/> against the batch's old values and value targets.
     /// </summary>
     /// <param name="model">The policy being trained.</param>
-    /// <param name="batch">The samples, with their advantages.</param>
+    /// <param name="batch">The samples, with their advantages (and, for PPO, old values and value targets).</param>
     /// <param name="referenceLogProbs">The frozen reference's log-probs [B, T] (<see cref="PolicyLogProbs.Inference"/>); required when β &gt; 0.</param>
-    /// <param name="options">Algorithm, ε and β.</param>
+    /// <param name="options">Algorithm, ε, β and PPO's settings.</param>
     /// <param name="tokenCount">The number of action tokens to average over; null for this batch's. Pass the step's total when a step spans several micro-batches, so their losses add up to the step's token mean.</param>
-    public static PolicyLossOutput Compute(PolicyModel model, TrainingBatch batch, Tensor? referenceLogProbs, PolicyLossOptions options, double? tokenCount = null)
+    /// <param name="sequenceCount">PPO: the number of sequences the value loss averages over; null for this batch's. Pass the step's total, as for <paramref name="tokenCount"/>.</param>
+    /// <exception cref="InvalidOperationException">PPO with a model that has no value head.</exception>
+    public static PolicyLossOutput Compute(PolicyModel model, TrainingBatch batch, Tensor? referenceLogProbs, PolicyLossOptions options, double? tokenCount = null, double? sequenceCount = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(batch);
-        var logProbs = PolicyLogProbs.TokenLogProbs(model, batch);
-        return Compute(logProbs, batch.OldLogProbs, referenceLogProbs, batch.Advantages, batch.LossMask, options, tokenCount);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Algorithm != PolicyAlgorithm.Ppo)
+        {
+            var logProbs = PolicyLogProbs.TokenLogProbs(model, batch);
+            return Compute(logProbs, batch.OldLogProbs, referenceLogProbs, batch.Advantages, batch.LossMask, options, tokenCount);
+        }
+
+        PpoSamples.RequireValueHead(model);
+        using var scope = NewDisposeScope();
+        var ppo = options.Validate().EffectivePpo;
+        var evaluated = PolicyLogProbs.WithValues(model, batch);
+        var policy = Compute(evaluated.LogProbs, batch.OldLogProbs, referenceLogProbs, batch.Advantages, batch.LossMask, options, tokenCount);
+        var valueLoss = ValueLoss(evaluated.Values, batch.OldValues, batch.ValueTargets, ppo.ValueClip, sequenceCount);
+
+        // c_v = 0 leaves the value term out of the graph: the value head then gets no gradient at all.
+        var loss = ppo.ValueCoefficient > 0 ? policy.Loss + (valueLoss * ppo.ValueCoefficient) : policy.Loss;
+        return new PolicyLossOutput(
+            loss.MoveToOuterDisposeScope(),
+            policy.PolicyTerm.MoveToOuterDisposeScope(),
+            policy.Kl.MoveToOuterDisposeScope(),
+            policy.ClipFraction.MoveToOuterDisposeScope())
+        {
+            ValueLoss = valueLoss.MoveToOuterDisposeScope(),
+        };
+    }
+
+    /// <summary>
+    /// PPO's clipped value loss, averaged over sequences: per sequence with value V (with gradient), old value
+    /// V_old and target R, <c>0.5·max((V − R)², (V_old + clip(V − V_old, −ε_v, ε_v) − R)²)</c>; with ε_v = 0 it
+    /// is <c>0.5·(V − R)²</c>. Where the clipped term is the larger (V moved more than ε_v from V_old, towards
+    /// R), the sequence gets no gradient: one batch cannot pull a value further than ε_v from its rollout
+    /// estimate, as PPO's ratio clip does for the policy.
+    /// </summary>
+    /// <param name="values">V [B] (with gradient).</param>
+    /// <param name="oldValues">V_old [B], the values at rollout.</param>
+    /// <param name="targets">R [B], the λ-returns.</param>
+    /// <param name="valueClip">ε_v (0 or more; 0 turns clipping off).</param>
+    /// <param name="sequenceCount">The number of sequences to average over; null for B.</param>
+    public static Tensor ValueLoss(Tensor values, Tensor oldValues, Tensor targets, double valueClip, double? sequenceCount = null)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(oldValues);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (!(valueClip >= 0) || double.IsInfinity(valueClip))
+        {
+            throw new ArgumentOutOfRangeException(nameof(valueClip), valueClip, "the value clip must be 0 (off) or positive");
+        }
+
+        var count = sequenceCount ?? Math.Max(values.numel(), 1);
+        if (!(count > 0))
+        {
+            throw new ArgumentOutOfRangeException(nameof(sequenceCount), sequenceCount, "the sequence count must be positive");
+        }
+
+        using var scope = NewDisposeScope();
+        var device = values.device;
+        var value = values.to_type(ScalarType.Float32);
+        var target = targets.to(ScalarType.Float32, device).detach();
+        var squared = (value - target).square();
+        if (valueClip > 0)
+        {
+            var old = oldValues.to(ScalarType.Float32, device).detach();
+            var clipped = old + (value - old).clamp(-valueClip, valueClip);
+            squared = maximum(squared, (clipped - target).square());
+        }
+
+        return (squared.sum() * (0.5 / count)).MoveToOuterDisposeScope();
     }
 
     /// <summary>
     /// The loss from per-token log-probs. Per action token, with ratio r = exp(log p − log p_old) and the
-    /// sequence's advantage A: GRPO's surrogate <c>min(r·A, clip(r, 1 − ε, 1 + ε)·A)</c>, RLOO's <c>r·A</c>;
-    /// the loss is the negated surrogate plus β·k3, averaged over the action tokens.
+    /// sequence's advantage A: GRPO's (and PPO's) surrogate <c>min(r·A, clip(r, 1 − ε, 1 + ε)·A)</c>, RLOO's
+    /// <c>r·A</c>; the loss is the negated surrogate plus β·k3, averaged over the action tokens. PPO's value
+    /// term is not part of it: see <see cref="ValueLoss"/> and the model overload, which adds it.
     /// </summary>
     /// <param name="logProbs">The policy's log-probs [B, T] (with gradient).</param>
     /// <param name="oldLogProbs">The log-probs at sampling time [B, T].</param>
@@ -136,7 +233,7 @@ public static class PolicyLoss
         // Masked before exp: a masked token's ratio is exactly 1 and its k3 exactly 0, never inf or NaN.
         var ratio = ((logProbs - old) * mask).exp();
         var surrogate = ratio * advantage;
-        if (options.Algorithm == PolicyAlgorithm.Grpo)
+        if (options.Algorithm is PolicyAlgorithm.Grpo or PolicyAlgorithm.Ppo)
         {
             var clipped = ratio.clamp(1 - options.ClipEpsilon, 1 + options.ClipEpsilon) * advantage;
             surrogate = minimum(surrogate, clipped);

@@ -85,7 +85,7 @@ public sealed class PolicyOptimizer : IDisposable
 
     /// <summary>
     /// One step over <paramref name="microBatches"/> losses whose gradients add up: the caller scales each
-    /// (e.g. by the step's total token count, see <see cref="PolicyLoss.Compute(PolicyModel, TrainingBatch, Tensor?, PolicyLossOptions, double?)"/>)
+    /// (e.g. by the step's total token count, see <see cref="PolicyLoss.Compute(PolicyModel, TrainingBatch, Tensor?, PolicyLossOptions, double?, double?)"/>)
     /// so that their sum is the step's loss.
     /// </summary>
     /// <param name="microBatches">How many losses to accumulate (at least 1).</param>

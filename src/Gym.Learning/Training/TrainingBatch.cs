@@ -12,7 +12,7 @@ namespace Gym.Learning.Training;
 /// </remarks>
 public sealed class TrainingBatch : IDisposable
 {
-    private TrainingBatch(IReadOnlyList<TrainingSample> samples, Tensor inputIds, Tensor positions, Tensor attentionMask, Tensor lossMask, Tensor oldLogProbs, Tensor tokenRewards, Tensor advantages)
+    private TrainingBatch(IReadOnlyList<TrainingSample> samples, Tensor inputIds, Tensor positions, Tensor attentionMask, Tensor lossMask, Tensor oldLogProbs, Tensor tokenRewards, Tensor advantages, Tensor stateIndices, Tensor oldValues, Tensor valueTargets)
     {
         Samples = samples;
         InputIds = inputIds;
@@ -22,6 +22,9 @@ public sealed class TrainingBatch : IDisposable
         OldLogProbs = oldLogProbs;
         TokenRewards = tokenRewards;
         Advantages = advantages;
+        StateIndices = stateIndices;
+        OldValues = oldValues;
+        ValueTargets = valueTargets;
         ActionTokens = samples.Sum(s => s.ActionLength);
     }
 
@@ -48,6 +51,15 @@ public sealed class TrainingBatch : IDisposable
 
     /// <summary>Each sequence's advantage [B] (float32).</summary>
     public Tensor Advantages { get; }
+
+    /// <summary>Where each sequence's state is read [B] (int64): its last context token, <see cref="TrainingSample.PromptLength"/> − 1.</summary>
+    public Tensor StateIndices { get; }
+
+    /// <summary>PPO: each sequence's value at rollout, <see cref="TrainingSample.OldValue"/> [B] (float32).</summary>
+    public Tensor OldValues { get; }
+
+    /// <summary>PPO: each sequence's value target, <see cref="TrainingSample.ValueTarget"/> [B] (float32).</summary>
+    public Tensor ValueTargets { get; }
 
     /// <summary>The number of sequences B.</summary>
     public int Count => Samples.Count;
@@ -77,6 +89,9 @@ public sealed class TrainingBatch : IDisposable
         var old = new float[batch * length];
         var rewards = new float[batch * length];
         var advantages = new float[batch];
+        var stateIndices = new long[batch];
+        var oldValues = new float[batch];
+        var valueTargets = new float[batch];
         for (var i = 0; i < batch; i++)
         {
             var sample = samples[i] ?? throw new ArgumentException($"sample {i} is null", nameof(samples));
@@ -105,6 +120,9 @@ public sealed class TrainingBatch : IDisposable
             }
 
             advantages[i] = (float)sample.Advantage;
+            stateIndices[i] = Math.Max(sample.PromptLength - 1, 0);
+            oldValues[i] = (float)sample.OldValue;
+            valueTargets[i] = (float)sample.ValueTarget;
         }
 
         device ??= CPU;
@@ -117,7 +135,10 @@ public sealed class TrainingBatch : IDisposable
             Owned(tensor(loss, shape), device),
             Owned(tensor(old, shape), device),
             Owned(tensor(rewards, shape), device),
-            Owned(tensor(advantages), device));
+            Owned(tensor(advantages), device),
+            Owned(tensor(stateIndices), device),
+            Owned(tensor(oldValues), device),
+            Owned(tensor(valueTargets), device));
     }
 
     /// <inheritdoc />
@@ -130,6 +151,9 @@ public sealed class TrainingBatch : IDisposable
         OldLogProbs.Dispose();
         TokenRewards.Dispose();
         Advantages.Dispose();
+        StateIndices.Dispose();
+        OldValues.Dispose();
+        ValueTargets.Dispose();
     }
 
     // Built on the CPU, then moved; the batch, not the caller's dispose scope, owns the result.

@@ -42,4 +42,13 @@ public sealed record TrainingSample(
 
     /// <summary>The sequence's advantage (every action token shares it); 0 until an estimator sets it.</summary>
     public double Advantage { get; init; }
+
+    /// <summary>
+    /// PPO: V_old(s_t), the value head's estimate of this turn's state at rollout (read at the last context
+    /// token, index <see cref="PromptLength"/> − 1); 0 until <see cref="PpoSamples.Assign"/> sets it.
+    /// </summary>
+    public double OldValue { get; init; }
+
+    /// <summary>PPO: the value target, the λ-return R_t = A_t + V_old(s_t) (A_t before whitening); 0 until <see cref="PpoSamples.Assign"/> sets it.</summary>
+    public double ValueTarget { get; init; }
 }

@@ -51,6 +51,63 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void A_checkpoint_without_value_head_loads_into_a_value_head_model_with_values_zero_and_back()
+    {
+        using var scope = NewDisposeScope();
+        var ids = Ids([3, 1, 4, 1, 5, 9, 2, 6]);
+        using var sft = new PolicyModel(Small, seed: 33);
+        PolicyCheckpoint.Save(sft, _directory);
+
+        // Exact loading names the one difference and how to get past it.
+        using var critic = new PolicyModel(Small with { ValueHead = true }, seed: 34);
+        var exact = () => PolicyCheckpoint.LoadInto(critic, _directory);
+        exact.Should().Throw<InvalidDataException>().WithMessage("*ValueHead: False vs True. To start from a checkpoint without a value head, pass adaptValueHead: true (the value head starts at zero)");
+
+        PolicyCheckpoint.LoadInto(critic, _directory, adaptValueHead: true);
+        MaxAbsDifference(Logits(critic, ids), Logits(sft, ids)).Should().Be(0);
+        using (no_grad())
+        {
+            critic.Forward(ids).Values!.abs().max().item<float>().Should().Be(0, "a fresh value head starts at V = 0");
+        }
+
+        using var loaded = PolicyCheckpoint.Load(_directory, valueHead: true);
+        loaded.Config.Should().Be(Small with { ValueHead = true });
+        MaxAbsDifference(Logits(loaded, ids), Logits(sft, ids)).Should().Be(0);
+        using (no_grad())
+        {
+            loaded.Forward(ids).Values!.abs().max().item<float>().Should().Be(0);
+        }
+
+        // And back: a value-head checkpoint into a model without one drops the head.
+        using (no_grad())
+        {
+            foreach (var parameter in critic.parameters())
+            {
+                parameter.add_(0.01);
+            }
+        }
+
+        PolicyCheckpoint.Save(critic, _directory);
+        using var actor = new PolicyModel(Small, seed: 35);
+        var strict = () => PolicyCheckpoint.LoadInto(actor, _directory);
+        strict.Should().Throw<InvalidDataException>().WithMessage("*ValueHead: True vs False. To start from a checkpoint with a value head, pass adaptValueHead: true (the saved value head is dropped)");
+        PolicyCheckpoint.LoadInto(actor, _directory, adaptValueHead: true);
+        MaxAbsDifference(Logits(actor, ids), Logits(critic, ids)).Should().Be(0);
+        using var dropped = PolicyCheckpoint.Load(_directory, valueHead: false);
+        dropped.Config.ValueHead.Should().BeFalse();
+        MaxAbsDifference(Logits(dropped, ids), Logits(critic, ids)).Should().Be(0);
+        using (no_grad())
+        {
+            dropped.Forward(ids).Values.Should().BeNull();
+        }
+
+        // Other mismatches are still refused, by name, even when the value head may differ.
+        using var wider = new PolicyModel(Small with { HiddenSize = 64, ValueHead = true });
+        var other = () => PolicyCheckpoint.LoadInto(wider, _directory, adaptValueHead: true);
+        other.Should().Throw<InvalidDataException>().Which.Message.Should().Contain("HiddenSize: 32 vs 64").And.NotContain("ValueHead");
+    }
+
+    [Fact]
     public void Hugging_face_tensor_names_load_onto_the_modules_with_identical_logits()
     {
         var config = Small with { Layers = 2 };
