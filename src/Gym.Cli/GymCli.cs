@@ -17,6 +17,8 @@ public static class GymCli
             CheckCommand.Create(),
             ValidateCommand.Create(),
             ScoreCommand.Create(),
+            TrainCommand.Create(),
+            SftCommand.Create(),
         };
 
         var parsed = root.Parse(args);

@@ -3,13 +3,9 @@ using System.Globalization;
 using Gym.Core.Context;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
-using Gym.Runtime.Hosting;
 using Gym.Runtime.Policies;
 using Gym.Runtime.Rollouts;
 using Gym.Scenarios;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Gym.Cli.Commands;
 
@@ -93,25 +89,10 @@ internal static class RunCommand
         gateway.Validate();
 
         await using var sink = JsonlTrajectorySink.Create(outputPath);
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(registry);
-        builder.Services.AddGymRuntime(options =>
-        {
-            options.Gateway = gateway;
-            options.AkkaLogLevel = "ERROR";
-        });
-        using var host = builder.Build();
-        await host.StartAsync(CancellationToken.None);
         RolloutResult result;
-        try
+        await using (var runtime = await RuntimeHost.StartAsync(registry, gateway))
         {
-            var runner = host.Services.GetRequiredService<RolloutRunner>();
-            result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runner.RunAsync(plan, policy, sink, progress, cancellationToken));
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
+            result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
         }
 
         SummaryTable.Write(plan, policy.Id, outputPath, result);

@@ -37,6 +37,7 @@ public sealed class TorchPolicy : IPolicy
     private readonly Lock _gate = new();
     private readonly SamplingOptions _generation;
     private int _version;
+    private long _generationTicks;
 
     /// <summary>Creates a policy over <paramref name="model"/>.</summary>
     /// <param name="model">The model; its vocabulary must cover the tokenizer's.</param>
@@ -88,6 +89,23 @@ public sealed class TorchPolicy : IPolicy
     /// <summary>Records that the weights changed; returns the new version.</summary>
     public int AdvanceVersion() => Interlocked.Increment(ref _version);
 
+    /// <summary>Wall time spent generating so far (rendering and decoding excluded): the model's share of a rollout.</summary>
+    public TimeSpan GenerationTime => TimeSpan.FromTicks(Interlocked.Read(ref _generationTicks));
+
+    /// <summary>
+    /// Replaces the model's weights with <paramref name="weights"/> and takes their version, after any
+    /// generation in flight has finished: a batch is sampled by one version from start to end.
+    /// </summary>
+    public void Load(PolicyWeights weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        lock (_gate)
+        {
+            weights.CopyTo(Model);
+            Volatile.Write(ref _version, weights.Version);
+        }
+    }
+
     /// <summary>
     /// The sampling seed of one request: a SplitMix64 mix of the base seed and the request's seed, attempt
     /// and turn, so every turn of every attempt at every task draws an independent stream.
@@ -129,7 +147,9 @@ public sealed class TorchPolicy : IPolicy
         IReadOnlyList<GeneratedSequence> generated;
         lock (_gate)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             generated = Model.Generate(prompts, _generation, seeds);
+            Interlocked.Add(ref _generationTicks, System.Diagnostics.Stopwatch.GetElapsedTime(started).Ticks);
         }
 
         var actions = new AgentAction[generated.Count];

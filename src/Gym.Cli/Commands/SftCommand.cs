@@ -1,0 +1,205 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Gym.Cli.Training;
+using Gym.Core.Trajectories;
+using Gym.Learning.Metrics;
+using Gym.Learning.Training;
+using Gym.Runtime.Rollouts;
+using Spectre.Console;
+
+namespace Gym.Cli.Commands;
+
+/// <summary><c>gym sft</c>: supervised warm start of the TorchSharp policy from expert rollouts or a rollout file.</summary>
+internal static class SftCommand
+{
+    public static Command Create()
+    {
+        var common = new TrainingCommon(defaultLearningRate: 1e-3);
+        var rollouts = new Option<string?>("--rollouts") { Description = "Train on the episodes of this rollout file (gym run output) instead of collecting expert demonstrations.", HelpName = "FILE" };
+        var successfulOnly = new Option<bool>("--successful-only") { Description = "Rejection-sampling fine-tuning: keep only the successful episodes." };
+        var expertError = new Option<double>("--expert-error") { Description = "Without --rollouts: the expert's mistake rate per turn (0-1) while collecting demonstrations.", DefaultValueFactory = _ => 0.0 };
+        var episodes = new Option<int>("--episodes", "-n") { Description = "Without --rollouts: how many expert episodes to collect (seeds disjoint from the held-out tasks).", DefaultValueFactory = _ => 500 };
+        var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 300 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Turns per optimizer step (each turn is one sequence: its context, then the target action).", DefaultValueFactory = _ => 16 };
+        var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on the held-out tasks every N steps; default: only after the last." };
+
+        var command = new Command("sft", "Supervised fine-tuning (warm start) of the TorchSharp policy: token cross-entropy on the actions of expert demonstrations (collected through the actor runtime, or read from --rollouts), with the exact contexts the expert saw. Evaluates on the held-out tasks gym train uses with the same --seed and saves OUT/final.");
+        common.AddTo(command);
+        foreach (var option in new Option[] { rollouts, successfulOnly, expertError, episodes, steps, batchSize, evalEvery })
+        {
+            command.Add(option);
+        }
+
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var task = common.ReadTask(result);
+            var settings = common.ReadSettings(result);
+            var stepCount = result.GetValue(steps);
+            var batch = result.GetValue(batchSize);
+            TrainingCommon.Require(stepCount >= 1, "--steps", stepCount, "at least 1");
+            TrainingCommon.Require(batch >= 1, "--batch-size", batch, "at least 1");
+            TrainingCommon.Require(result.GetValue(episodes) >= 1, "--episodes", result.GetValue(episodes), "at least 1");
+            var every = result.GetValue(evalEvery) ?? stepCount;
+            TrainingCommon.Require(every >= 1, "--eval-every", every, "at least 1");
+            var rate = result.GetValue(expertError);
+            if (rate is < 0 or > 1 || double.IsNaN(rate))
+            {
+                throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--expert-error must be between 0 and 1 (got {rate})"));
+            }
+
+            var source = result.GetValue(rollouts);
+            if (source is not null && !File.Exists(source))
+            {
+                throw new CliUsageException($"--rollouts: '{source}' does not exist");
+            }
+
+            var run = new SftRun(task, settings, source, result.GetValue(successfulOnly), rate, result.GetValue(episodes), stepCount, batch, every);
+            return await run.RunAsync(cancellationToken);
+        });
+        return command;
+    }
+}
+
+/// <summary>One <c>gym sft</c> run.</summary>
+internal sealed class SftRun(TrainingTask task, TrainingSettings settings, string? rolloutFile, bool successfulOnly, double expertError, int episodes, int steps, int batchSize, int evalEvery)
+{
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var folder = settings.PrepareOutput();
+        var clock = Stopwatch.StartNew();
+        await using var runtime = await RuntimeHost.StartAsync(task.Registry, TrainingTask.Gateway(settings.Concurrency));
+        var (demonstrations, origin) = rolloutFile is null
+            ? (await CollectAsync(runtime.Runner, folder, cancellationToken), $"expert:{expertError.ToString(CultureInfo.InvariantCulture)} ({episodes} episodes, written to demonstrations.jsonl)")
+            : (JsonlTrajectoryReader.Read(rolloutFile).ToList(), rolloutFile);
+        var kept = successfulOnly ? RejectionSampling.Filter(demonstrations).ToList() : demonstrations;
+        if (kept.Count == 0)
+        {
+            throw new CliUsageException(successfulOnly ? $"{origin}: no successful episode to train on" : $"{origin}: no episode to train on");
+        }
+
+        var setup = PolicySetup.Create(settings.Init, settings.Preset, settings.Tokenizer, settings.Device, valueHead: false, unchecked((ulong)settings.Seed));
+        using var model = setup.Model;
+        var template = new Gym.Learning.Policy.ChatTemplate(setup.Tokenizer);
+        IReadOnlyList<TrainingSample> samples;
+        try
+        {
+            samples = new SftSampleBuilder(template).Build(kept);
+        }
+        catch (InvalidDataException exception)
+        {
+            throw new CliUsageException($"{origin}: {exception.Message}");
+        }
+
+        // A turn longer than the model's window cannot be trained on whole; leave it out and say so.
+        var fitting = samples.Where(s => s.Length <= model.Config.MaxPositions).ToList();
+        var leftOut = samples.Count - fitting.Count;
+        if (fitting.Count == 0)
+        {
+            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{origin}: every turn is longer than the model's {model.Config.MaxPositions} positions; shorten the task's prompt (system_prompt in the scenario), bound the context with --memory, or use a model with more positions"));
+        }
+
+        samples = fitting;
+        var collector = task.Collector(runtime.Runner, settings.Concurrency);
+        var evaluation = settings.Evaluation(collector, setup, task.Memory);
+        using var metrics = new MetricsLog(folder);
+        using var optimizer = new PolicyOptimizer(model, new OptimizerOptions(settings.LearningRate));
+        var random = new Random(unchecked((int)settings.Seed));
+        var order = Enumerable.Range(0, samples.Count).ToArray();
+        var cursor = order.Length;
+        var lastLoss = double.NaN;
+        EvalResult? lastEval = null;
+        var cancelled = false;
+        await TrainingProgress.RunAsync("sft", steps, settings.ShowProgress, async progress =>
+        {
+            try
+            {
+                for (var step = 1; step <= steps; step++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var chunk = new TrainingSample[Math.Min(batchSize, samples.Count)];
+                    for (var i = 0; i < chunk.Length; i++)
+                    {
+                        if (cursor == order.Length)
+                        {
+                            // A fresh seeded shuffle every epoch.
+                            random.Shuffle(order);
+                            cursor = 0;
+                        }
+
+                        chunk[i] = samples[order[cursor++]];
+                    }
+
+                    model.train();
+                    using (var batch = TrainingBatch.Collate(chunk, model.Device))
+                    {
+                        lastLoss = SftStep.Run(model, optimizer, batch);
+                    }
+
+                    var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["sft/loss"] = lastLoss };
+                    if (evaluation is not null && step % evalEvery == 0)
+                    {
+                        lastEval = await evaluation.RunAsync(model, 0, HeldOutEvaluation.RolloutFile(folder, step), cancellationToken);
+                        values["eval/success"] = lastEval.SuccessRate;
+                        values["eval/reward"] = lastEval.MeanReward;
+                        if (step != steps)
+                        {
+                            setup.Save(Path.Combine(folder, "checkpoints", string.Create(CultureInfo.InvariantCulture, $"step-{step:D6}")), model);
+                        }
+                    }
+
+                    metrics.Record(step, values);
+                    progress.Report(step, string.Create(CultureInfo.InvariantCulture, $"step {step}/{steps}  loss {lastLoss:0.000}{(lastEval is null ? "" : $"  eval success {lastEval.SuccessRate:P1}")}"), important: values.ContainsKey("eval/success"));
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                cancelled = true;
+            }
+
+            return 0;
+        });
+
+        setup.Save(Path.Combine(folder, "final"), model);
+        var curve = metrics.SaveCurve("learning-curve.png", $"{task.EnvironmentId} · sft", "loss", "sft/loss");
+        var rows = new List<(string, string)>
+        {
+            ("demonstrations", string.Create(CultureInfo.InvariantCulture, $"{origin}: {kept.Count} of {demonstrations.Count} episodes kept, {demonstrations.Count(e => e.Success)} successful")),
+            ("training turns · target tokens", string.Create(CultureInfo.InvariantCulture, $"{samples.Count} · {samples.Sum(s => s.ActionLength):N0}{(leftOut > 0 ? $" ({leftOut} turns longer than {model.Config.MaxPositions} positions left out)" : "")}")),
+            ("model", string.Create(CultureInfo.InvariantCulture, $"{setup.Name} ({model.Config.ParameterCount():N0} parameters) on {setup.Device.type}")),
+            ("final loss", lastLoss.ToString("0.000", CultureInfo.InvariantCulture)),
+            ("held-out success", lastEval is null ? "not evaluated" : string.Create(CultureInfo.InvariantCulture, $"{lastEval.SuccessRate:P1} ({evaluation!.Tasks} tasks × {evaluation.Samples})")),
+            ("wall time", string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:0.0} s")),
+            ("checkpoint", Path.Combine(folder, "final")),
+            ("learning curve", curve),
+        };
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]gym sft[/] · {Markup.Escape(task.EnvironmentId)}{(cancelled ? " · [yellow]stopped early[/]" : "")}");
+        table.AddColumn("run").AddColumn(new TableColumn("value").RightAligned());
+        foreach (var (name, value) in rows)
+        {
+            table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        }
+
+        AnsiConsole.Write(table);
+        File.WriteAllLines(Path.Combine(folder, "summary.txt"), rows.Select(r => $"{r.Item1}: {r.Item2}"));
+        return cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+    }
+
+    private async Task<List<EpisodeRecord>> CollectAsync(RolloutRunner runner, string folder, CancellationToken cancellationToken)
+    {
+        var descriptor = task.Registry.Get(task.EnvironmentId);
+        var expert = PolicyFactory.Create(string.Create(CultureInfo.InvariantCulture, $"expert:{expertError}"), descriptor, task.Parameters, settings.Seed);
+        var plan = new RolloutPlan(task.EnvironmentId, task.Parameters, episodes, Math.Min(settings.Concurrency, episodes), TrainingSeeds.Demonstrations(settings.Seed), Memory: task.Memory);
+        var path = Path.Combine(folder, "demonstrations.jsonl");
+        await using (var sink = JsonlTrajectorySink.Create(path))
+        {
+            var result = await runner.RunAsync(plan, expert, sink, progress: null, cancellationToken);
+            if (result.WasCancelled)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+
+        return [.. JsonlTrajectoryReader.Read(path)];
+    }
+}

@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using Gym.Cli.Commands;
+using Gym.Core.Context;
+using Gym.Core.Registry;
+using Gym.Learning.Model;
+using Gym.Runtime.Policies;
+using Gym.Runtime.Rollouts;
+using Gym.Scenarios;
+
+namespace Gym.Cli.Training;
+
+/// <summary>The task, model, sampling and output options <c>gym sft</c> and <c>gym train</c> share.</summary>
+internal sealed class TrainingCommon
+{
+    private readonly Argument<string> _id = CommonOptions.EnvironmentId();
+    private readonly Option<string[]> _parameters = CommonOptions.Parameters();
+    private readonly Option<string> _out = new("--out", "-o") { Description = "The run folder: metrics.csv, TensorBoard events, learning-curve.png, checkpoints/step-N and final/ (a checkpoint: config.json, model.safetensors, gym-policy.json).", Required = true, HelpName = "runs/NAME" };
+    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Write into --out even if it already holds a run (its files are replaced)." };
+    private readonly Option<string?> _init = new("--init") { Description = "Start from this checkpoint folder (e.g. the final/ of gym sft, or a Hugging Face Qwen2/Llama folder with tokenizer.json) instead of a fresh model.", HelpName = "CHECKPOINT" };
+    private readonly Option<string> _model = new("--model") { Description = "The fresh model's size when there is no --init: tiny (1M parameters, byte tokenizer, 1024 positions) or small-100m.", DefaultValueFactory = _ => "tiny", HelpName = PolicySetup.Presets };
+    private readonly Option<string?> _tokenizer = new("--tokenizer") { Description = "A Hugging Face tokenizer.json for a fresh model or a checkpoint without one; default: the checkpoint's own, or the built-in byte tokenizer.", HelpName = "PATH" };
+    private readonly Option<string> _device = new("--device") { Description = "Where the model runs: auto (CUDA when available, else CPU), cpu, or cuda (needs the CUDA build, see docs/learning.md).", DefaultValueFactory = _ => "auto", HelpName = "auto|cpu|cuda" };
+    private readonly Option<long> _seed = new("--seed", "-s") { Description = "The run seed: model initialization, training tasks, sampling, and the held-out evaluation tasks (the same for gym sft and gym train with one seed).", DefaultValueFactory = _ => 0 };
+    private readonly Option<int> _evalTasks = new("--eval-tasks") { Description = "Held-out tasks per evaluation (0: no evaluation).", DefaultValueFactory = _ => 64 };
+    private readonly Option<int> _evalSamples = new("--eval-samples") { Description = "Sampled episodes per held-out task; the reported success rate is over all of them.", DefaultValueFactory = _ => 2 };
+    private readonly Option<int> _maxNewTokens = new("--max-new-tokens") { Description = "Most tokens the policy writes per turn.", DefaultValueFactory = _ => 96 };
+    private readonly Option<double> _temperature = new("--temperature") { Description = "Sampling temperature for rollouts and evaluation (RL trains the sampling policy; 0 is greedy).", DefaultValueFactory = _ => 1.0 };
+    private readonly Option<double> _topP = new("--top-p") { Description = "Nucleus sampling threshold (1 keeps every token).", DefaultValueFactory = _ => 1.0 };
+    private readonly Option<string?> _memory = new("--memory") { Description = "What the policy sees each turn (full, mem1, window:K, strip-think); default: the scenario's, else full. Training rebuilds exactly this context.", HelpName = "full|mem1|window:K|strip-think" };
+    private readonly Option<int> _concurrency = new("--concurrency", "-c") { Description = "Most episodes live at once; the policy gateway batches their turns into one generation.", DefaultValueFactory = _ => 128 };
+    private readonly Option<double> _learningRate;
+    private readonly Option<bool> _noProgress = new("--no-progress") { Description = "Do not draw the progress bar." };
+
+    public TrainingCommon(double defaultLearningRate)
+    {
+        _learningRate = new Option<double>("--lr") { Description = "AdamW learning rate.", DefaultValueFactory = _ => defaultLearningRate };
+    }
+
+    public void AddTo(Command command)
+    {
+        command.Add(_id);
+        foreach (var option in new Option[] { _parameters, _out, _overwrite, _init, _model, _tokenizer, _device, _seed, _evalTasks, _evalSamples, _maxNewTokens, _temperature, _topP, _memory, _concurrency, _learningRate, _noProgress })
+        {
+            command.Add(option);
+        }
+    }
+
+    public TrainingTask ReadTask(ParseResult result)
+    {
+        var (registry, id, scenario) = CommonOptions.Resolve(result.GetValue(_id)!);
+        var parameters = CommonOptions.ParseParameters(result.GetValue(_parameters)!);
+
+        // Fail on bad parameters before a model is built or a file is written.
+        registry.Make(id, new EnvironmentParameters(parameters));
+        var memory = result.GetValue(_memory) is { } text ? MemorySpec.Parse(text) : scenario?.Memory ?? default;
+        return new TrainingTask(registry, id, scenario, parameters, memory);
+    }
+
+    public TrainingSettings ReadSettings(ParseResult result)
+    {
+        var sampling = new SamplingOptions(result.GetValue(_maxNewTokens), result.GetValue(_temperature), result.GetValue(_topP), Seed: unchecked((ulong)result.GetValue(_seed)));
+        try
+        {
+            sampling.Validate();
+        }
+        catch (ArgumentException exception)
+        {
+            throw new CliUsageException($"--max-new-tokens/--temperature/--top-p: {exception.Message}");
+        }
+
+        var evalTasks = result.GetValue(_evalTasks);
+        var evalSamples = result.GetValue(_evalSamples);
+        Require(evalTasks >= 0, "--eval-tasks", evalTasks, "0 or more");
+        Require(evalSamples >= 1, "--eval-samples", evalSamples, "at least 1");
+        Require(result.GetValue(_concurrency) >= 1, "--concurrency", result.GetValue(_concurrency), "at least 1");
+        var learningRate = result.GetValue(_learningRate);
+        if (!(learningRate > 0) || !double.IsFinite(learningRate))
+        {
+            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--lr must be a positive number (got {learningRate})"));
+        }
+
+        return new TrainingSettings(
+            result.GetValue(_out)!,
+            result.GetValue(_overwrite),
+            result.GetValue(_init),
+            result.GetValue(_model)!,
+            result.GetValue(_tokenizer),
+            result.GetValue(_device)!,
+            result.GetValue(_seed),
+            evalTasks,
+            evalSamples,
+            sampling,
+            result.GetValue(_concurrency),
+            learningRate,
+            !result.GetValue(_noProgress));
+    }
+
+    public static void Require(bool ok, string option, int value, string rule)
+    {
+        if (!ok)
+        {
+            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{option} must be {rule} (got {value})"));
+        }
+    }
+}
+
+/// <summary>What to train on.</summary>
+internal sealed record TrainingTask(EnvironmentRegistry Registry, string EnvironmentId, BuiltScenario? Scenario, IReadOnlyDictionary<string, string> Parameters, MemorySpec Memory)
+{
+    public ActorRolloutCollector Collector(RolloutRunner runner, int concurrency) => new(runner, EnvironmentId, Parameters, concurrency);
+
+    /// <summary>The gateway for a TorchSharp policy: one generation at a time, so requests gather into large batches while it runs.</summary>
+    public static PolicyGatewayOptions Gateway(int concurrency) => new(MaxBatchSize: concurrency, MaxConcurrentBatches: 1);
+}
+
+/// <summary>The shared settings, validated.</summary>
+internal sealed record TrainingSettings(
+    string Out,
+    bool Overwrite,
+    string? Init,
+    string Preset,
+    string? Tokenizer,
+    string Device,
+    long Seed,
+    int EvalTasks,
+    int EvalSamples,
+    SamplingOptions Sampling,
+    int Concurrency,
+    double LearningRate,
+    bool ShowProgress)
+{
+    /// <summary>Creates the run folder, refusing to mix two runs in one unless asked to.</summary>
+    public string PrepareOutput()
+    {
+        var folder = Path.GetFullPath(Out);
+        if (File.Exists(folder))
+        {
+            throw new CliUsageException($"--out: '{Out}' is a file; give a folder for the run");
+        }
+
+        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        {
+            if (!Overwrite)
+            {
+                throw new CliUsageException($"--out: '{Out}' already holds files; choose another folder or pass --overwrite");
+            }
+
+            foreach (var name in new[] { "metrics.csv", "learning-curve.png", "summary.txt" })
+            {
+                File.Delete(Path.Combine(folder, name));
+            }
+
+            foreach (var events in Directory.EnumerateFiles(folder, "events.out.tfevents.*"))
+            {
+                File.Delete(events);
+            }
+        }
+
+        try
+        {
+            Directory.CreateDirectory(folder);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"--out: cannot create '{Out}': {exception.Message}");
+        }
+
+        return folder;
+    }
+
+    public HeldOutEvaluation? Evaluation(Gym.Core.Trajectories.IRolloutCollector collector, PolicySetup setup, MemorySpec memory) =>
+        EvalTasks == 0 ? null : new HeldOutEvaluation(collector, setup, Sampling, Seed, EvalTasks, EvalSamples, memory);
+}
