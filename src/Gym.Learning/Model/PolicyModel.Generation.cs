@@ -53,7 +53,7 @@ public sealed partial class PolicyModel
         var finished = new FinishReason?[batch];
 
         var wasTraining = training;
-        Generator[]? rowGenerators = null;
+        var rowStreams = sequenceSeeds?.ToArray();
         eval();
         try
         {
@@ -62,7 +62,6 @@ public sealed partial class PolicyModel
             var device = Device;
             using var cache = CreateCache(batch, longest + steps);
             using var generator = new Generator(options.Seed, device);
-            rowGenerators = sequenceSeeds?.Select(seed => new Generator(seed, device)).ToArray();
 
             // Padding mask over the whole run; a column turns true as its position is fed.
             var mask = zeros([batch, longest + steps], ScalarType.Bool, device);
@@ -86,7 +85,7 @@ public sealed partial class PolicyModel
                 using var stepScope = NewDisposeScope();
                 var hidden = ForwardHidden(input, positionIds: null, mask.narrow(1, 0, fed), cache);
                 var logits = Logits(hidden.select(1, -1));
-                var (sampled, sampledLogProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator, rowGenerators);
+                var (sampled, sampledLogProbs) = TokenSampler.Sample(logits, options.Temperature, options.TopP, generator, rowStreams);
                 var ids = sampled.cpu().data<long>().ToArray();
                 var lps = sampledLogProbs.cpu().data<float>().ToArray();
                 for (var i = 0; i < batch; i++)
@@ -123,10 +122,6 @@ public sealed partial class PolicyModel
         finally
         {
             train(wasTraining);
-            foreach (var rowGenerator in rowGenerators ?? [])
-            {
-                rowGenerator.Dispose();
-            }
         }
 
         return [.. Enumerable.Range(0, batch).Select(i => new GeneratedSequence(tokens[i], logProbs[i], finished[i] ?? FinishReason.Length))];
