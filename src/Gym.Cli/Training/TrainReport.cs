@@ -90,7 +90,7 @@ internal sealed class TrainReport(string environmentId, string algorithm, Policy
             var environment = _rollout - _generation;
             yield return ("time in generation / environment / update", string.Create(
                 c,
-                $"{Share(_generation, busy):P0} / {Share(environment, busy):P0} / {Share(_update, busy):P0}"));
+                $"{Share(_generation, busy):P1} / {Share(environment, busy):P1} / {Share(_update, busy):P1}"));
             yield return ("generated tokens/s", string.Create(c, $"{_generatedTokens / Math.Max(_generation.TotalSeconds, 1e-9):0}"));
             yield return ("trained action tokens/s", string.Create(c, $"{_trainedTokens / Math.Max(_update.TotalSeconds, 1e-9):0}"));
         }
