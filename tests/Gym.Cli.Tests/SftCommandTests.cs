@@ -46,7 +46,9 @@ public sealed class SftCommandTests
         File.ReadAllText(Path.Combine(init, "config.json")).Should().NotContain("\"gym_value_head\": true");
         File.ReadAllText(dir.File("ppo/final/config.json")).Should().Contain("\"gym_value_head\": true");
         ppo.Stdout.Should().Contain("ppo");
-        ReadMetrics(dir.File("ppo")).Should().Contain((2, "policy/version", 2.0));
+        var ppoMetrics = ReadMetrics(dir.File("ppo"));
+        ppoMetrics.Should().Contain((2, "policy/version", 2.0));
+        MetricsByStep(ppoMetrics)[1].Should().Contain(["loss/value", "ppo/explained_variance"], "PPO logs its value loss and explained variance");
         RolloutFile.Read(dir.File("ppo/eval/step-000002.jsonl")).Should().HaveCount(2).And.OnlyContain(e => e.PolicyId == "torch:tiny@v2");
     }
 
