@@ -50,6 +50,12 @@ public sealed class SftCommandTests
         ppoMetrics.Should().Contain((2, "policy/version", 2.0));
         MetricsByStep(ppoMetrics)[1].Should().Contain(["loss/value", "ppo/explained_variance"], "PPO logs its value loss and explained variance");
         RolloutFile.Read(dir.File("ppo/eval/step-000002.jsonl")).Should().HaveCount(2).And.OnlyContain(e => e.PolicyId == "torch:tiny@v2");
+
+        // And back: GRPO from the PPO checkpoint drops its value head.
+        var fromPpo = await RunAsync(dir.Path, ["train", Scenario, "--out", "grpo-from-ppo", "--init", dir.File("ppo/final"), .. With(With(Train, "--steps", "1"), "--eval-tasks", "0")]);
+
+        fromPpo.ExitCode.Should().Be(0, fromPpo.Because);
+        File.ReadAllText(dir.File("grpo-from-ppo/final/config.json")).Should().NotContain("\"gym_value_head\": true");
     }
 
     [Fact]

@@ -104,7 +104,8 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
         var model = new PolicyModel(config with { ValueHead = valueHead });
         try
         {
-            PolicyCheckpoint.LoadWeights(model, directory);
+            // adaptValueHead: the saved head is dropped, or a missing one starts at zero; every other field must match.
+            PolicyCheckpoint.LoadInto(model, directory, adaptValueHead: true);
             model.to(device);
         }
         catch (InvalidDataException exception)
