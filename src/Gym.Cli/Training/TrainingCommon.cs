@@ -18,7 +18,7 @@ internal sealed class TrainingCommon
     private readonly Argument<string> _id = CommonOptions.EnvironmentId();
     private readonly Option<string[]> _parameters = CommonOptions.Parameters();
     private readonly Option<string> _out = new("--out", "-o") { Description = "The run folder: metrics.csv, TensorBoard events, learning-curve.png, checkpoints/step-N and final/ (a checkpoint: config.json, model.safetensors, gym-policy.json).", Required = true, HelpName = "runs/NAME" };
-    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Write into --out even if it already holds a run (its files are replaced)." };
+    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Write into --out even if it already holds files: an earlier run's outputs (metrics, events, curve, summary, eval/, checkpoints/) are removed first; other files are left alone." };
     private readonly Option<string?> _init = new("--init") { Description = "Start from this checkpoint folder (e.g. the final/ of gym sft, or a Hugging Face Qwen2/Llama folder with tokenizer.json) instead of a fresh model.", HelpName = "CHECKPOINT" };
     private readonly Option<string> _model = new("--model") { Description = "The fresh model's size when there is no --init: tiny (1M parameters, byte tokenizer, 1024 positions) or small-100m.", DefaultValueFactory = _ => "tiny", HelpName = PolicySetup.Presets };
     private readonly Option<string?> _tokenizer = new("--tokenizer") { Description = "A Hugging Face tokenizer.json for a fresh model or a checkpoint without one; default: the checkpoint's own, or the built-in byte tokenizer.", HelpName = "PATH" };
