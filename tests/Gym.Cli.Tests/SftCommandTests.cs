@@ -31,7 +31,7 @@ public sealed class SftCommandTests
         var init = Path.Combine(sft, "final");
         var results = await Task.WhenAll(
             RunAsync(dir.Path, ["train", Scenario, "--out", "grpo", "--init", init, .. With(Train, "--steps", "1")]),
-            RunAsync(dir.Path, ["train", Scenario, "--out", "ppo", "--algo", "ppo", "--init", init, .. Train]));
+            RunAsync(dir.Path, ["train", Scenario, "--out", "ppo", "--algo", "ppo", "--init", init, .. With(Train, "--steps", "1")]));
 
         var (grpo, ppo) = (results[0], results[1]);
         grpo.ExitCode.Should().Be(0, grpo.Because);
@@ -42,14 +42,14 @@ public sealed class SftCommandTests
         grpoBefore.Select(e => e.Seed).Should().Equal(sftEval.Select(e => e.Seed));
         grpoBefore.Should().OnlyContain(e => e.PolicyId == "torch:tiny@v0", "the SFT checkpoint keeps its name and starts at v0");
 
-        // PPO adds a value head (V = 0) to the SFT checkpoint, updates at every step, and saves the head.
+        // PPO adds a value head (V = 0) to the SFT checkpoint, updates (v1 after one step), and saves the head.
         File.ReadAllText(Path.Combine(init, "config.json")).Should().NotContain("\"gym_value_head\": true");
         File.ReadAllText(dir.File("ppo/final/config.json")).Should().Contain("\"gym_value_head\": true");
         ppo.Stdout.Should().Contain("ppo");
         var ppoMetrics = ReadMetrics(dir.File("ppo"));
-        ppoMetrics.Should().Contain((2, "policy/version", 2.0));
+        ppoMetrics.Should().Contain((1, "policy/version", 1.0));
         MetricsByStep(ppoMetrics)[1].Should().Contain(["loss/value", "ppo/explained_variance"], "PPO logs its value loss and explained variance");
-        RolloutFile.Read(dir.File("ppo/eval/step-000002.jsonl")).Should().HaveCount(2).And.OnlyContain(e => e.PolicyId == "torch:tiny@v2");
+        RolloutFile.Read(dir.File("ppo/eval/step-000001.jsonl")).Should().HaveCount(2).And.OnlyContain(e => e.PolicyId == "torch:tiny@v1");
 
         // And back: GRPO from the PPO checkpoint drops its value head.
         var fromPpo = await RunAsync(dir.Path, ["train", Scenario, "--out", "grpo-from-ppo", "--init", dir.File("ppo/final"), .. With(With(Train, "--steps", "1"), "--eval-tasks", "0")]);

@@ -79,7 +79,7 @@ public sealed class TrainCommandTests
         using var dir = new TempDirectory();
         // PPO updates every step; --concurrency 1 plays one request per generation, so batch shapes (and float
         // rounding) do not depend on timing (docs/learning.md, "gym sft and gym train").
-        string[] args = ["train", Scenario, "--algo", "ppo", "--seed", "7", .. With(With(Train, "--concurrency", "1"), "--steps", "1")];
+        string[] args = ["train", Scenario, "--algo", "ppo", "--seed", "7", .. With(With(With(With(Train, "--concurrency", "1"), "--steps", "1"), "--tasks", "1"), "--eval-tasks", "1")];
 
         var results = await Task.WhenAll(RunAsync(dir.Path, [.. args, "--out", "a"]), RunAsync(dir.Path, [.. args, "--out", "b"]));
 
