@@ -172,7 +172,7 @@ internal sealed record TrainingSettings(
     double LearningRate,
     bool ShowProgress)
 {
-    /// <summary>The files and folders a run writes into its folder; <c>--overwrite</c> removes those of an earlier run.</summary>
+    /// <summary>The files a run writes at the top of its folder; <c>--overwrite</c> removes those of an earlier run.</summary>
     private static readonly string[] RunFiles = ["metrics.csv", "learning-curve.png", "summary.txt", "demonstrations.jsonl"];
 
     /// <summary>Refuses an --out that is a file, or a folder that already holds files, unless --overwrite.</summary>
