@@ -58,6 +58,13 @@ public static class GymCli
             await Console.Error.WriteLineAsync("cancelled");
             return ExitCodes.Cancelled;
         }
+        catch (TypeInitializationException ex) when (ex.TypeName?.StartsWith("TorchSharp", StringComparison.Ordinal) == true)
+        {
+            // TorchSharp's own message blames a missing package reference, whatever the cause (on Debian 12 it is
+            // an unpatched libLibTorchSharp.so in the folder gym runs from).
+            await Console.Error.WriteLineAsync($"error: TorchSharp's native backend could not be loaded from {AppContext.BaseDirectory} ({ex.InnerException?.GetType().Name ?? ex.GetType().Name}); build gym with the project that imports build/TorchBackend.props, which adds the backend and patches its shim on Debian 12 (docs/learning.md, \"Native runtime\")");
+            return ExitCodes.Failure;
+        }
         catch (Exception ex)
         {
             await Console.Error.WriteLineAsync($"error: unexpected failure: {ex.GetType().Name}: {ex.Message}");

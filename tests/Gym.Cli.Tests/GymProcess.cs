@@ -94,6 +94,10 @@ public sealed class GymProcess : IDisposable
         // Search indexes go to this test process's own cache, never the user's.
         info.Environment["GYM_CACHE"] = TestCache.Value;
         info.Environment["DOTNET_NOLOGO"] = "1";
+        // One intra-op thread for TorchSharp (gym train, gym sft): the tests run several gym processes at once on
+        // a machine that may be busy, and libtorch's OpenMP threads then wait for each other at every operation
+        // (an SFT step of the tiny model took 6 s with two threads under load, 0.5 s with one).
+        info.Environment["OMP_NUM_THREADS"] = "1";
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         // The CLI never reads stdin; closing it makes sure nothing waits on it.
         process.StandardInput.Close();

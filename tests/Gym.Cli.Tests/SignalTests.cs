@@ -106,7 +106,8 @@ public sealed partial class SignalTests
     [GeneratedRegex(@"wrote (\d+) episodes")]
     private static partial Regex Wrote();
 
-    private static bool InheritsIgnoredSigint()
+    /// <summary>Whether this process (and so every gym it starts) has SIGINT ignored, as background jobs of a non-interactive shell do.</summary>
+    internal static bool InheritsIgnoredSigint()
     {
         var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
         return line is not null

@@ -66,20 +66,24 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var folder = settings.PrepareOutput();
         var clock = Stopwatch.StartNew();
-        await using var runtime = await RuntimeHost.StartAsync(task.Registry, TrainingTask.Gateway(settings.Concurrency));
-        var (demonstrations, origin) = rolloutFile is null
-            ? (await CollectAsync(runtime.Runner, folder, cancellationToken), $"expert:{expertError.ToString(CultureInfo.InvariantCulture)} ({episodes} episodes, written to demonstrations.jsonl)")
-            : (JsonlTrajectoryReader.Read(rolloutFile).ToList(), rolloutFile);
-        var kept = successfulOnly ? RejectionSampling.Filter(demonstrations).ToList() : demonstrations;
-        if (kept.Count == 0)
+
+        // A rollout file without anything to train on, and a bad --init, are refused before the run folder
+        // is created or cleared.
+        var fromFile = rolloutFile is null ? null : JsonlTrajectoryReader.Read(rolloutFile).ToList();
+        if (fromFile is not null)
         {
-            throw new CliUsageException(successfulOnly ? $"{origin}: no successful episode to train on" : $"{origin}: no episode to train on");
+            Keep(fromFile, rolloutFile!);
         }
 
         var setup = PolicySetup.Create(settings.Init, settings.Preset, settings.Tokenizer, settings.Device, valueHead: false, unchecked((ulong)settings.Seed));
         using var model = setup.Model;
+        var folder = settings.PrepareOutput();
+        await using var runtime = await RuntimeHost.StartAsync(task.Registry, TrainingTask.Gateway(settings.Concurrency));
+        var (demonstrations, origin) = fromFile is not null
+            ? (fromFile, rolloutFile!)
+            : (await CollectAsync(runtime.Runner, folder, cancellationToken), $"expert:{expertError.ToString(CultureInfo.InvariantCulture)} ({episodes} episodes, written to demonstrations.jsonl)");
+        var kept = Keep(demonstrations, origin);
         var template = new Gym.Learning.Policy.ChatTemplate(setup.Tokenizer);
         IReadOnlyList<TrainingSample> samples;
         try
@@ -183,6 +187,18 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
         AnsiConsole.Write(table);
         File.WriteAllLines(Path.Combine(folder, "summary.txt"), rows.Select(r => $"{r.Item1}: {r.Item2}"));
         return cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+    }
+
+    /// <summary>The episodes to train on (the successful ones with --successful-only); none is a usage error.</summary>
+    private List<EpisodeRecord> Keep(List<EpisodeRecord> demonstrations, string origin)
+    {
+        var kept = successfulOnly ? RejectionSampling.Filter(demonstrations).ToList() : demonstrations;
+        if (kept.Count == 0)
+        {
+            throw new CliUsageException(successfulOnly ? $"{origin}: no successful episode to train on (--successful-only)" : $"{origin}: no episode to train on");
+        }
+
+        return kept;
     }
 
     private async Task<List<EpisodeRecord>> CollectAsync(RolloutRunner runner, string folder, CancellationToken cancellationToken)

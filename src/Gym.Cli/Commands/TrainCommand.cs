@@ -53,8 +53,21 @@ internal static class TrainCommand
             TrainingCommon.Require(every >= 1, "--eval-every", every, "at least 1");
             var checkpoints = result.GetValue(checkpointEvery) ?? every;
             TrainingCommon.Require(checkpoints >= 1, "--checkpoint-every", checkpoints, "at least 1");
+
+            // Each option checked by name, with its value, before the trainer's own validation (which names fields).
+            var group = result.GetValue(groupSize);
+            var minimumGroup = algorithm == PolicyAlgorithm.Ppo ? 1 : 2;
+            TrainingCommon.Require(group >= minimumGroup, "--group-size", group, algorithm == PolicyAlgorithm.Ppo ? "at least 1" : $"at least 2 for {result.GetValue(algo)} (its baseline is the other attempts at the same task)");
+            TrainingCommon.Require(result.GetValue(tasks) >= 1, "--tasks", result.GetValue(tasks), "at least 1");
+            TrainingCommon.Require(result.GetValue(epochs) >= 1, "--epochs", result.GetValue(epochs), "at least 1");
+            TrainingCommon.Require(result.GetValue(microBatch) >= 1, "--micro-batch", result.GetValue(microBatch), "at least 1");
+            TrainingCommon.Require(result.GetValue(staleness) >= 0, "--max-staleness", result.GetValue(staleness), "0 or more");
+            TrainingCommon.Require(result.GetValue(clip) is > 0 and < 1, "--clip-eps", result.GetValue(clip), "in (0, 1)");
+            TrainingCommon.Require(result.GetValue(klBeta) >= 0 && double.IsFinite(result.GetValue(klBeta)), "--kl-beta", result.GetValue(klBeta), "0 or positive");
+            TrainingCommon.Require(result.GetValue(gamma) is > 0 and <= 1, "--gamma", result.GetValue(gamma), "in (0, 1]");
+            TrainingCommon.Require(result.GetValue(lambda) is >= 0 and <= 1, "--lambda", result.GetValue(lambda), "in [0, 1]");
             var options = new OnlineTrainerOptions(
-                result.GetValue(groupSize),
+                group,
                 result.GetValue(tasks),
                 settings.Seed,
                 task.Memory,
@@ -83,10 +96,12 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
 {
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        var folder = settings.PrepareOutput();
         var algorithm = options.EffectiveLoss.Algorithm;
+
+        // The model first: a bad --init is refused before the run folder is created or cleared.
         var setup = PolicySetup.Create(settings.Init, settings.Preset, settings.Tokenizer, settings.Device, valueHead: algorithm == PolicyAlgorithm.Ppo, unchecked((ulong)settings.Seed));
         using var model = setup.Model;
+        var folder = settings.PrepareOutput();
         using var actingModel = new PolicyModel(model.Config);
         actingModel.to(setup.Device);
         var actor = new TorchPolicy(actingModel, setup.Tokenizer, settings.Sampling, setup.Name);
@@ -101,16 +116,17 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
         var cancelled = false;
         await TrainingProgress.RunAsync($"train {algorithm.ToString().ToLowerInvariant()}", steps, settings.ShowProgress, async progress =>
         {
-            if (evaluation is not null)
-            {
-                var before = await evaluation.RunAsync(model, trainer.Version, HeldOutEvaluation.RolloutFile(folder, 0), cancellationToken);
-                report.AddEval(0, before);
-                metrics.Record(0, new Dictionary<string, double> { ["eval/success"] = before.SuccessRate, ["eval/reward"] = before.MeanReward });
-                progress.Report(0, Status(0, null, before), important: true);
-            }
-
             try
             {
+                // Inside the try: Ctrl+C during the first evaluation still saves final/ (the starting weights).
+                if (evaluation is not null)
+                {
+                    var before = await evaluation.RunAsync(model, trainer.Version, HeldOutEvaluation.RolloutFile(folder, 0), cancellationToken);
+                    report.AddEval(0, before);
+                    metrics.Record(0, new Dictionary<string, double> { ["eval/success"] = before.SuccessRate, ["eval/reward"] = before.MeanReward });
+                    progress.Report(0, Status(0, null, before), important: true);
+                }
+
                 await trainer.RunAsync(steps, async (iteration, token) =>
                 {
                     var step = iteration.Iteration + 1;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Gym.Learning.Devices;
 using Gym.Learning.Model;
 using Gym.Learning.Tokenization;
 using TorchSharp;
@@ -26,9 +25,8 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
     /// fresh <paramref name="preset"/> initialized from <paramref name="seed"/>. A value head is added (fresh,
     /// V = 0) or dropped to match <paramref name="valueHead"/>.
     /// </summary>
-    public static PolicySetup Create(string? init, string preset, string? tokenizerPath, string device, bool valueHead, ulong seed)
+    public static PolicySetup Create(string? init, string preset, string? tokenizerPath, torch.Device target, bool valueHead, ulong seed)
     {
-        var target = DeviceSelector.Select(device);
         if (init is not null)
         {
             return FromCheckpoint(init, tokenizerPath, valueHead, target);
@@ -90,6 +88,10 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
         {
             throw new CliUsageException($"--init: '{directory}' is not a checkpoint: it has no {PolicyCheckpoint.ConfigFile} (gym sft and gym train write checkpoints to OUT/final and OUT/checkpoints/step-N)");
         }
+        catch (Exception exception) when (exception is FormatException or NotSupportedException or ArgumentException or InvalidOperationException or JsonException or IOException or UnauthorizedAccessException)
+        {
+            throw new CliUsageException($"--init: cannot read the {PolicyCheckpoint.ConfigFile} of checkpoint '{directory}': {exception.Message}");
+        }
 
         var (name, tokenizerFile) = ReadMetadata(directory, tokenizerPath);
         var tokenizer = LoadTokenizer(tokenizerFile);
@@ -102,13 +104,20 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
         var model = new PolicyModel(config with { ValueHead = valueHead });
         try
         {
-            PolicyCheckpoint.LoadWeights(model, directory);
+            // adaptValueHead: the saved head is dropped, or a missing one starts at zero; every other field must match.
+            PolicyCheckpoint.LoadInto(model, directory, adaptValueHead: true);
             model.to(device);
         }
         catch (InvalidDataException exception)
         {
             model.Dispose();
             throw new CliUsageException($"--init: checkpoint '{directory}' does not fit its config.json: {exception.Message}");
+        }
+        catch (Exception exception) when (exception is FormatException or NotSupportedException or IOException or UnauthorizedAccessException)
+        {
+            // A truncated or corrupt model.safetensors, or no weights file at all.
+            model.Dispose();
+            throw new CliUsageException($"--init: cannot load the weights of checkpoint '{directory}': {exception.Message}");
         }
 
         return new PolicySetup(model, tokenizer, tokenizerFile is null ? null : Path.GetFullPath(tokenizerFile), name, device);

@@ -47,6 +47,11 @@ internal sealed class TrainReport(string environmentId, string algorithm, Policy
             values["loss/clip_fraction"] = update.ClipFraction;
             values["loss/grad_norm"] = update.GradNorm;
             values["tokens/trained"] = update.ActionTokens;
+            if (options.EffectiveLoss.Algorithm == PolicyAlgorithm.Ppo)
+            {
+                values["loss/value"] = update.ValueLoss;
+                values["ppo/explained_variance"] = update.ExplainedVariance;
+            }
         }
 
         return values;

@@ -3,10 +3,12 @@ using System.Globalization;
 using Gym.Cli.Commands;
 using Gym.Core.Context;
 using Gym.Core.Registry;
+using Gym.Learning.Devices;
 using Gym.Learning.Model;
 using Gym.Runtime.Policies;
 using Gym.Runtime.Rollouts;
 using Gym.Scenarios;
+using TorchSharp;
 
 namespace Gym.Cli.Training;
 
@@ -16,7 +18,7 @@ internal sealed class TrainingCommon
     private readonly Argument<string> _id = CommonOptions.EnvironmentId();
     private readonly Option<string[]> _parameters = CommonOptions.Parameters();
     private readonly Option<string> _out = new("--out", "-o") { Description = "The run folder: metrics.csv, TensorBoard events, learning-curve.png, checkpoints/step-N and final/ (a checkpoint: config.json, model.safetensors, gym-policy.json).", Required = true, HelpName = "runs/NAME" };
-    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Write into --out even if it already holds a run (its files are replaced)." };
+    private readonly Option<bool> _overwrite = new("--overwrite") { Description = "Write into --out even if it already holds files: an earlier run's outputs (metrics, events, curve, summary, eval/, checkpoints/) are removed first; other files are left alone." };
     private readonly Option<string?> _init = new("--init") { Description = "Start from this checkpoint folder (e.g. the final/ of gym sft, or a Hugging Face Qwen2/Llama folder with tokenizer.json) instead of a fresh model.", HelpName = "CHECKPOINT" };
     private readonly Option<string> _model = new("--model") { Description = "The fresh model's size when there is no --init: tiny (1M parameters, byte tokenizer, 1024 positions) or small-100m.", DefaultValueFactory = _ => "tiny", HelpName = PolicySetup.Presets };
     private readonly Option<string?> _tokenizer = new("--tokenizer") { Description = "A Hugging Face tokenizer.json for a fresh model or a checkpoint without one; default: the checkpoint's own, or the built-in byte tokenizer.", HelpName = "PATH" };
@@ -59,7 +61,13 @@ internal sealed class TrainingCommon
 
     public TrainingSettings ReadSettings(ParseResult result)
     {
-        var sampling = new SamplingOptions(result.GetValue(_maxNewTokens), result.GetValue(_temperature), result.GetValue(_topP), Seed: unchecked((ulong)result.GetValue(_seed)));
+        var maxNewTokens = result.GetValue(_maxNewTokens);
+        var temperature = result.GetValue(_temperature);
+        var topP = result.GetValue(_topP);
+        Require(maxNewTokens >= 1, "--max-new-tokens", maxNewTokens, "at least 1");
+        Require(temperature >= 0 && double.IsFinite(temperature), "--temperature", temperature, "0 (greedy) or positive");
+        Require(topP is > 0 and <= 1, "--top-p", topP, "in (0, 1]");
+        var sampling = new SamplingOptions(maxNewTokens, temperature, topP, Seed: unchecked((ulong)result.GetValue(_seed)));
         try
         {
             sampling.Validate();
@@ -75,18 +83,15 @@ internal sealed class TrainingCommon
         Require(evalSamples >= 1, "--eval-samples", evalSamples, "at least 1");
         Require(result.GetValue(_concurrency) >= 1, "--concurrency", result.GetValue(_concurrency), "at least 1");
         var learningRate = result.GetValue(_learningRate);
-        if (!(learningRate > 0) || !double.IsFinite(learningRate))
-        {
-            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"--lr must be a positive number (got {learningRate})"));
-        }
+        Require(learningRate > 0 && double.IsFinite(learningRate), "--lr", learningRate, "a positive number");
 
-        return new TrainingSettings(
+        var settings = new TrainingSettings(
             result.GetValue(_out)!,
             result.GetValue(_overwrite),
             result.GetValue(_init),
             result.GetValue(_model)!,
             result.GetValue(_tokenizer),
-            result.GetValue(_device)!,
+            SelectDevice(result.GetValue(_device)!),
             result.GetValue(_seed),
             evalTasks,
             evalSamples,
@@ -94,6 +99,10 @@ internal sealed class TrainingCommon
             result.GetValue(_concurrency),
             learningRate,
             !result.GetValue(_noProgress));
+
+        // Refuse an occupied --out before anything is built, played or written.
+        settings.CheckOutput();
+        return settings;
     }
 
     public static void Require(bool ok, string option, int value, string rule)
@@ -101,6 +110,39 @@ internal sealed class TrainingCommon
         if (!ok)
         {
             throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{option} must be {rule} (got {value})"));
+        }
+    }
+
+    public static void Require(bool ok, string option, double value, string rule)
+    {
+        if (!ok)
+        {
+            throw new CliUsageException(string.Create(CultureInfo.InvariantCulture, $"{option} must be {rule} (got {value})"));
+        }
+    }
+
+    /// <summary>
+    /// The device of <c>--device</c>, checked before any file is written: an unknown spelling, or <c>cuda</c>
+    /// on a build or machine without CUDA, is a usage error that names the option.
+    /// </summary>
+    private static torch.Device SelectDevice(string device)
+    {
+        try
+        {
+            DeviceSelector.Parse(device);
+        }
+        catch (ArgumentException)
+        {
+            throw new CliUsageException($"--device must be auto, cpu or cuda (got '{device}')");
+        }
+
+        try
+        {
+            return DeviceSelector.Select(device);
+        }
+        catch (InvalidOperationException exception)
+        {
+            throw new CliUsageException($"--device {device}: {exception.Message}");
         }
     }
 }
@@ -121,7 +163,7 @@ internal sealed record TrainingSettings(
     string? Init,
     string Preset,
     string? Tokenizer,
-    string Device,
+    torch.Device Device,
     long Seed,
     int EvalTasks,
     int EvalSamples,
@@ -130,8 +172,11 @@ internal sealed record TrainingSettings(
     double LearningRate,
     bool ShowProgress)
 {
-    /// <summary>Creates the run folder, refusing to mix two runs in one unless asked to.</summary>
-    public string PrepareOutput()
+    /// <summary>The files a run writes at the top of its folder; <c>--overwrite</c> removes those of an earlier run.</summary>
+    private static readonly string[] RunFiles = ["metrics.csv", "learning-curve.png", "summary.txt", "demonstrations.jsonl"];
+
+    /// <summary>Refuses an --out that is a file, or a folder that already holds files, unless --overwrite.</summary>
+    public void CheckOutput()
     {
         var folder = Path.GetFullPath(Out);
         if (File.Exists(folder))
@@ -139,35 +184,68 @@ internal sealed record TrainingSettings(
             throw new CliUsageException($"--out: '{Out}' is a file; give a folder for the run");
         }
 
-        if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+        if (!Overwrite && Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
-            if (!Overwrite)
-            {
-                throw new CliUsageException($"--out: '{Out}' already holds files; choose another folder or pass --overwrite");
-            }
-
-            foreach (var name in new[] { "metrics.csv", "learning-curve.png", "summary.txt" })
-            {
-                File.Delete(Path.Combine(folder, name));
-            }
-
-            foreach (var events in Directory.EnumerateFiles(folder, "events.out.tfevents.*"))
-            {
-                File.Delete(events);
-            }
+            throw new CliUsageException($"--out: '{Out}' already holds files; choose another folder or pass --overwrite");
         }
+    }
 
+    /// <summary>
+    /// Creates the run folder, refusing to mix two runs in one unless asked to. With --overwrite an earlier
+    /// run's outputs go first (metrics, events, curve, summary, demonstrations, eval/ and checkpoints/; final/ is
+    /// rewritten at the end), so that nothing of it is taken for this run's; a checkpoint that --init loaded
+    /// from inside the folder is kept.
+    /// </summary>
+    public string PrepareOutput()
+    {
+        CheckOutput();
+        var folder = Path.GetFullPath(Out);
         try
         {
+            if (Directory.Exists(folder))
+            {
+                foreach (var name in RunFiles)
+                {
+                    File.Delete(Path.Combine(folder, name));
+                }
+
+                foreach (var events in Directory.EnumerateFiles(folder, "events.out.tfevents.*"))
+                {
+                    File.Delete(events);
+                }
+
+                var eval = Path.Combine(folder, "eval");
+                if (Directory.Exists(eval))
+                {
+                    foreach (var file in Directory.EnumerateFiles(eval, "step-*.jsonl"))
+                    {
+                        File.Delete(file);
+                    }
+                }
+
+                var checkpoints = Path.Combine(folder, "checkpoints");
+                if (Directory.Exists(checkpoints))
+                {
+                    foreach (var checkpoint in Directory.EnumerateDirectories(checkpoints, "step-*").Where(c => !HoldsInit(c)))
+                    {
+                        Directory.Delete(checkpoint, recursive: true);
+                    }
+                }
+            }
+
             Directory.CreateDirectory(folder);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
         {
-            throw new CliUsageException($"--out: cannot create '{Out}': {exception.Message}");
+            throw new CliUsageException($"--out: cannot prepare '{Out}': {exception.Message}");
         }
 
         return folder;
     }
+
+    private bool HoldsInit(string directory) =>
+        Init is not null
+        && (Path.GetFullPath(Init) + Path.DirectorySeparatorChar).StartsWith(Path.TrimEndingDirectorySeparator(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     public HeldOutEvaluation? Evaluation(Gym.Core.Trajectories.IRolloutCollector collector, PolicySetup setup, MemorySpec memory) =>
         EvalTasks == 0 ? null : new HeldOutEvaluation(collector, setup, Sampling, Seed, EvalTasks, EvalSamples, memory);
