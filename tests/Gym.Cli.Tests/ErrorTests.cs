@@ -34,7 +34,7 @@ public sealed class ErrorTests
 
         var result = await GymProcess.RunAsync(dir.Path, "run", "tool-use/arithmetc-v0", "--out", "out.jsonl");
 
-        AssertUsageError(result, "unknown environment 'tool-use/arithmetc-v0'");
+        CliAssertions.AssertUsageError(result, "unknown environment 'tool-use/arithmetc-v0'");
         result.StderrLines.Should().ContainSingle(result.Because)
             .Which.Should().Contain("did you mean 'tool-use/arithmetic-v0'");
         File.Exists(dir.File("out.jsonl")).Should().BeFalse("nothing is written when the id is unknown");
@@ -48,7 +48,7 @@ public sealed class ErrorTests
 
         var result = await GymProcess.RunAsync(dir.Path, [.. args, "--out", "out.jsonl"]);
 
-        AssertUsageError(result, expected);
+        CliAssertions.AssertUsageError(result, expected);
         File.Exists(dir.File("out.jsonl")).Should().BeFalse("the output file is not created when the input is rejected");
         Directory.EnumerateFileSystemEntries(dir.Path).Should().BeEmpty("a rejected run leaves nothing behind");
     }
@@ -60,7 +60,7 @@ public sealed class ErrorTests
 
         var result = await GymProcess.RunAsync(dir.Path, "run", Env, "--episodes", "5", "--out", "/nonexistent-dir/x.jsonl");
 
-        AssertUsageError(result, "cannot write rollouts to '/nonexistent-dir/x.jsonl': directory does not exist");
+        CliAssertions.AssertUsageError(result, "cannot write rollouts to '/nonexistent-dir/x.jsonl': directory does not exist");
         File.Exists("/nonexistent-dir/x.jsonl").Should().BeFalse();
     }
 
@@ -72,7 +72,7 @@ public sealed class ErrorTests
 
         var result = await GymProcess.RunAsync(dir.Path, "run", Env, "--episodes", "5", "--out", "taken");
 
-        AssertUsageError(result, "it is a directory");
+        CliAssertions.AssertUsageError(result, "it is a directory");
     }
 
     [Fact]
@@ -82,7 +82,7 @@ public sealed class ErrorTests
 
         var result = await GymProcess.RunAsync(dir.Path, "check", "nope/x-v0");
 
-        AssertUsageError(result, "unknown environment 'nope/x-v0'");
+        CliAssertions.AssertUsageError(result, "unknown environment 'nope/x-v0'");
         result.Stderr.Should().Contain("did you mean");
     }
 
@@ -93,7 +93,7 @@ public sealed class ErrorTests
 
         var result = await GymProcess.RunAsync(dir.Path, "check", Env, "--param", "digits=99");
 
-        AssertUsageError(result, "parameter 'digits' must be between 1 and 9 (got 99)");
+        CliAssertions.AssertUsageError(result, "parameter 'digits' must be between 1 and 9 (got 99)");
     }
 
     [Fact]
@@ -105,27 +105,7 @@ public sealed class ErrorTests
 
         result.ExitCode.Should().Be(2, result.Because);
         result.StderrLines.Should().Contain(line => line.StartsWith("error:", StringComparison.Ordinal) && line.Contains("'fly'", StringComparison.Ordinal), result.Because);
-        AssertNoStackTrace(result);
+        CliAssertions.AssertNoStackTrace(result);
         result.Stdout.Should().BeEmpty(result.Because);
-    }
-
-    private static void AssertUsageError(GymResult result, string expected)
-    {
-        result.ExitCode.Should().Be(2, result.Because);
-        var errors = result.StderrLines.Where(line => line.StartsWith("error:", StringComparison.Ordinal)).ToList();
-        errors.Should().ContainSingle(result.Because)
-            .Which.Should().Contain(expected, result.Because);
-        // At most the error and a pointer to --help.
-        result.StderrLines.Should().HaveCountLessThanOrEqualTo(2, result.Because);
-        result.StderrLines.Except(errors).Where(line => !line.Contains("--help", StringComparison.Ordinal)).Should().BeEmpty(result.Because);
-        AssertNoStackTrace(result);
-        result.Stdout.Should().BeEmpty("a rejected command prints no summary; {0}", result.Because);
-    }
-
-    private static void AssertNoStackTrace(GymResult result)
-    {
-        var all = result.Stdout + result.Stderr;
-        all.Should().NotContain("   at ", result.Because);
-        all.Should().NotContain("Exception", result.Because);
     }
 }

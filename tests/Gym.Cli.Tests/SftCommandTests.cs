@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Xunit;
+using static Gym.Cli.Tests.CliAssertions;
 using static Gym.Cli.Tests.TrainingRuns;
 
 namespace Gym.Cli.Tests;

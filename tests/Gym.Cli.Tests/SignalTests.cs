@@ -42,7 +42,7 @@ public sealed partial class SignalTests
 
         result.ExitCode.Should().Be(130, result.Because);
         result.Stderr.Should().Contain($"{signal}: stopping", result.Because);
-        AssertNoStackTrace(result);
+        CliAssertions.AssertNoStackTrace(result);
 
         var records = RolloutFile.Read(path);
         records.Should().NotBeEmpty();
@@ -92,12 +92,6 @@ public sealed partial class SignalTests
 
             await Task.Delay(50);
         }
-    }
-
-    private static void AssertNoStackTrace(GymResult result)
-    {
-        (result.Stdout + result.Stderr).Should().NotContain("   at ", result.Because)
-            .And.NotContain("Exception", result.Because);
     }
 
     [GeneratedRegex(@"completed / failed / cancelled\D+(\d+) / (\d+) / (\d+)")]

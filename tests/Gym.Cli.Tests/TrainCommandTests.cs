@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FluentAssertions;
 using Xunit;
+using static Gym.Cli.Tests.CliAssertions;
 using static Gym.Cli.Tests.TrainingRuns;
 
 namespace Gym.Cli.Tests;
