@@ -3,6 +3,7 @@ using System.Globalization;
 using Gym.Core.Context;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
+using Gym.Runtime.Hosting;
 using Gym.Runtime.Policies;
 using Gym.Runtime.Rollouts;
 using Gym.Scenarios;
@@ -90,7 +91,7 @@ internal static class RunCommand
 
         await using var sink = JsonlTrajectorySink.Create(outputPath);
         RolloutResult result;
-        await using (var runtime = await RuntimeHost.StartAsync(registry, gateway))
+        await using (var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway))
         {
             result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
         }

@@ -5,8 +5,8 @@ using Gym.Cli.Training;
 using Gym.Core.Trajectories;
 using Gym.Learning.Metrics;
 using Gym.Learning.Training;
+using Gym.Runtime.Hosting;
 using Gym.Runtime.Rollouts;
-using Spectre.Console;
 
 namespace Gym.Cli.Commands;
 
@@ -79,7 +79,7 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
         var setup = PolicySetup.Create(settings.Init, settings.Preset, settings.Tokenizer, settings.Device, valueHead: false, unchecked((ulong)settings.Seed));
         using var model = setup.Model;
         var folder = settings.PrepareOutput();
-        await using var runtime = await RuntimeHost.StartAsync(task.Registry, TrainingTask.Gateway(settings.Concurrency));
+        await using var runtime = await GymRuntimeHost.StartAsync(task.Registry, options => options.Gateway = TrainingTask.Gateway(settings.Concurrency));
         var (demonstrations, origin) = fromFile is not null
             ? (fromFile, rolloutFile!)
             : (await CollectAsync(runtime.Runner, folder, cancellationToken), $"expert:{expertError.ToString(CultureInfo.InvariantCulture)} ({episodes} episodes, written to demonstrations.jsonl)");
@@ -143,12 +143,12 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
                     var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["sft/loss"] = lastLoss };
                     if (evaluation is not null && step % evalEvery == 0)
                     {
-                        lastEval = await evaluation.RunAsync(model, 0, HeldOutEvaluation.RolloutFile(folder, step), cancellationToken);
+                        lastEval = await evaluation.RunAsync(model, 0, RunFolder.EvalRollouts(folder, step), cancellationToken);
                         values["eval/success"] = lastEval.SuccessRate;
                         values["eval/reward"] = lastEval.MeanReward;
                         if (step != steps)
                         {
-                            setup.Save(Path.Combine(folder, "checkpoints", string.Create(CultureInfo.InvariantCulture, $"step-{step:D6}")), model);
+                            setup.Save(RunFolder.Checkpoint(folder, step), model);
                         }
                     }
 
@@ -164,28 +164,20 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
             return 0;
         });
 
-        setup.Save(Path.Combine(folder, "final"), model);
+        setup.Save(RunFolder.Final(folder), model);
         var curve = metrics.SaveCurve("learning-curve.png", $"{task.EnvironmentId} · sft", "loss", "sft/loss");
-        var rows = new List<(string, string)>
+        var rows = new List<(string Name, string Value)>
         {
             ("demonstrations", string.Create(CultureInfo.InvariantCulture, $"{origin}: {kept.Count} of {demonstrations.Count} episodes kept, {demonstrations.Count(e => e.Success)} successful")),
             ("training turns · target tokens", string.Create(CultureInfo.InvariantCulture, $"{samples.Count} · {samples.Sum(s => s.ActionLength):N0}{(leftOut > 0 ? $" ({leftOut} turns longer than {model.Config.MaxPositions} positions left out)" : "")}")),
-            ("model", string.Create(CultureInfo.InvariantCulture, $"{setup.Name} ({model.Config.ParameterCount():N0} parameters) on {setup.Device.type}")),
+            ("model", setup.Description),
             ("final loss", lastLoss.ToString("0.000", CultureInfo.InvariantCulture)),
             ("held-out success", lastEval is null ? "not evaluated" : string.Create(CultureInfo.InvariantCulture, $"{lastEval.SuccessRate:P1} ({evaluation!.Tasks} tasks × {evaluation.Samples})")),
             ("wall time", string.Create(CultureInfo.InvariantCulture, $"{clock.Elapsed.TotalSeconds:0.0} s")),
-            ("checkpoint", Path.Combine(folder, "final")),
+            ("checkpoint", RunFolder.Final(folder)),
             ("learning curve", curve),
         };
-        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]gym sft[/] · {Markup.Escape(task.EnvironmentId)}{(cancelled ? " · [yellow]stopped early[/]" : "")}");
-        table.AddColumn("run").AddColumn(new TableColumn("value").RightAligned());
-        foreach (var (name, value) in rows)
-        {
-            table.AddRow(Markup.Escape(name), Markup.Escape(value));
-        }
-
-        AnsiConsole.Write(table);
-        File.WriteAllLines(Path.Combine(folder, "summary.txt"), rows.Select(r => $"{r.Item1}: {r.Item2}"));
+        RunFolder.WriteSummary(folder, "sft", task.EnvironmentId, cancelled, rows);
         return cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
 

@@ -5,6 +5,7 @@ using Gym.Learning.Metrics;
 using Gym.Learning.Model;
 using Gym.Learning.Policy;
 using Gym.Learning.Training;
+using Gym.Runtime.Hosting;
 using TorchSharp;
 
 namespace Gym.Cli.Commands;
@@ -106,7 +107,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
         actingModel.to(setup.Device);
         var actor = new TorchPolicy(actingModel, setup.Tokenizer, settings.Sampling, setup.Name);
 
-        await using var runtime = await RuntimeHost.StartAsync(task.Registry, TrainingTask.Gateway(settings.Concurrency));
+        await using var runtime = await GymRuntimeHost.StartAsync(task.Registry, options => options.Gateway = TrainingTask.Gateway(settings.Concurrency));
         var collector = task.Collector(runtime.Runner, settings.Concurrency);
         var evaluation = settings.Evaluation(collector, setup, task.Memory);
         using var metrics = new MetricsLog(folder);
@@ -121,7 +122,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
                 // Inside the try: Ctrl+C during the first evaluation still saves final/ (the starting weights).
                 if (evaluation is not null)
                 {
-                    var before = await evaluation.RunAsync(model, trainer.Version, HeldOutEvaluation.RolloutFile(folder, 0), cancellationToken);
+                    var before = await evaluation.RunAsync(model, trainer.Version, RunFolder.EvalRollouts(folder, 0), cancellationToken);
                     report.AddEval(0, before);
                     metrics.Record(0, new Dictionary<string, double> { ["eval/success"] = before.SuccessRate, ["eval/reward"] = before.MeanReward });
                     progress.Report(0, Status(0, null, before), important: true);
@@ -134,7 +135,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
                     EvalResult? eval = null;
                     if (evaluation is not null && (step % evalEvery == 0 || step == steps))
                     {
-                        eval = await evaluation.RunAsync(model, trainer.Version, HeldOutEvaluation.RolloutFile(folder, step), token);
+                        eval = await evaluation.RunAsync(model, trainer.Version, RunFolder.EvalRollouts(folder, step), token);
                         report.AddEval(step, eval);
                         values["eval/success"] = eval.SuccessRate;
                         values["eval/reward"] = eval.MeanReward;
@@ -143,7 +144,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
                     metrics.Record(step, values);
                     if (step % checkpointEvery == 0 && step != steps)
                     {
-                        setup.Save(Path.Combine(folder, "checkpoints", string.Create(CultureInfo.InvariantCulture, $"step-{step:D6}")), model);
+                        setup.Save(RunFolder.Checkpoint(folder, step), model);
                     }
 
                     progress.Report(step, Status(step, iteration, eval), important: eval is not null);
@@ -158,7 +159,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
         });
 
         // Ctrl+C lands between updates, so the weights saved here are whole; the metrics file is flushed per step.
-        setup.Save(Path.Combine(folder, "final"), model);
+        setup.Save(RunFolder.Final(folder), model);
         var curve = metrics.SaveCurve("learning-curve.png", $"{task.EnvironmentId} · {algorithm.ToString().ToLowerInvariant()}", "success rate", "train/success", "eval/success");
         report.Write(folder, clock.Elapsed, curve, cancelled);
         return cancelled ? ExitCodes.Cancelled : ExitCodes.Success;

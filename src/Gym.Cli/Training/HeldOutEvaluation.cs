@@ -19,9 +19,6 @@ internal sealed class HeldOutEvaluation(IRolloutCollector collector, PolicySetup
 {
     public int Tasks => tasks;
 
-    /// <summary>Where the evaluation after <paramref name="step"/> steps keeps its episodes.</summary>
-    public static string RolloutFile(string folder, int step) => Path.Combine(folder, "eval", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"step-{step:D6}.jsonl"));
-
     public int Samples => samples;
 
     /// <summary>Plays the held-out tasks with <paramref name="model"/> and writes the episodes to <paramref name="rolloutFile"/>.</summary>

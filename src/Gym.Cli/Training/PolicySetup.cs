@@ -20,6 +20,9 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
 
     public const string Presets = "tiny|small-100m";
 
+    /// <summary>One line for summaries: name, size and device.</summary>
+    public string Description => string.Create(CultureInfo.InvariantCulture, $"{Name} ({Model.Config.ParameterCount():N0} parameters) on {Device.type}");
+
     /// <summary>
     /// The model to train: the checkpoint in <paramref name="init"/> (its tokenizer from its own folder), or a
     /// fresh <paramref name="preset"/> initialized from <paramref name="seed"/>. A value head is added (fresh,

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Gym.Learning.Training;
-using Spectre.Console;
 
 namespace Gym.Cli.Training;
 
@@ -60,24 +59,13 @@ internal sealed class TrainReport(string environmentId, string algorithm, Policy
     public void AddEval(int step, EvalResult result) => _evals.Add((step, result));
 
     /// <summary>Prints the summary table and writes it to summary.txt in the run folder.</summary>
-    public void Write(string folder, TimeSpan wall, string curve, bool cancelled)
-    {
-        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]gym train[/] · {Markup.Escape(environmentId)} · {algorithm}{(cancelled ? " · [yellow]stopped early[/]" : "")}");
-        table.AddColumn("run").AddColumn(new TableColumn("value").RightAligned());
-        var rows = Rows(wall, curve, cancelled).ToList();
-        foreach (var (name, value) in rows)
-        {
-            table.AddRow(Markup.Escape(name), Markup.Escape(value));
-        }
-
-        AnsiConsole.Write(table);
-        File.WriteAllLines(Path.Combine(folder, "summary.txt"), rows.Select(r => $"{r.Name}: {r.Value}"));
-    }
+    public void Write(string folder, TimeSpan wall, string curve, bool cancelled) =>
+        RunFolder.WriteSummary(folder, "train", $"{environmentId} · {algorithm}", cancelled, [.. Rows(wall, curve, cancelled)]);
 
     private IEnumerable<(string Name, string Value)> Rows(TimeSpan wall, string curve, bool cancelled)
     {
         var c = CultureInfo.InvariantCulture;
-        yield return ("model", string.Create(c, $"{setup.Name} ({setup.Model.Config.ParameterCount():N0} parameters) on {setup.Device.type}"));
+        yield return ("model", setup.Description);
         yield return ("steps", string.Create(c, $"{_steps} of {steps}{(cancelled ? " (stopped)" : "")} · {options.TasksPerIteration} tasks × {options.GroupSize} attempts"));
         yield return ("wall time", string.Create(c, $"{wall.TotalSeconds:0.0} s"));
         if (_evals.Count > 0)
