@@ -247,7 +247,8 @@ public sealed class ArithmeticEnvironmentTests
     [InlineData("difficulty=6", "parameter 'difficulty' must be between 1 and 5 (got 6)")]
     [InlineData("digits=0", "parameter 'digits' must be between 1 and 9 (got 0)")]
     [InlineData("format=yaml", "parameter 'format' must be one of json-tool-calls, xml-tags (got 'yaml')")]
-    [InlineData("turns=3", "unknown parameter 'turns' for tool-use/arithmetic-v0 (known: difficulty, digits, distractors, format, max_turns, operations, tool_timeout_ms)")]
+    [InlineData("wording=poem", "parameter 'wording' must be one of story, expression (got 'poem')")]
+    [InlineData("turns=3", "unknown parameter 'turns' for tool-use/arithmetic-v0 (known: difficulty, digits, distractors, format, max_turns, operations, tool_timeout_ms, wording)")]
     public void Rejects_bad_parameters_with_a_precise_message(string parameter, string message)
     {
         var make = () => new EnvironmentRegistry().AddToolUse().Make(ToolUseEnvironments.Arithmetic, EnvironmentParameters.Parse([parameter]));

@@ -55,6 +55,31 @@ public sealed class ArithmeticGeneratorTests
         }
     }
 
+    [Fact]
+    public void The_expression_wording_states_the_same_arithmetic_as_the_story()
+    {
+        for (var seed = 0; seed < 100; seed++)
+        {
+            var story = ArithmeticGenerator.Generate(seed, 2, 3, 2);
+            var expression = ArithmeticGenerator.Generate(seed, 2, 3, 2, ProblemWording.Expression);
+
+            expression.Start.Should().Be(story.Start, "both wordings draw the same numbers");
+            expression.Steps.Should().Equal(story.Steps);
+            expression.Distractors.Should().Equal(story.Distractors);
+            var (a, b, c) = (story.Steps[0], story.Steps[1], story.Steps[2]);
+            var nested = $"(({N(story.Start)} {SolutionStep.Symbol(a.Operator)} {N(a.Right)}) {SolutionStep.Symbol(b.Operator)} {N(b.Right)}) {SolutionStep.Symbol(c.Operator)} {N(c.Right)}";
+            expression.Text.Should().Be($"({N(story.Distractors[0])} is not used.) ({N(story.Distractors[1])} is not used.) Compute {nested}.");
+        }
+    }
+
+    [Fact]
+    public void One_operation_in_the_expression_wording_is_a_plain_calculator_expression()
+    {
+        var problem = ArithmeticGenerator.Generate(5, 1, 1, 0, ProblemWording.Expression);
+
+        problem.Text.Should().Be($"Compute {problem.Steps[0].Expression}.", "the plan's one call is the problem itself");
+    }
+
     [Theory]
     [InlineData(1, 1, 0)]
     [InlineData(2, 2, 1)]

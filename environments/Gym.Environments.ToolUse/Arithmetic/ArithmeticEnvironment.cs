@@ -23,7 +23,7 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
 
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) =>
-        new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors), Options);
+        new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors, Options.Wording), Options);
 
     // Arguments are recorded verbatim in trajectories: keep '+' literal, as a model writes it.
     private static readonly JsonSerializerOptions ArgumentJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -37,7 +37,8 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
         public override StepInfo Info => StepInfo.Empty
             .With("digits", options.Digits)
             .With("operations", options.Operations)
-            .With("distractors", options.Distractors);
+            .With("distractors", options.Distractors)
+            .With("wording", options.Wording == ProblemWording.Expression ? "expression" : "story");
 
         public override ExpertPlan Plan => new(
             [.. problem.Steps.Select((step, i) => new PlannedCall(

@@ -20,7 +20,11 @@ public static class ArithmeticGenerator
     public const long MaxValue = 1_000_000_000_000L;
 
     /// <summary>Generates the problem for <paramref name="seed"/>.</summary>
-    public static ArithmeticProblem Generate(long seed, int digits, int operations, int distractors)
+    /// <remarks>
+    /// Both wordings draw the same random numbers, so one seed gives the same arithmetic (operands,
+    /// operators, distractor numbers, answer) as a story and as an expression.
+    /// </remarks>
+    public static ArithmeticProblem Generate(long seed, int digits, int operations, int distractors, ProblemWording wording = ProblemWording.Story)
     {
         var rng = SeededRandom.ForStream(seed, "arithmetic/problem");
         var place = rng.Pick(Places);
@@ -47,10 +51,37 @@ public static class ArithmeticGenerator
             sentences.Insert(1 + distractorRng.Next(sentences.Count), Distractor(distractorRng, place, item, number));
         }
 
+        var text = wording == ProblemWording.Expression
+            ? ExpressionText(start, steps, distractorNumbers)
+            : StoryText(sentences, item, place);
+        return new ArithmeticProblem(text, start, steps, distractorNumbers);
+    }
+
+    private static string StoryText(List<string> sentences, string item, string place)
+    {
         var text = new StringBuilder();
         text.AppendJoin(' ', sentences);
         text.Append(CultureInfo.InvariantCulture, $" How many {item} are in the {place} at the end? Use the calculator for every operation and answer with the number only.");
-        return new ArithmeticProblem(text.ToString(), start, steps, distractorNumbers);
+        return text.ToString();
+    }
+
+    // "Compute (7 - 3) * 2.": the steps nest left to right, so the plan's calls are its subexpressions.
+    private static string ExpressionText(long start, List<SolutionStep> steps, List<long> distractorNumbers)
+    {
+        var expression = N(start);
+        for (var i = 0; i < steps.Count; i++)
+        {
+            var left = i == 0 ? expression : $"({expression})";
+            expression = $"{left} {SolutionStep.Symbol(steps[i].Operator)} {N(steps[i].Right)}";
+        }
+
+        var text = new StringBuilder();
+        foreach (var number in distractorNumbers)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"({N(number)} is not used.) ");
+        }
+
+        return text.Append(CultureInfo.InvariantCulture, $"Compute {expression}.").ToString();
     }
 
     private static long Operand(SeededRandom rng, int digits)

@@ -9,7 +9,8 @@ namespace Gym.Environments.ToolUse.Arithmetic;
 /// <param name="Operations">Number of operations, each needing one calculator call.</param>
 /// <param name="Distractors">Irrelevant sentences with numbers inserted into the problem text.</param>
 /// <param name="Settings">Turn limit, action format, tool timeout and reward weights.</param>
-public sealed record ArithmeticOptions(int Digits, int Operations, int Distractors, ToolEnvironmentSettings Settings)
+/// <param name="Wording">How the problem is written: a word problem, or the bare expression.</param>
+public sealed record ArithmeticOptions(int Digits, int Operations, int Distractors, ToolEnvironmentSettings Settings, ProblemWording Wording = ProblemWording.Story)
 {
     /// <summary>Parameter names and their meaning, for <c>gym list</c> and error hints.</summary>
     public static IReadOnlyDictionary<string, string> ParameterHelp { get; } = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -20,6 +21,7 @@ public sealed record ArithmeticOptions(int Digits, int Operations, int Distracto
         ["distractors"] = "0-6: irrelevant sentences with numbers",
         ["max_turns"] = "1-64: turns before truncation (default operations + 4)",
         ["format"] = "json-tool-calls | xml-tags: how tool calls are written",
+        ["wording"] = "story | expression: a word problem (default), or 'Compute 7 - 3.' for tiny models",
         ["tool_timeout_ms"] = "1-600000: per-call calculator time limit (default 5000)",
     };
 
@@ -43,6 +45,19 @@ public sealed record ArithmeticOptions(int Digits, int Operations, int Distracto
             MaxTurns: parameters.GetInt("max_turns", operations + 4, 1, 64),
             ToolTimeout: TimeSpan.FromMilliseconds(parameters.GetInt("tool_timeout_ms", 5000, 1, 600_000)),
             Format: parameters.GetEnum("format", ActionFormat.JsonToolCalls));
-        return new ArithmeticOptions(digits, operations, distractors, settings);
+        return new ArithmeticOptions(digits, operations, distractors, settings, parameters.GetEnum("wording", ProblemWording.Story));
     }
+}
+
+/// <summary>How an arithmetic problem is written.</summary>
+public enum ProblemWording
+{
+    /// <summary>A word problem: quantities of items in a place, changed by people and events.</summary>
+    Story,
+
+    /// <summary>
+    /// The bare expression, e.g. <c>Compute (7 - 3) * 2.</c>: the same arithmetic without the reading,
+    /// so tiny models can learn the tool protocol and number copying on a CPU budget.
+    /// </summary>
+    Expression,
 }
