@@ -20,7 +20,11 @@ public sealed class SftCommandTests
         var byStep = MetricsByStep(ReadMetrics(sft));
         byStep.Keys.Should().BeEquivalentTo([1, 2]);
         byStep[1].Should().Contain("sft/loss").And.NotContain("eval/success");
-        byStep[2].Should().Contain(["sft/loss", "eval/success", "eval/reward"]);
+        byStep[2].Should().Contain(["sft/loss", "sft/lr", "eval/success", "eval/reward"]);
+        var rates = ReadMetrics(sft).Where(r => r.Metric == "sft/lr").Select(r => r.Value).ToList();
+        rates.Should().HaveCount(2);
+        rates[0].Should().BeApproximately(1e-3, 1e-12, "the warm-up's one step reaches --lr");
+        rates[1].Should().BeApproximately(0, 1e-12, "the cosine ends at 0 on the last step");
         Directory.GetFiles(sft, "events.out.tfevents.*").Should().ContainSingle();
         File.Exists(Path.Combine(sft, "learning-curve.png")).Should().BeTrue();
         File.ReadAllText(Path.Combine(sft, "summary.txt")).Should().Contain("6 of 6 episodes kept", "the table's rows, unwrapped");

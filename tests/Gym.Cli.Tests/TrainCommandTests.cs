@@ -16,6 +16,8 @@ public sealed class TrainCommandTests
         { "train", "--algo", "bogus", ["--algo must be grpo, rloo or ppo (got 'bogus')"] },
         { "train", "--group-size", "1", ["--group-size must be at least 2 for grpo", "(got 1)"] },
         { "train", "--lr", "-1", ["--lr must be a positive number (got -1)"] },
+        { "train", "--lr-schedule", "linear", ["--lr-schedule must be constant or cosine (got 'linear')"] },
+        { "sft", "--warmup-steps", "-5", ["--warmup-steps must be 0 or more (got -5)"] },
         { "train", "--temperature", "-1", ["--temperature must be 0 (greedy) or positive (got -1)"] },
         { "train", "--steps", "0", ["--steps must be at least 1 (got 0)"] },
         { "train", "--clip-eps", "1", ["--clip-eps must be in (0, 1) (got 1)"] },
@@ -213,7 +215,7 @@ public sealed class TrainCommandTests
         string[] common =
         [
             "<env-id|scenario.yaml>", "--param", "--out", "--overwrite", "--init", "--model", "tiny|small-100m", "--tokenizer", "--device", "auto|cpu|cuda",
-            "--seed", "--eval-tasks", "--eval-samples", "--max-new-tokens", "--temperature", "--top-p", "--memory", "--concurrency", "--lr", "--no-progress",
+            "--seed", "--eval-tasks", "--eval-samples", "--max-new-tokens", "--temperature", "--top-p", "--memory", "--concurrency", "--lr", "--lr-schedule", "constant|cosine", "--warmup-steps", "--no-progress",
         ];
 
         var root = await GymProcess.RunAsync(dir.Path, "--help");

@@ -15,16 +15,19 @@ internal static class TrainingRuns
     /// <summary>Training processes load TorchSharp and a model: more time than the other commands, on a busy machine too.</summary>
     public static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
 
+    /// <summary>The repository's root folder (the one holding Gym.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     /// <summary>A one-operation, one-digit arithmetic scenario whose episodes fit the tiny model's 1024 positions.</summary>
-    public static string Scenario { get; } = Path.Combine(RepositoryRoot(), "scenarios", "tool-use", "tiny-arith.yaml");
+    public static string Scenario { get; } = Path.Combine(RepositoryRoot, "scenarios", "tool-use", "tiny-arith.yaml");
 
     /// <summary>Two steps of 2 tasks × 2 attempts, two held-out tasks, 8 new tokens per turn.</summary>
     public static readonly string[] Train =
         ["--steps", "2", "--tasks", "2", "--group-size", "2", "--eval-tasks", "2", "--eval-samples", "1", "--max-new-tokens", "8", "--kl-beta", "0", "--concurrency", "8"];
 
-    /// <summary>Two optimizer steps on six expert episodes, then two held-out tasks.</summary>
+    /// <summary>Two optimizer steps on six expert episodes (a one-step warm-up, then a cosine down to 0), then two held-out tasks.</summary>
     public static readonly string[] Sft =
-        ["--episodes", "6", "--steps", "2", "--batch-size", "4", "--eval-tasks", "2", "--eval-samples", "1", "--max-new-tokens", "8"];
+        ["--episodes", "6", "--steps", "2", "--batch-size", "4", "--eval-tasks", "2", "--eval-samples", "1", "--max-new-tokens", "8", "--lr-schedule", "cosine", "--warmup-steps", "1"];
 
     /// <summary><paramref name="args"/> with <paramref name="option"/> set to <paramref name="value"/> (replaced, or appended).</summary>
     public static string[] With(string[] args, string option, string value)
@@ -111,7 +114,7 @@ internal static class TrainingRuns
     }
 
     // Tests run from bin/…; the repository root is the first folder above that holds Gym.sln.
-    private static string RepositoryRoot()
+    private static string FindRepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gym.sln")))

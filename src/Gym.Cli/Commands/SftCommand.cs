@@ -107,7 +107,7 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
         var collector = task.Collector(runtime.Runner, settings.Concurrency);
         var evaluation = settings.Evaluation(collector, setup, task.Memory);
         using var metrics = new MetricsLog(folder);
-        using var optimizer = new PolicyOptimizer(model, new OptimizerOptions(settings.LearningRate));
+        using var optimizer = new PolicyOptimizer(model, settings.Optimizer(steps));
         var random = new Random(unchecked((int)settings.Seed));
         var order = Enumerable.Range(0, samples.Count).ToArray();
         var cursor = order.Length;
@@ -140,7 +140,7 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
                         lastLoss = SftStep.Run(model, optimizer, batch);
                     }
 
-                    var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["sft/loss"] = lastLoss };
+                    var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["sft/loss"] = lastLoss, ["sft/lr"] = optimizer.LearningRate };
                     if (evaluation is not null && step % evalEvery == 0)
                     {
                         lastEval = await evaluation.RunAsync(model, 0, RunFolder.EvalRollouts(folder, step), cancellationToken);

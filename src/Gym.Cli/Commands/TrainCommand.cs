@@ -73,7 +73,7 @@ internal static class TrainCommand
                 settings.Seed,
                 task.Memory,
                 new PolicyLossOptions(algorithm, result.GetValue(clip), result.GetValue(klBeta), algorithm == PolicyAlgorithm.Ppo ? new PpoOptions(result.GetValue(gamma), result.GetValue(lambda)) : null),
-                new OptimizerOptions(settings.LearningRate),
+                settings.Optimizer(stepCount * result.GetValue(epochs)),
                 result.GetValue(microBatch),
                 result.GetValue(epochs),
                 result.GetValue(staleness));

@@ -5,6 +5,7 @@ using Gym.Core.Context;
 using Gym.Core.Registry;
 using Gym.Learning.Devices;
 using Gym.Learning.Model;
+using Gym.Learning.Training;
 using Gym.Runtime.Policies;
 using Gym.Runtime.Rollouts;
 using Gym.Scenarios;
@@ -32,6 +33,8 @@ internal sealed class TrainingCommon
     private readonly Option<string?> _memory = new("--memory") { Description = "What the policy sees each turn (full, mem1, window:K, strip-think); default: the scenario's, else full. Training rebuilds exactly this context.", HelpName = "full|mem1|window:K|strip-think" };
     private readonly Option<int> _concurrency = new("--concurrency", "-c") { Description = "Most episodes live at once; the policy gateway batches their turns into one generation.", DefaultValueFactory = _ => 128 };
     private readonly Option<double> _learningRate;
+    private readonly Option<string> _lrSchedule = new("--lr-schedule") { Description = "How the learning rate changes over the steps: constant, or cosine (half a cosine from --lr down to 0 at the last step); either after --warmup-steps.", DefaultValueFactory = _ => "constant", HelpName = "constant|cosine" };
+    private readonly Option<int> _warmupSteps = new("--warmup-steps") { Description = "Steps of linear learning-rate warm-up from --lr/N to --lr (0: none); useful when --init starts from a checkpoint with fresh optimizer moments.", DefaultValueFactory = _ => 0, HelpName = "N" };
     private readonly Option<bool> _noProgress = new("--no-progress") { Description = "Do not draw the progress bar." };
 
     public TrainingCommon(double defaultLearningRate)
@@ -42,7 +45,7 @@ internal sealed class TrainingCommon
     public void AddTo(Command command)
     {
         command.Add(_id);
-        foreach (var option in new Option[] { _parameters, _out, _overwrite, _init, _model, _tokenizer, _device, _seed, _evalTasks, _evalSamples, _maxNewTokens, _temperature, _topP, _memory, _concurrency, _learningRate, _noProgress })
+        foreach (var option in new Option[] { _parameters, _out, _overwrite, _init, _model, _tokenizer, _device, _seed, _evalTasks, _evalSamples, _maxNewTokens, _temperature, _topP, _memory, _concurrency, _learningRate, _lrSchedule, _warmupSteps, _noProgress })
         {
             command.Add(option);
         }
@@ -84,6 +87,14 @@ internal sealed class TrainingCommon
         Require(result.GetValue(_concurrency) >= 1, "--concurrency", result.GetValue(_concurrency), "at least 1");
         var learningRate = result.GetValue(_learningRate);
         Require(learningRate > 0 && double.IsFinite(learningRate), "--lr", learningRate, "a positive number");
+        var shape = result.GetValue(_lrSchedule) switch
+        {
+            "constant" => LearningRateShape.Constant,
+            "cosine" => LearningRateShape.Cosine,
+            var other => throw new CliUsageException($"--lr-schedule must be constant or cosine (got '{other}')"),
+        };
+        var warmupSteps = result.GetValue(_warmupSteps);
+        Require(warmupSteps >= 0, "--warmup-steps", warmupSteps, "0 or more");
 
         var settings = new TrainingSettings(
             result.GetValue(_out)!,
@@ -98,6 +109,8 @@ internal sealed class TrainingCommon
             sampling,
             result.GetValue(_concurrency),
             learningRate,
+            shape,
+            warmupSteps,
             !result.GetValue(_noProgress));
 
         // Refuse an occupied --out before anything is built, played or written.
@@ -170,8 +183,14 @@ internal sealed record TrainingSettings(
     SamplingOptions Sampling,
     int Concurrency,
     double LearningRate,
+    LearningRateShape LearningRateShape,
+    int WarmupSteps,
     bool ShowProgress)
 {
+    /// <summary>AdamW at --lr with the --lr-schedule and --warmup-steps over a run of <paramref name="totalSteps"/> optimizer steps.</summary>
+    public OptimizerOptions Optimizer(int totalSteps) =>
+        new(LearningRate, LearningRateSchedule: new LearningRateSchedule(LearningRateShape, WarmupSteps, Math.Max(1, totalSteps)));
+
     /// <summary>The files a run writes at the top of its folder; <c>--overwrite</c> removes those of an earlier run.</summary>
     private static readonly string[] RunFiles = ["metrics.csv", "learning-curve.png", "summary.txt", "demonstrations.jsonl"];
 

@@ -12,14 +12,19 @@ namespace Gym.Learning.Training;
 /// <param name="Beta2">AdamW's second-moment decay.</param>
 /// <param name="Epsilon">AdamW's denominator term.</param>
 /// <param name="MaxGradNorm">Gradients are scaled down so their global L2 norm is at most this; 0 turns clipping off.</param>
+/// <param name="LearningRateSchedule">Warm-up and decay of <paramref name="LearningRate"/> over the steps; null: constant.</param>
 public sealed record OptimizerOptions(
     double LearningRate = 1e-5,
     double WeightDecay = 0.0,
     double Beta1 = 0.9,
     double Beta2 = 0.999,
     double Epsilon = 1e-8,
-    double MaxGradNorm = 1.0)
+    double MaxGradNorm = 1.0,
+    LearningRateSchedule? LearningRateSchedule = null)
 {
+    /// <summary>The schedule in force: <see cref="LearningRateSchedule"/>, or constant when it is null.</summary>
+    public LearningRateSchedule Schedule => LearningRateSchedule ?? Training.LearningRateSchedule.Constant;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
     /// <returns>These options, for chaining.</returns>
     public OptimizerOptions Validate()
@@ -29,6 +34,7 @@ public sealed record OptimizerOptions(
         Check(Beta1 is >= 0 and < 1, nameof(Beta1), Beta1, "in [0, 1)");
         Check(Beta2 is >= 0 and < 1, nameof(Beta2), Beta2, "in [0, 1)");
         Check(Epsilon > 0 && double.IsFinite(Epsilon), nameof(Epsilon), Epsilon, "positive");
+        LearningRateSchedule?.Validate();
         Check(MaxGradNorm >= 0 && double.IsFinite(MaxGradNorm), nameof(MaxGradNorm), MaxGradNorm, "0 (off) or positive");
         return this;
     }
@@ -72,6 +78,9 @@ public sealed class PolicyOptimizer : IDisposable
 
     /// <summary>The settings.</summary>
     public OptimizerOptions Options { get; }
+
+    /// <summary>The learning rate of the latest step (the schedule's factor times the base rate).</summary>
+    public double LearningRate { get; private set; }
 
     /// <summary>How many steps have been taken.</summary>
     public int Steps { get; private set; }
@@ -117,8 +126,14 @@ public sealed class PolicyOptimizer : IDisposable
             var norm = Options.MaxGradNorm > 0
                 ? nn.utils.clip_grad_norm_(_parameters, Options.MaxGradNorm)
                 : GradNorm();
-            _optimizer.step();
             Steps++;
+            LearningRate = Options.LearningRate * Options.Schedule.FactorAt(Steps);
+            foreach (var group in _optimizer.ParamGroups)
+            {
+                group.LearningRate = LearningRate;
+            }
+
+            _optimizer.step();
             return new OptimizerStepResult(total, norm);
         }
         finally
