@@ -355,14 +355,32 @@ public static class ScenarioSchema
         new ObjectSchema(
             "policy-openai",
             "policy: openai",
-            "An OpenAI-compatible chat-completions server.",
+            "An OpenAI-compatible chat-completions server (vLLM, llama.cpp, Ollama, OpenAI, `gym serve-policy`); see docs/openai.md.",
             () =>
             [
-                new Field("base_url", Url, "The server's base URL.", Required: true),
-                new Field("model", Text, "The model name sent with each request.", Required: true),
+                new Field("base_url", Url, "The server's base URL; requests go to `{base_url}/chat/completions`.", Required: true),
+                new Field("model", Text, "The model name sent with each request; the policy id is `openai:MODEL`.", Required: true),
                 new Field("api_key_env", EnvName, "The environment variable that holds the API key, if the server needs one."),
+                new Field("temperature", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 2 }, "Sampling temperature.", WhenAbsent: "the server's default"),
+                new Field("top_p", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1, Check = CheckTopP }, "Nucleus-sampling threshold, in (0, 1].", WhenAbsent: "the server's default"),
+                new Field("max_tokens", Int(1, 1_000_000), "Most tokens per turn.", WhenAbsent: "the server's default"),
+                new Field("stop", new ListSchema(Text, minItems: 1), "Stop sequences; the server leaves them out of the returned text.", WhenAbsent: "none"),
+                new Field("logprobs", new ScalarSchema { Kind = ScalarKind.Boolean }, "Ask for the sampled tokens' log-probabilities and record them in the actions (when the server returns them).", Default: "true"),
+                new Field("timeout_seconds", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 3600, ExclusiveBounds = true }, "Time limit of one HTTP attempt, in seconds; a timed-out attempt is retried.", Default: "120"),
+                new Field("max_retries", Int(0, 20), "Retries after a timeout, connection error, 429 or 5xx, with exponential backoff honoring `Retry-After`.", Default: "3"),
+                new Field("max_concurrency", Int(1, 4096), "Most requests in flight at once.", Default: "16"),
             ],
-            b => new OpenAiPolicySpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env")))
+            b => new OpenAiPolicySpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env"))
+            {
+                Temperature = b.Optional<double>("temperature"),
+                TopP = b.Optional<double>("top_p"),
+                MaxTokens = b.Optional<int>("max_tokens"),
+                Stop = b.OptionalList<string>("stop") ?? [],
+                LogProbs = b.Get<bool>("logprobs"),
+                TimeoutSeconds = b.Get<double>("timeout_seconds"),
+                MaxRetries = b.Get<int>("max_retries"),
+                MaxConcurrency = b.Get<int>("max_concurrency"),
+            })
         { KindValue = "openai" },
     ]);
 
@@ -409,6 +427,11 @@ public static class ScenarioSchema
         {
             SystemPrompt = b.Get<string?>("system_prompt"),
         });
+
+    private static (string Message, string? Hint)? CheckTopP(string text, string path) =>
+        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value == 0
+            ? ($"{path} is 0; top_p must be above 0", "1 keeps every token; 0.9 samples among the most likely tokens that make up 90% of the probability")
+            : null;
 
     /// <summary>The JSON Schema (draft 2020-12) for scenario files, as committed in docs/scenario.schema.json.</summary>
     public static string ToJsonSchema() => JsonSchemaWriter.Write(Root);
