@@ -66,7 +66,7 @@ public sealed record ChatCompletion(string Text, IReadOnlyList<TokenLogProb> Tok
     public byte[] ToJson(string id, string model, long created, bool withLogProbs)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonOutput.Options))
         {
             writer.WriteStartObject();
             writer.WriteString("id", id);

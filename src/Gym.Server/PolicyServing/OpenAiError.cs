@@ -24,7 +24,7 @@ public sealed record OpenAiError(int Status, string Message, string Type = "inva
         response.StatusCode = Status;
         response.ContentType = "application/json";
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonOutput.Options))
         {
             writer.WriteStartObject();
             writer.WriteStartObject("error");
