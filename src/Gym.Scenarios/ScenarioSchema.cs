@@ -362,7 +362,7 @@ public static class ScenarioSchema
                 new Field("model", Text, "The model name sent with each request; the policy id is `openai:MODEL`.", Required: true),
                 new Field("api_key_env", EnvName, "The environment variable that holds the API key, if the server needs one."),
                 new Field("temperature", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 2 }, "Sampling temperature.", WhenAbsent: "the server's default"),
-                new Field("top_p", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1, Check = CheckTopP }, "Nucleus-sampling threshold, in (0, 1].", WhenAbsent: "the server's default"),
+                new Field("top_p", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1 }, "Nucleus-sampling threshold, in (0, 1].", WhenAbsent: "the server's default"),
                 new Field("max_tokens", Int(1, 1_000_000), "Most tokens per turn.", WhenAbsent: "the server's default"),
                 new Field("stop", new ListSchema(Text, minItems: 1), "Stop sequences; the server leaves them out of the returned text.", WhenAbsent: "none"),
                 new Field("logprobs", new ScalarSchema { Kind = ScalarKind.Boolean }, "Ask for the sampled tokens' log-probabilities and record them in the actions (when the server returns them).", Default: "true"),
@@ -381,7 +381,10 @@ public static class ScenarioSchema
                 MaxRetries = b.Get<int>("max_retries"),
                 MaxConcurrency = b.Get<int>("max_concurrency"),
             })
-        { KindValue = "openai" },
+        {
+            KindValue = "openai",
+            Check = CheckOpenAiPolicy,
+        },
     ]);
 
     internal static ObjectSchema Root { get; } = new(
@@ -428,10 +431,14 @@ public static class ScenarioSchema
             SystemPrompt = b.Get<string?>("system_prompt"),
         });
 
-    private static (string Message, string? Hint)? CheckTopP(string text, string path) =>
-        double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) && value == 0
-            ? ($"{path} is 0; top_p must be above 0", "1 keeps every token; 0.9 samples among the most likely tokens that make up 90% of the probability")
-            : null;
+    // top_p lies in (0, 1]: the schema's bounds are both inclusive or both exclusive, so 0 is refused here.
+    private static void CheckOpenAiPolicy(ObjectCheck check)
+    {
+        if (check.Values.TryGetValue("top_p", out var topP) && topP is 0.0 && check.Node.Find("top_p") is { } entry)
+        {
+            check.Error(entry.Value, $"{check.Path}.top_p is 0; it must be above 0", "1 keeps every token; 0.9 samples among the most likely tokens that make up 90% of the probability");
+        }
+    }
 
     /// <summary>The JSON Schema (draft 2020-12) for scenario files, as committed in docs/scenario.schema.json.</summary>
     public static string ToJsonSchema() => JsonSchemaWriter.Write(Root);
