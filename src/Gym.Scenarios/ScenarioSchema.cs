@@ -2,6 +2,7 @@ using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
+using Gym.Core.Policies.OpenAi;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;
 using Gym.Core.Rewards.Components;
@@ -366,6 +367,7 @@ public static class ScenarioSchema
                 new Field("max_tokens", Int(1, 1_000_000), "Most tokens per turn.", WhenAbsent: "the server's default"),
                 new Field("stop", new ListSchema(Text, minItems: 1), "Stop sequences; the server leaves them out of the returned text.", WhenAbsent: "none"),
                 new Field("logprobs", new ScalarSchema { Kind = ScalarKind.Boolean }, "Ask for the sampled tokens' log-probabilities and record them in the actions (when the server returns them).", Default: "true"),
+                new Field("tool_messages", ScalarSchema.Enum<ToolMessageRole>(), "How tool results are sent: `tool` (role `tool` with the tool's `name`) or `user` (a user message `Tool NAME returned:` and the result, for servers such as OpenAI's that accept tool messages only after native `tool_calls`).", Default: "tool"),
                 new Field("timeout_seconds", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 3600, ExclusiveBounds = true }, "Time limit of one HTTP attempt, in seconds; a timed-out attempt is retried.", Default: "120"),
                 new Field("max_retries", Int(0, 20), "Retries after a timeout, connection error, 429 or 5xx, with exponential backoff honoring `Retry-After`.", Default: "3"),
                 new Field("max_concurrency", Int(1, 4096), "Most requests in flight at once.", Default: "16"),
@@ -377,6 +379,7 @@ public static class ScenarioSchema
                 MaxTokens = b.Optional<int>("max_tokens"),
                 Stop = b.OptionalList<string>("stop") ?? [],
                 LogProbs = b.Get<bool>("logprobs"),
+                ToolMessages = b.Get<ToolMessageRole>("tool_messages"),
                 TimeoutSeconds = b.Get<double>("timeout_seconds"),
                 MaxRetries = b.Get<int>("max_retries"),
                 MaxConcurrency = b.Get<int>("max_concurrency"),

@@ -292,6 +292,9 @@ public sealed record OpenAiPolicySpec(string BaseUrl, string Model, string? ApiK
     /// <summary>Whether to ask for and record the sampled tokens' log-probabilities.</summary>
     public bool LogProbs { get; init; } = true;
 
+    /// <summary>How tool results are sent: as <c>tool</c> messages, or as <c>user</c> messages for servers that refuse the former.</summary>
+    public Gym.Core.Policies.OpenAi.ToolMessageRole ToolMessages { get; init; }
+
     /// <summary>Time limit of one HTTP attempt, in seconds.</summary>
     public double TimeoutSeconds { get; init; } = 120;
 

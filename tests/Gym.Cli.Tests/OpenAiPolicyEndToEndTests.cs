@@ -93,6 +93,7 @@ public sealed partial class OpenAiPolicyEndToEndTests
     [InlineData("--policy-option: unknown key 'temp'", "--policy", "openai:m", "--policy-url", "http://127.0.0.1:1/v1", "--policy-option", "temp=1")]
     [InlineData("--policy-option temperature needs a number (got 'hot')", "--policy", "openai:m", "--policy-url", "http://127.0.0.1:1/v1", "--policy-option", "temperature=hot")]
     [InlineData("temperature must be in [0, 2]", "--policy", "openai:m", "--policy-url", "http://127.0.0.1:1/v1", "--policy-option", "temperature=5")]
+    [InlineData("--policy-option tool_messages must be tool or user (got 'system')", "--policy", "openai:m", "--policy-url", "http://127.0.0.1:1/v1", "--policy-option", "tool_messages=system")]
     [InlineData("apply to --policy openai:MODEL only", "--policy-url", "http://127.0.0.1:1/v1")]
     public async Task Bad_openai_policy_options_fail_with_one_clear_line(string expected, params string[] args)
     {

@@ -66,6 +66,7 @@ public sealed class ScenarioLoaderTests
                 MaxTokens = 256,
                 Stop = ["</answer>", "</calculator>"],
                 LogProbs = false,
+                ToolMessages = Gym.Core.Policies.OpenAi.ToolMessageRole.User,
                 TimeoutSeconds = 30,
                 MaxRetries = 5,
                 MaxConcurrency = 32,

@@ -17,7 +17,7 @@ internal sealed record OpenAiCommandLine(string? Url, string? ApiKeyEnv, IReadOn
     public static OpenAiCommandLine None { get; } = new(null, null, [], null);
 
     /// <summary>The keys <c>--policy-option</c> accepts, as in a scenario's <c>policy:</c>.</summary>
-    public static IReadOnlyList<string> Keys { get; } = ["temperature", "top_p", "max_tokens", "stop", "logprobs", "timeout_seconds", "max_retries", "max_concurrency"];
+    public static IReadOnlyList<string> Keys { get; } = ["temperature", "top_p", "max_tokens", "stop", "logprobs", "tool_messages", "timeout_seconds", "max_retries", "max_concurrency"];
 
     /// <summary>Whether anything openai-specific was given on the command line.</summary>
     public bool AnyGiven => Url is not null || ApiKeyEnv is not null || Settings.Count > 0;
@@ -91,6 +91,7 @@ internal static class PolicyFactory
                 MaxTokens = scenario.MaxTokens,
                 Stop = scenario.Stop,
                 LogProbs = scenario.LogProbs,
+                ToolMessages = scenario.ToolMessages,
                 Timeout = TimeSpan.FromSeconds(scenario.TimeoutSeconds),
                 MaxRetries = scenario.MaxRetries,
                 MaxConcurrency = scenario.MaxConcurrency,
@@ -115,6 +116,7 @@ internal static class PolicyFactory
                 "max_tokens" => options with { MaxTokens = Integer(key, value) },
                 "stop" => AddStop(options, stops, Unescape(value)),
                 "logprobs" => options with { LogProbs = Boolean(key, value) },
+                "tool_messages" => options with { ToolMessages = ToolRole(value) },
                 "timeout_seconds" => options with { Timeout = Seconds(key, value) },
                 "max_retries" => options with { MaxRetries = Integer(key, value) },
                 "max_concurrency" => options with { MaxConcurrency = Integer(key, value) },
@@ -155,6 +157,13 @@ internal static class PolicyFactory
 
     private static bool Boolean(string key, string value) =>
         bool.TryParse(value, out var flag) ? flag : throw new CliUsageException($"--policy-option {key} needs true or false (got '{value}')");
+
+    private static ToolMessageRole ToolRole(string value) => value switch
+    {
+        "tool" => ToolMessageRole.Tool,
+        "user" => ToolMessageRole.User,
+        _ => throw new CliUsageException($"--policy-option tool_messages must be tool or user (got '{value}')"),
+    };
 
     private static TimeSpan Seconds(string key, string value)
     {

@@ -10,7 +10,7 @@ namespace Gym.Core.Policies.OpenAi;
 /// Ollama, OpenAI, <c>gym serve-policy</c>) for each turn: <c>POST {base_url}/chat/completions</c> with
 /// the turn's context as messages (roles system, user, assistant and tool, a tool message with its
 /// tool's <c>name</c>), the configured sampling fields, and a seed derived from the episode's seed,
-/// attempt and turn. The reply's text is the action; its log-probabilities, when the server returns
+/// attempt and turn (or, with <see cref="ToolMessageRole.User"/>, tool results as user messages). The reply's text is the action; its log-probabilities, when the server returns
 /// them, are recorded in <see cref="AgentAction.LogProbs"/> (token ids are not part of the OpenAI reply).
 /// </summary>
 /// <remarks>
@@ -124,11 +124,19 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
             foreach (var message in request.Context)
             {
                 writer.WriteStartObject();
-                writer.WriteString("role", RoleName(message.Role));
-                writer.WriteString("content", message.Content);
-                if (message.Role == ChatRole.Tool && !string.IsNullOrEmpty(message.Name))
+                if (message.Role == ChatRole.Tool && Options.ToolMessages == ToolMessageRole.User)
                 {
-                    writer.WriteString("name", message.Name);
+                    writer.WriteString("role", "user");
+                    writer.WriteString("content", string.IsNullOrEmpty(message.Name) ? $"Tool returned:\n{message.Content}" : $"Tool {message.Name} returned:\n{message.Content}");
+                }
+                else
+                {
+                    writer.WriteString("role", RoleName(message.Role));
+                    writer.WriteString("content", message.Content);
+                    if (message.Role == ChatRole.Tool && !string.IsNullOrEmpty(message.Name))
+                    {
+                        writer.WriteString("name", message.Name);
+                    }
                 }
 
                 writer.WriteEndObject();

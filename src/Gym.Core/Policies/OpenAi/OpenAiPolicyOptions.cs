@@ -38,6 +38,9 @@ public sealed record OpenAiPolicyOptions(Uri BaseUrl, string Model, string? ApiK
     /// </summary>
     public bool SendSeed { get; init; } = true;
 
+    /// <summary>How tool results are sent: as <c>tool</c> messages (the default) or as <c>user</c> messages.</summary>
+    public ToolMessageRole ToolMessages { get; init; } = ToolMessageRole.Tool;
+
     /// <summary>The limit on one HTTP attempt; a timed-out attempt is retried.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
 

@@ -78,6 +78,20 @@ public sealed class OpenAiPolicyTests
     }
 
     [Fact]
+    public async Task Tool_results_can_be_sent_as_user_messages_for_servers_that_refuse_tool_messages()
+    {
+        await using var server = await FakeChatServer.StartAsync(_ => ChatReply.Ok("ok"));
+        using var policy = new OpenAiPolicy(Options(server) with { ToolMessages = ToolMessageRole.User });
+
+        await policy.ActAsync([Request()], CancellationToken.None);
+
+        var messages = server.Received.Single().Body.GetProperty("messages").EnumerateArray().ToList();
+        messages.Select(m => m.GetProperty("role").GetString()).Should().Equal("system", "user", "assistant", "user");
+        messages[3].GetProperty("content").GetString().Should().Be("Tool calculator returned:\n5");
+        messages[3].TryGetProperty("name", out _).Should().BeFalse();
+    }
+
+    [Fact]
     public void The_request_seed_is_a_function_of_episode_seed_attempt_and_turn_within_31_bits()
     {
         var seeds = new HashSet<long>();
