@@ -11,7 +11,7 @@ public static class CliErrors
     public static string? Describe(Exception exception) => exception switch
     {
         UnknownEnvironmentException or EnvironmentParameterException or TrajectorySinkException or CliUsageException or ScenarioBuildException
-            or TrajectoryFormatException or RescoreException or Core.Rewards.Judging.JudgeException
+            or TrajectoryFormatException or RescoreException or Core.Rewards.Judging.JudgeException or Core.ChatCompletions.ChatCompletionsException
             or Environments.SearchQa.Data.SearchQaDataException => exception.Message,
         // Located errors already say "file:line:col: error: …"; print them as they are.
         ScenarioLoadException load => string.Join(Environment.NewLine, load.Errors.Select(e => e.ToString().Replace(": error: ", ": ", StringComparison.Ordinal))),

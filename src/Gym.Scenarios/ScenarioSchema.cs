@@ -2,6 +2,7 @@ using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
+using Gym.Core.Policies.OpenAi;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;
 using Gym.Core.Rewards.Components;
@@ -355,15 +356,38 @@ public static class ScenarioSchema
         new ObjectSchema(
             "policy-openai",
             "policy: openai",
-            "An OpenAI-compatible chat-completions server.",
+            "An OpenAI-compatible chat-completions server (vLLM, llama.cpp, Ollama, OpenAI, `gym serve-policy`); see docs/openai.md.",
             () =>
             [
-                new Field("base_url", Url, "The server's base URL.", Required: true),
-                new Field("model", Text, "The model name sent with each request.", Required: true),
+                new Field("base_url", Url, "The server's base URL; requests go to `{base_url}/chat/completions`.", Required: true),
+                new Field("model", Text, "The model name sent with each request; the policy id is `openai:MODEL`.", Required: true),
                 new Field("api_key_env", EnvName, "The environment variable that holds the API key, if the server needs one."),
+                new Field("temperature", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 2 }, "Sampling temperature.", WhenAbsent: "the server's default"),
+                new Field("top_p", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 1 }, "Nucleus-sampling threshold, in (0, 1].", WhenAbsent: "the server's default"),
+                new Field("max_tokens", Int(1, 1_000_000), "Most tokens per turn.", WhenAbsent: "the server's default"),
+                new Field("stop", new ListSchema(Text, minItems: 1), "Stop sequences; the server leaves them out of the returned text.", WhenAbsent: "none"),
+                new Field("logprobs", new ScalarSchema { Kind = ScalarKind.Boolean }, "Ask for the sampled tokens' log-probabilities and record them in the actions (when the server returns them).", Default: "true"),
+                new Field("tool_messages", ScalarSchema.Enum<ToolMessageRole>(), "How tool results are sent: `tool` (role `tool` with the tool's `name`) or `user` (a user message `Tool NAME returned:` and the result, for servers such as OpenAI's that accept tool messages only after native `tool_calls`).", Default: "tool"),
+                new Field("timeout_seconds", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0, Maximum = 3600, ExclusiveBounds = true }, "Time limit of one HTTP attempt, in seconds; a timed-out attempt is retried.", Default: "120"),
+                new Field("max_retries", Int(0, 20), "Retries after a timeout, connection error, 429 or 5xx, with exponential backoff honoring `Retry-After`.", Default: "3"),
+                new Field("max_concurrency", Int(1, 4096), "Most requests in flight at once.", Default: "16"),
             ],
-            b => new OpenAiPolicySpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env")))
-        { KindValue = "openai" },
+            b => new OpenAiPolicySpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env"))
+            {
+                Temperature = b.Optional<double>("temperature"),
+                TopP = b.Optional<double>("top_p"),
+                MaxTokens = b.Optional<int>("max_tokens"),
+                Stop = b.OptionalList<string>("stop") ?? [],
+                LogProbs = b.Get<bool>("logprobs"),
+                ToolMessages = b.Get<ToolMessageRole>("tool_messages"),
+                TimeoutSeconds = b.Get<double>("timeout_seconds"),
+                MaxRetries = b.Get<int>("max_retries"),
+                MaxConcurrency = b.Get<int>("max_concurrency"),
+            })
+        {
+            KindValue = "openai",
+            Check = CheckOpenAiPolicy,
+        },
     ]);
 
     internal static ObjectSchema Root { get; } = new(
@@ -409,6 +433,15 @@ public static class ScenarioSchema
         {
             SystemPrompt = b.Get<string?>("system_prompt"),
         });
+
+    // top_p lies in (0, 1]: the schema's bounds are both inclusive or both exclusive, so 0 is refused here.
+    private static void CheckOpenAiPolicy(ObjectCheck check)
+    {
+        if (check.Values.TryGetValue("top_p", out var topP) && topP is 0.0 && check.Node.Find("top_p") is { } entry)
+        {
+            check.Error(entry.Value, $"{check.Path}.top_p is 0; it must be above 0", "1 keeps every token; 0.9 samples among the most likely tokens that make up 90% of the probability");
+        }
+    }
 
     /// <summary>The JSON Schema (draft 2020-12) for scenario files, as committed in docs/scenario.schema.json.</summary>
     public static string ToJsonSchema() => JsonSchemaWriter.Write(Root);

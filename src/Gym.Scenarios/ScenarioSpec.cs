@@ -276,4 +276,31 @@ public sealed record OpenAiPolicySpec(string BaseUrl, string Model, string? ApiK
 {
     /// <inheritdoc />
     public override string Kind => "openai";
+
+    /// <summary>Sampling temperature; null leaves it to the server.</summary>
+    public double? Temperature { get; init; }
+
+    /// <summary>Nucleus-sampling threshold; null leaves it to the server.</summary>
+    public double? TopP { get; init; }
+
+    /// <summary>Most tokens per turn; null leaves it to the server.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>Stop sequences; empty sends none.</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>Whether to ask for and record the sampled tokens' log-probabilities.</summary>
+    public bool LogProbs { get; init; } = true;
+
+    /// <summary>How tool results are sent: as <c>tool</c> messages, or as <c>user</c> messages for servers that refuse the former.</summary>
+    public Gym.Core.Policies.OpenAi.ToolMessageRole ToolMessages { get; init; }
+
+    /// <summary>Time limit of one HTTP attempt, in seconds.</summary>
+    public double TimeoutSeconds { get; init; } = 120;
+
+    /// <summary>Retries after a timeout, connection error, 429 or 5xx.</summary>
+    public int MaxRetries { get; init; } = 3;
+
+    /// <summary>Most requests in flight at once.</summary>
+    public int MaxConcurrency { get; init; } = 16;
 }

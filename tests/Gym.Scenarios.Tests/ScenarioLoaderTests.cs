@@ -59,7 +59,18 @@ public sealed class ScenarioLoaderTests
                     new CombinatorSpec("weighted-sum", NoParams, []) { Of = ["numeric_match"] },
                     new CombinatorSpec("clip", new Dictionary<string, string> { ["lo"] = "-1", ["hi"] = "1" }, []) { Of = ["turn_cost"] },
                 ]) { Of = ["format", "halfway", "style"] }),
-            Policy: new OpenAiPolicySpec("http://localhost:8000/v1", "qwen2.5-7b-instruct", "OPENAI_API_KEY"),
+            Policy: new OpenAiPolicySpec("http://localhost:8000/v1", "qwen2.5-7b-instruct", "OPENAI_API_KEY")
+            {
+                Temperature = 0.7,
+                TopP = 0.95,
+                MaxTokens = 256,
+                Stop = ["</answer>", "</calculator>"],
+                LogProbs = false,
+                ToolMessages = Gym.Core.Policies.OpenAi.ToolMessageRole.User,
+                TimeoutSeconds = 30,
+                MaxRetries = 5,
+                MaxConcurrency = 32,
+            },
             Seed: 42,
             Episodes: 200)
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Gym.Core.Context;
+using Gym.Core.Policies.OpenAi;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
 using Gym.Runtime.Hosting;
@@ -38,6 +39,16 @@ internal static class RunCommand
             HelpName = "NAME|PATH",
         };
 
+        var policyUrl = new Option<string?>("--policy-url") { Description = "For --policy openai:MODEL: the server's base URL, e.g. http://localhost:8000/v1 (requests go to URL/chat/completions).", HelpName = "URL" };
+        var policyKeyEnv = new Option<string?>("--policy-api-key-env") { Description = "For --policy openai:MODEL: the environment variable holding the API key (the key itself never goes on the command line).", HelpName = "NAME" };
+        var policyOptions = new Option<string[]>("--policy-option")
+        {
+            Description = $"For --policy openai:MODEL: KEY=VALUE, repeatable, with the scenario file's keys ({string.Join(", ", OpenAiCommandLine.Keys)}); overrides the scenario's.",
+            HelpName = "KEY=VALUE",
+            AllowMultipleArgumentsPerToken = false,
+            DefaultValueFactory = _ => [],
+        };
+
         var groupSize = new Option<int>("--group-size", "-g")
         {
             Description = "Episodes per seed: G consecutive episodes share a seed (a GRPO group); the summary then reports pass@G and pass^G.",
@@ -46,7 +57,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table. A scenario file supplies defaults for --episodes, --seed, --policy, --memory and --tokenizer; options given on the command line win.")
         {
-            id, episodes, concurrency, seed, policy, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize,
+            id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize,
         };
 
         command.SetAction(async (result, cancellationToken) =>
@@ -71,22 +82,38 @@ internal static class RunCommand
             var policyText = Pick(policy, scenario?.Spec.Policy switch
             {
                 ExpertPolicySpec expert => expert.ErrorRate == 0 ? "expert" : string.Create(CultureInfo.InvariantCulture, $"expert:{expert.ErrorRate}"),
-                OpenAiPolicySpec => throw new CliUsageException($"{scenario.Path}: the openai policy kind is not available in this version; run with --policy expert"),
+                OpenAiPolicySpec openAi => $"openai:{openAi.Model}",
                 _ => null,
             });
-            return await RunAsync(registry, plan, policyText, result.GetValue(output)!, !result.GetValue(noProgress), result.GetValue(batch), cancellationToken);
+            var openAiLine = new OpenAiCommandLine(result.GetValue(policyUrl), result.GetValue(policyKeyEnv), result.GetValue(policyOptions)!, scenario?.Spec.Policy as OpenAiPolicySpec);
+            return await RunAsync(registry, plan, policyText, openAiLine, result.GetValue(output)!, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, string outputPath, bool showProgress, int maxBatchSize, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, string outputPath, bool showProgress, int? maxBatchSize, CancellationToken cancellationToken)
     {
         plan.Validate();
         var descriptor = registry.Get(plan.EnvironmentId);
         // Fail on bad parameters before any actor starts or any file is touched.
         registry.Make(plan.EnvironmentId, new EnvironmentParameters(plan.Parameters));
-        var policy = PolicyFactory.Create(policyText, descriptor, plan.Parameters, plan.Seed);
-        var gateway = new PolicyGatewayOptions(MaxBatchSize: maxBatchSize);
+        var policy = PolicyFactory.Create(policyText, descriptor, plan.Parameters, plan.Seed, openAi);
+        using var disposePolicy = policy as IDisposable;
+        PolicyGatewayOptions gateway;
+        if (policy is OpenAiPolicy http)
+        {
+            // A server that is down is one clear error before any episode starts, not a file of failed episodes.
+            await http.CheckReachableAsync(cancellationToken);
+
+            // One request per policy call: the policy already sends concurrently, and a request that fails for
+            // good then fails its own episode only, not a whole batch.
+            gateway = new PolicyGatewayOptions(MaxBatchSize: maxBatchSize ?? 1, MaxConcurrentBatches: http.Options.MaxConcurrency);
+        }
+        else
+        {
+            gateway = new PolicyGatewayOptions(MaxBatchSize: maxBatchSize ?? 64);
+        }
+
         gateway.Validate();
 
         await using var sink = JsonlTrajectorySink.Create(outputPath);

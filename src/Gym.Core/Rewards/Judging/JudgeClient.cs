@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json;
+using Gym.Core.ChatCompletions;
 
 namespace Gym.Core.Rewards.Judging;
 
@@ -10,7 +9,8 @@ namespace Gym.Core.Rewards.Judging;
 /// the <see cref="JudgeEndpoint.ApiKeyEnv"/> environment variable when set (missing variable →
 /// <see cref="JudgeException"/> naming it); reads <c>choices[0].message.content</c>. Non-retryable
 /// HTTP errors and exhausted retries throw <see cref="JudgeException"/> with status and a short
-/// body excerpt. Thread-safe, reusable.
+/// body excerpt. Thread-safe, reusable. The HTTP, timeout and retry work is the shared
+/// <see cref="ChatCompletionsTransport"/>'s.
 /// </summary>
 /// <remarks>
 /// The API key is read when a request actually has to be sent, so re-scoring entirely from a
@@ -19,12 +19,7 @@ namespace Gym.Core.Rewards.Judging;
 /// </remarks>
 public sealed class JudgeClient : IDisposable
 {
-    private const int ExcerptLength = 200;
-
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
-    private readonly Uri _url;
-    private int _requests;
+    private readonly ChatCompletionsTransport _transport;
 
     /// <summary>Creates a client for <paramref name="endpoint"/>.</summary>
     /// <param name="endpoint">The judge endpoint; validated here.</param>
@@ -39,13 +34,11 @@ public sealed class JudgeClient : IDisposable
         endpoint.Validate();
         Endpoint = endpoint;
         Cache = cache;
-        _url = endpoint.CompletionsUrl;
-        _ownsHttp = http is null;
-        _http = http ?? new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-        {
-            // Attempts are bounded by the endpoint's per-attempt timeout instead.
-            Timeout = System.Threading.Timeout.InfiniteTimeSpan,
-        };
+        _transport = new ChatCompletionsTransport(
+            endpoint.CompletionsUrl,
+            new ChatCompletionsRetry(endpoint.Timeout, endpoint.MaxRetries, endpoint.RetryBaseDelay, endpoint.MaxRetryAfter),
+            "judge",
+            http);
     }
 
     /// <summary>The endpoint requests go to.</summary>
@@ -55,7 +48,7 @@ public sealed class JudgeClient : IDisposable
     public JudgeCache? Cache { get; }
 
     /// <summary>HTTP requests actually sent (retries included, cache hits excluded).</summary>
-    public int Requests => Volatile.Read(ref _requests);
+    public int Requests => _transport.Requests;
 
     /// <summary>Asks the judge model and returns its reply text.</summary>
     /// <param name="system">The system message; left out of the request when empty.</param>
@@ -73,7 +66,17 @@ public sealed class JudgeClient : IDisposable
             return cached;
         }
 
-        var reply = await SendWithRetriesAsync(body, ReadApiKey(), cancellationToken).ConfigureAwait(false);
+        string text;
+        try
+        {
+            text = await _transport.PostAsync(body, _transport.ReadApiKey(Endpoint.ApiKeyEnv), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChatCompletionsException ex)
+        {
+            throw new JudgeException(ex.Message, ex.InnerException) { StatusCode = ex.StatusCode };
+        }
+
+        var reply = ReadContent(text);
         if (key is not null)
         {
             Cache!.Add(key, reply);
@@ -83,13 +86,7 @@ public sealed class JudgeClient : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        if (_ownsHttp)
-        {
-            _http.Dispose();
-        }
-    }
+    public void Dispose() => _transport.Dispose();
 
     /// <summary>The exact request body for a system and user message; the cache key hashes these bytes.</summary>
     internal byte[] BuildBody(string system, string user)
@@ -123,112 +120,7 @@ public sealed class JudgeClient : IDisposable
         writer.WriteEndObject();
     }
 
-    private string? ReadApiKey()
-    {
-        if (Endpoint.ApiKeyEnv is not { } name)
-        {
-            return null;
-        }
-
-        var value = Environment.GetEnvironmentVariable(name);
-        return string.IsNullOrWhiteSpace(value)
-            ? throw new JudgeException($"judge API key environment variable '{name}' is not set (endpoint {_url})")
-            : value.Trim();
-    }
-
-    private async Task<string> SendWithRetriesAsync(byte[] body, string? apiKey, CancellationToken cancellationToken)
-    {
-        var attempts = Endpoint.MaxRetries + 1;
-        for (var attempt = 1; ; attempt++)
-        {
-            var outcome = await SendOnceAsync(body, apiKey, cancellationToken).ConfigureAwait(false);
-            if (outcome.Reply is { } reply)
-            {
-                return reply;
-            }
-
-            if (!outcome.Retryable)
-            {
-                throw outcome.Error!;
-            }
-
-            if (attempt >= attempts)
-            {
-                var last = outcome.Error!;
-                throw new JudgeException($"{last.Message} (gave up after {attempts} attempt{(attempts == 1 ? "" : "s")})", last.InnerException)
-                {
-                    StatusCode = last.StatusCode,
-                };
-            }
-
-            await Task.Delay(RetryDelay(attempt, outcome.RetryAfter), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    private TimeSpan RetryDelay(int attempt, TimeSpan? retryAfter)
-    {
-        var cap = Endpoint.MaxRetryAfter;
-        if (retryAfter is { } asked)
-        {
-            return asked < TimeSpan.Zero ? TimeSpan.Zero : asked > cap ? cap : asked;
-        }
-
-        // attempt 1 waits the base delay, each later retry twice the one before.
-        var backoff = Endpoint.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        return backoff >= cap.TotalMilliseconds ? cap : TimeSpan.FromMilliseconds(backoff);
-    }
-
-    private async Task<Outcome> SendOnceAsync(byte[] body, string? apiKey, CancellationToken cancellationToken)
-    {
-        using var attemptTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        attemptTimeout.CancelAfter(Endpoint.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        if (apiKey is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
-        }
-
-        Interlocked.Increment(ref _requests);
-        try
-        {
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token).ConfigureAwait(false);
-            var text = await response.Content.ReadAsStringAsync(attemptTimeout.Token).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            if (response.IsSuccessStatusCode)
-            {
-                return ReadContent(text, status);
-            }
-
-            var retryable = response.StatusCode == HttpStatusCode.TooManyRequests || status >= 500;
-            var reason = string.IsNullOrEmpty(response.ReasonPhrase) ? "" : $" ({response.ReasonPhrase})";
-            return Outcome.Failed(
-                retryable,
-                new JudgeException($"judge request to {_url} failed: HTTP {status}{reason}: {Excerpt(text)}") { StatusCode = status },
-                retryable ? RetryAfterOf(response) : null);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (OperationCanceledException ex)
-        {
-            // Our per-attempt limit (or the HttpClient's own Timeout) fired, not the caller.
-            return Outcome.Failed(true, new JudgeException($"judge request to {_url} timed out after {Endpoint.Timeout.TotalSeconds:0.###} s", ex));
-        }
-        catch (HttpRequestException ex)
-        {
-            return Outcome.Failed(true, new JudgeException($"judge request to {_url} failed: {ex.Message}", ex) { StatusCode = (int?)ex.StatusCode });
-        }
-        catch (IOException ex)
-        {
-            // The connection dropped while the body was being read.
-            return Outcome.Failed(true, new JudgeException($"judge request to {_url} failed: {ex.Message}", ex));
-        }
-    }
-
-    private Outcome ReadContent(string text, int status)
+    private string ReadContent(string text)
     {
         try
         {
@@ -243,7 +135,7 @@ public sealed class JudgeClient : IDisposable
                 && message.TryGetProperty("content", out var content)
                 && content.ValueKind == JsonValueKind.String)
             {
-                return Outcome.Succeeded(content.GetString()!);
+                return content.GetString()!;
             }
         }
         catch (JsonException)
@@ -251,49 +143,6 @@ public sealed class JudgeClient : IDisposable
             // Reported below with the same message as a well-formed reply of the wrong shape.
         }
 
-        return Outcome.Failed(
-            false,
-            new JudgeException($"judge reply from {_url} has no choices[0].message.content string: HTTP {status}: {Excerpt(text)}") { StatusCode = status });
-    }
-
-    private static TimeSpan? RetryAfterOf(HttpResponseMessage response)
-    {
-        if (response.Headers.RetryAfter is not { } retryAfter)
-        {
-            return null;
-        }
-
-        if (retryAfter.Delta is { } delta)
-        {
-            return delta;
-        }
-
-        if (retryAfter.Date is { } date)
-        {
-            // Measured against the server's own clock when it sends one, so clock skew cancels out.
-            var now = response.Headers.Date ?? TimeProvider.System.GetUtcNow();
-            return date - now;
-        }
-
-        return null;
-    }
-
-    private static string Excerpt(string text)
-    {
-        var collapsed = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        if (collapsed.Length == 0)
-        {
-            return "(empty body)";
-        }
-
-        return collapsed.Length <= ExcerptLength ? collapsed : string.Concat(collapsed.AsSpan(0, ExcerptLength), "…");
-    }
-
-    private readonly record struct Outcome(string? Reply, JudgeException? Error, bool Retryable, TimeSpan? RetryAfter)
-    {
-        public static Outcome Succeeded(string reply) => new(reply, null, false, null);
-
-        public static Outcome Failed(bool retryable, JudgeException error, TimeSpan? retryAfter = null) =>
-            new(null, error, retryable, retryAfter);
+        throw new JudgeException($"judge reply from {_transport.Url} has no choices[0].message.content string: {ChatCompletionsTransport.Excerpt(text)}");
     }
 }

@@ -1,0 +1,158 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Gym.Core.Tests.Policies.OpenAi;
+
+/// <summary>One request as the fake server received it: its index, method, path, bearer header and JSON body.</summary>
+internal sealed record ChatRequest(int Index, string Method, string Path, string? Authorization, JsonElement Body)
+{
+    /// <summary>The last user message's content, or empty.</summary>
+    public string LastUser => Body.TryGetProperty("messages", out var messages)
+        ? messages.EnumerateArray().Where(m => m.GetProperty("role").GetString() == "user").Select(m => m.GetProperty("content").GetString()!).LastOrDefault() ?? ""
+        : "";
+}
+
+/// <summary>What the fake server answers: a chat completion, an HTTP error, a raw body, a delay or a dropped connection.</summary>
+internal sealed record ChatReply(int Status = 200, string? Content = null, float[]? LogProbs = null, string? Body = null, TimeSpan Delay = default, string? RetryAfter = null, bool Abort = false)
+{
+    public static ChatReply Ok(string content, params float[] logProbs) => new(Content: content, LogProbs: logProbs.Length == 0 ? null : logProbs);
+
+    public static ChatReply Error(int status, string body = "{\"error\":{\"message\":\"scripted failure\"}}", string? retryAfter = null) =>
+        new(status, Body: body, RetryAfter: retryAfter);
+}
+
+/// <summary>
+/// A stand-in for a third-party OpenAI-compatible server on 127.0.0.1 (Kestrel, port chosen by the OS),
+/// scripted per test: it records each request and how many were in flight at once.
+/// </summary>
+internal sealed class FakeChatServer : IAsyncDisposable
+{
+    private static readonly int[] XBytes = [120];
+    private readonly WebApplication _app;
+    private readonly Func<ChatRequest, Task<ChatReply>> _handler;
+    private readonly ConcurrentQueue<ChatRequest> _received = new();
+    private readonly ConcurrentQueue<TimeSpan> _arrivals = new();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private int _requests;
+    private int _inFlight;
+    private int _maxInFlight;
+
+    private FakeChatServer(WebApplication app, Func<ChatRequest, Task<ChatReply>> handler)
+    {
+        _app = app;
+        _handler = handler;
+    }
+
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+
+    public IReadOnlyList<ChatRequest> Received => [.. _received.OrderBy(r => r.Index)];
+
+    public IReadOnlyList<TimeSpan> Arrivals => [.. _arrivals];
+
+    public static Task<FakeChatServer> StartAsync(Func<ChatRequest, ChatReply> handler) =>
+        StartAsync(request => Task.FromResult(handler(request)));
+
+    public static async Task<FakeChatServer> StartAsync(Func<ChatRequest, Task<ChatReply>> handler)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(1));
+        var app = builder.Build();
+        var server = new FakeChatServer(app, handler);
+        app.Run(server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
+        server.BaseUrl = new Uri(address.TrimEnd('/') + "/v1");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        var index = Interlocked.Increment(ref _requests) - 1;
+        _arrivals.Enqueue(_clock.Elapsed);
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        int seen;
+        while (inFlight > (seen = Volatile.Read(ref _maxInFlight)) && Interlocked.CompareExchange(ref _maxInFlight, inFlight, seen) != seen)
+        {
+        }
+
+        try
+        {
+            JsonElement body = default;
+            if (context.Request.ContentLength > 0 || context.Request.Method == "POST")
+            {
+                using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+                body = document.RootElement.Clone();
+            }
+
+            var request = new ChatRequest(index, context.Request.Method, context.Request.Path, context.Request.Headers.Authorization.FirstOrDefault(), body);
+            _received.Enqueue(request);
+            var reply = await _handler(request);
+            if (reply.Delay > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(reply.Delay, context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            if (reply.Abort)
+            {
+                context.Abort();
+                return;
+            }
+
+            context.Response.StatusCode = reply.Status;
+            if (reply.RetryAfter is not null)
+            {
+                context.Response.Headers.RetryAfter = reply.RetryAfter;
+            }
+
+            context.Response.ContentType = "application/json";
+            var text = reply.Body ?? JsonSerializer.Serialize(new
+            {
+                id = $"chatcmpl-{index}",
+                @object = "chat.completion",
+                model = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("model", out var model) ? model.GetString() : null,
+                choices = new[]
+                {
+                    new
+                    {
+                        index = 0,
+                        message = new { role = "assistant", content = reply.Content ?? "" },
+                        logprobs = reply.LogProbs is null ? null : new { content = reply.LogProbs.Select(lp => new { token = "x", logprob = lp, bytes = XBytes }).ToArray() },
+                        finish_reason = "stop",
+                    },
+                },
+            });
+            await context.Response.WriteAsync(text, context.RequestAborted);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+}
