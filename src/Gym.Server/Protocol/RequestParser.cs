@@ -156,8 +156,16 @@ public static class RequestParser
 
     private static string FirstSentence(string message)
     {
-        var end = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (end > 0 ? message[..end] : message).TrimEnd('.', ' ');
+        foreach (var tail in (string[])[" Path:", " LineNumber:"])
+        {
+            var end = message.IndexOf(tail, StringComparison.Ordinal);
+            if (end > 0)
+            {
+                message = message[..end];
+            }
+        }
+
+        return message.TrimEnd('.', ' ');
     }
 
     private static bool IsBlank(ReadOnlySpan<byte> bytes)
