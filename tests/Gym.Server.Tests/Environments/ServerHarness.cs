@@ -146,9 +146,7 @@ public static class WebSocketMessages
     public static async Task<JsonNode> RequestAsync(this WebSocket socket, string json)
     {
         await socket.SendAsync(json);
-        var answer = await socket.ReceiveJsonAsync();
-        answer.Should().NotBeNull($"the server answers {json}");
-        return answer!;
+        return await socket.ReceiveJsonAsync() ?? throw new InvalidOperationException($"the server closed the connection instead of answering {json}");
     }
 
     public static string Code(this JsonNode error) => (string)error["error"]!["code"]!;
