@@ -7,6 +7,7 @@ using Gym.Core.Registry;
 using Gym.Environments.ToolUse;
 using Gym.Runtime.Facade;
 using Gym.Server;
+using Gym.Server.Protocol;
 using Gym.Server.Sessions;
 
 namespace Gym.Benchmarks;
@@ -31,6 +32,7 @@ internal sealed class ServerSuite(BenchOptions options)
     {
         Direct,
         VectorGym,
+        Session,
         WebSocket,
         Http,
     }
@@ -54,6 +56,7 @@ internal sealed class ServerSuite(BenchOptions options)
     {
         Mode.Direct => "direct: environment.StepAsync (yield per step)",
         Mode.VectorGym => "facade: VectorGym.StepAsync (one slot per session)",
+        Mode.Session => "server sessions without the network: Session.StepAsync",
         Mode.WebSocket => "server: WebSocket (one connection per session)",
         _ => "server: HTTP POST /sessions/{id}/step (keep-alive)",
     };
@@ -147,6 +150,7 @@ internal sealed class ServerSuite(BenchOptions options)
             var loops = Enumerable.Range(0, sessions).Select(i => Task.Run(() => mode switch
             {
                 Mode.Direct => DirectAsync(context, i, ready, start, duration),
+                Mode.Session => SessionAsync(context, i, ready, start, duration),
                 Mode.WebSocket => WebSocketAsync(context, i, ready, start, duration),
                 _ => HttpAsync(context, i, ready, start, duration),
             })).ToArray();
@@ -193,6 +197,37 @@ internal sealed class ServerSuite(BenchOptions options)
             }
         }
 
+        return result;
+    }
+
+    private static async Task<LoopResult> SessionAsync(Context context, int index, CountdownEvent ready, SemaphoreSlim start, TimeSpan duration)
+    {
+        var result = new LoopResult();
+        var sessions = context.Server.Sessions;
+        var session = sessions.Create(EnvironmentId, new Dictionary<string, string>(), SessionTransport.Http);
+        var episode = 0;
+        await session.ResetAsync(new ResetRequest(SeedOf(index, episode), 0)).ConfigureAwait(false);
+        ready.Signal();
+        await start.WaitAsync().ConfigureAwait(false);
+        var call = new StepRequest(Call);
+        var answer = new StepRequest(Answer);
+        var end = Stopwatch.GetTimestamp() + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var turn = 0;
+        while (Stopwatch.GetTimestamp() < end)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            var step = await session.StepAsync(turn % 3 == 2 ? answer : call).ConfigureAwait(false);
+            result.Latencies.Add(Stats.TicksToMicroseconds(Stopwatch.GetTimestamp() - t0));
+            result.Steps++;
+            turn++;
+            if (step.Result.IsDone)
+            {
+                await session.ResetAsync(new ResetRequest(SeedOf(index, ++episode), 0)).ConfigureAwait(false);
+                turn = 0;
+            }
+        }
+
+        sessions.Close(session, SessionCloseReason.Client);
         return result;
     }
 
