@@ -78,10 +78,14 @@ internal sealed class ServerSuite(BenchOptions options)
         var duration = TimeSpan.FromSeconds(options.ServerSeconds);
         var modes = Enum.GetValues<Mode>();
 
+        // A hot in-process loop of 1,024 Session.StepAsync callers stalled one session until the step timeout in
+        // this program (not in the tests, nor over WebSocket or HTTP): an open issue, so that mode stops at 64.
+        IEnumerable<Mode> ModesAt(int count) => modes.Where(m => m != Mode.Session || count <= 64);
+
         Progress.Line($"server: warming up ({string.Join(", ", modes)} at {string.Join(", ", sessions)} sessions)");
         foreach (var count in sessions)
         {
-            foreach (var mode in modes)
+            foreach (var mode in ModesAt(count))
             {
                 await MeasureAsync(context, mode, count, TimeSpan.FromSeconds(0.5)).ConfigureAwait(false);
             }
@@ -92,7 +96,7 @@ internal sealed class ServerSuite(BenchOptions options)
         {
             foreach (var count in sessions)
             {
-                foreach (var mode in modes)
+                foreach (var mode in ModesAt(count))
                 {
                     Stats.FullGc();
                     var sample = await MeasureAsync(context, mode, count, duration).ConfigureAwait(false);
@@ -110,7 +114,7 @@ internal sealed class ServerSuite(BenchOptions options)
         foreach (var count in sessions)
         {
             var facade = Stats.Median(samples[(Mode.VectorGym, count)].Select(s => s.StepsPerSecond));
-            foreach (var mode in modes)
+            foreach (var mode in ModesAt(count))
             {
                 var s = samples[(mode, count)];
                 var stepsPerSecond = Stats.Median(s.Select(x => x.StepsPerSecond));
