@@ -37,12 +37,16 @@ public sealed class ServerHarness : IAsyncDisposable
     /// <summary>What the server logged (unexpected failures only).</summary>
     public List<string> Log { get; }
 
-    public static async Task<ServerHarness> StartAsync(Func<EnvironmentServerOptions, EnvironmentServerOptions>? configure = null, params string[] ids)
+    public static Task<ServerHarness> StartAsync(Func<EnvironmentServerOptions, EnvironmentServerOptions>? configure = null, params string[] ids) =>
+        StartAsync(configure, null, ids);
+
+    public static async Task<ServerHarness> StartAsync(Func<EnvironmentServerOptions, EnvironmentServerOptions>? configure, Action<EnvironmentRegistry>? register, params string[] ids)
     {
         var log = new List<string>();
         var options = new EnvironmentServerOptions { Port = 0, Log = line => { lock (log) { log.Add(line); } } };
         options = configure?.Invoke(options) ?? options;
         var registry = new EnvironmentRegistry().AddToolUse();
+        register?.Invoke(registry);
         var server = await EnvironmentServer.StartAsync(registry, ids.Length > 0 ? ids : [Arithmetic, Easy], options);
         return new ServerHarness(server, options.ApiKey, log);
     }
