@@ -19,6 +19,7 @@ public static class GymCli
             ScoreCommand.Create(),
             TrainCommand.Create(),
             SftCommand.Create(),
+            ServeCommand.Create(),
             ServePolicyCommand.Create(),
         };
 

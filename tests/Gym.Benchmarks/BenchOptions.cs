@@ -12,7 +12,7 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project tests/Gym.Benchmarks -- [options]
 
         Options:
-          --suites LIST              any of throughput,latency,memory,diagnostics,rewards, or all
+          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server, or all
                                      (default: throughput,latency,memory)
           --reps N                   repetitions of each throughput, latency and diagnostics measurement, interleaved;
                                      medians are reported (default: 5)
@@ -29,6 +29,8 @@ internal sealed class BenchOptions
           --diagnostics-concurrency LIST concurrencies of the diagnostics suite (default: 64,4096)
           --memory-sizes LIST        idle episodes held at once by the memory suite (default: 4096,16384)
           --no-breakdown             skip the memory breakdown (bare actors, environments alone, tiny environment)
+          --server-sessions LIST     concurrent sessions of the server suite (default: 1,64,1024)
+          --server-seconds S         seconds per server-suite measurement (default: 3)
           --sink null|memory         trajectory sink of actor runs: a counting null sink or InMemoryTrajectorySink (default: null)
           --error-rate R             the expert's deliberate-mistake rate (default: 0.1)
           --seed N                   run seed (default: 42)
@@ -62,6 +64,10 @@ internal sealed class BenchOptions
     public IReadOnlyList<int> MemorySizes { get; private set; } = [4096, 16384];
 
     public bool MemoryBreakdown { get; private set; } = true;
+
+    public IReadOnlyList<int> ServerSessions { get; private set; } = [1, 64, 1024];
+
+    public double ServerSeconds { get; private set; } = 3;
 
     public bool InMemorySink { get; private set; }
 
@@ -133,6 +139,14 @@ internal sealed class BenchOptions
                 case "--memory-sizes":
                     options.MemorySizes = IntList(arg, Value());
                     break;
+                case "--server-sessions":
+                    options.ServerSessions = IntList(arg, Value());
+                    break;
+                case "--server-seconds":
+                    options.ServerSeconds = double.TryParse(Value(), NumberStyles.Float, CultureInfo.InvariantCulture, out var ss) && ss is > 0 and <= 600
+                        ? ss
+                        : throw new ArgumentException("--server-seconds needs a number of seconds > 0");
+                    break;
                 case "--sink":
                     options.InMemorySink = Value() switch
                     {
@@ -161,7 +175,7 @@ internal sealed class BenchOptions
 
     private static HashSet<string> ParseSuites(string text)
     {
-        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards" };
+        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server" };
         var suites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

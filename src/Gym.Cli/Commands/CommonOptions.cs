@@ -15,9 +15,11 @@ internal static class CommonOptions
     };
 
     /// <summary>Resolves an id or a scenario path: a scenario is loaded, validated and registered under its id.</summary>
-    public static (EnvironmentRegistry Registry, string Id, BuiltScenario? Scenario) Resolve(string idOrPath)
+    public static (EnvironmentRegistry Registry, string Id, BuiltScenario? Scenario) Resolve(string idOrPath) => Resolve(CreateRegistry(), idOrPath);
+
+    /// <summary>Resolves an id or a scenario path against <paramref name="registry"/>, registering a scenario there.</summary>
+    public static (EnvironmentRegistry Registry, string Id, BuiltScenario? Scenario) Resolve(EnvironmentRegistry registry, string idOrPath)
     {
-        var registry = CreateRegistry();
         if (!ScenarioFiles.IsScenarioPath(idOrPath))
         {
             registry.Get(idOrPath);

@@ -26,7 +26,7 @@ public sealed class EnvironmentActor : ReceiveActor, IWithUnboundedStash
 
     private void Ready()
     {
-        Receive<ResetEnvironment>(reset => Answer(() => _environment.ResetAsync(reset.Seed)));
+        Receive<ResetEnvironment>(reset => Answer(() => _environment.ResetAsync(reset.Seed, reset.Attempt)));
         Receive<StepEnvironment>(step => Answer(() => _environment.StepAsync(step.Action)));
     }
 
@@ -71,7 +71,8 @@ public sealed class EnvironmentActor : ReceiveActor, IWithUnboundedStash
 
 /// <summary>Resets the hosted environment; answers a <see cref="ResetResult"/>.</summary>
 /// <param name="Seed">The episode seed.</param>
-public sealed record ResetEnvironment(long Seed);
+/// <param name="Attempt">The attempt at the seed's task (same task, fresh environment noise); 0 is a plain reset.</param>
+public sealed record ResetEnvironment(long Seed, int Attempt = 0);
 
 /// <summary>Steps the hosted environment; answers a <see cref="StepResult"/>.</summary>
 /// <param name="Action">The action.</param>
