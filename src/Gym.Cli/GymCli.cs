@@ -40,8 +40,9 @@ public static class GymCli
 
         // We own SIGINT/SIGTERM handling so that both drain the run and flush output the same way.
         using var cancellation = new CancellationTokenSource();
-        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, cancellation));
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, cancellation));
+        var stopping = StoppingMessage(parsed.CommandResult.Command.Name);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Stop(context, cancellation, stopping));
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Stop(context, cancellation, stopping));
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, cancellation.Token);
@@ -76,7 +77,16 @@ public static class GymCli
 
     private static bool IsHelpRequest(string[] args) => args.Any(a => a is "-h" or "--help" or "-?");
 
-    private static void Stop(PosixSignalContext context, CancellationTokenSource cancellation)
+    /// <summary>What a stop does for <paramref name="command"/>, told to the user when Ctrl+C or SIGTERM arrives.</summary>
+    private static string StoppingMessage(string command) => command switch
+    {
+        "serve" => "closing every session and stopping the server",
+        "serve-policy" => "stopping the server",
+        "train" or "sft" => "saving final/ and the metrics so far",
+        _ => "finished episodes are being written",
+    };
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource cancellation, string stopping)
     {
         if (cancellation.IsCancellationRequested)
         {
@@ -85,7 +95,7 @@ public static class GymCli
         }
 
         context.Cancel = true;
-        Console.Error.WriteLine($"{context.Signal}: stopping; finished episodes are being written (press Ctrl+C again to abort)");
+        Console.Error.WriteLine($"{context.Signal}: stopping; {stopping} (press Ctrl+C again to abort)");
         cancellation.Cancel();
     }
 }
