@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Gym.Cli.Training;
-using Gym.Learning.Devices;
 using Gym.Server.PolicyServing;
 using TorchSharp;
 
@@ -36,7 +35,7 @@ internal static class ServePolicyCommand
                 throw new CliUsageException("--model-name must not be blank");
             }
 
-            var setup = Load(result.GetValue(checkpoint)!, result.GetValue(tokenizer), SelectDevice(result.GetValue(device)!));
+            var setup = Load(result.GetValue(checkpoint)!, result.GetValue(tokenizer), TrainingCommon.SelectDevice(result.GetValue(device)!));
             using var model = setup.Model;
             ServedModel served;
             try
@@ -96,27 +95,6 @@ internal static class ServePolicyCommand
         {
             // The loader is gym train's, which names its own option.
             throw new CliUsageException("--checkpoint:" + exception.Message["--init:".Length..]);
-        }
-    }
-
-    private static torch.Device SelectDevice(string device)
-    {
-        try
-        {
-            DeviceSelector.Parse(device);
-        }
-        catch (ArgumentException)
-        {
-            throw new CliUsageException($"--device must be auto, cpu or cuda (got '{device}')");
-        }
-
-        try
-        {
-            return DeviceSelector.Select(device);
-        }
-        catch (InvalidOperationException exception)
-        {
-            throw new CliUsageException($"--device {device}: {exception.Message}");
         }
     }
 }

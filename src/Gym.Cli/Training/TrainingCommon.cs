@@ -138,7 +138,7 @@ internal sealed class TrainingCommon
     /// The device of <c>--device</c>, checked before any file is written: an unknown spelling, or <c>cuda</c>
     /// on a build or machine without CUDA, is a usage error that names the option.
     /// </summary>
-    private static torch.Device SelectDevice(string device)
+    public static torch.Device SelectDevice(string device)
     {
         try
         {

@@ -235,32 +235,16 @@ public static class ResponseWriter
         writer.WriteEndArray();
     }
 
+    // The rollout files' own converters, so a step's breakdown and info read exactly as in a JSONL trajectory.
     private static void Breakdown(Utf8JsonWriter writer, RewardBreakdown breakdown)
     {
-        writer.WriteStartArray("reward_breakdown");
-        foreach (var term in breakdown.Terms)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("name", term.Name);
-            writer.WriteString("kind", term.Kind == RewardKind.Process ? "process" : "outcome");
-            writer.WriteNumber("raw", term.Raw);
-            writer.WriteNumber("weight", term.Weight);
-            writer.WriteNumber("value", term.Value);
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+        writer.WritePropertyName("reward_breakdown");
+        JsonSerializer.Serialize(writer, breakdown, TrajectoryJson.Options);
     }
 
     private static void Info(Utf8JsonWriter writer, StepInfo info)
     {
-        writer.WriteStartObject("info");
-        foreach (var (key, value) in info.Values)
-        {
-            writer.WritePropertyName(key);
-            value.WriteTo(writer);
-        }
-
-        writer.WriteEndObject();
+        writer.WritePropertyName("info");
+        JsonSerializer.Serialize(writer, info, TrajectoryJson.Options);
     }
 }
