@@ -212,7 +212,7 @@ public sealed class ScenarioLoaderTests
         errors.Should().Equal(
             "3:16: unknown environment 'tool-use/arithmetic-v1' for task.environment; did you mean 'tool-use/arithmetic-v0'? (gym list shows all)",
             "8:18: unknown parameter 'digit' for tool-use/arithmetic-easy-v0 in operators[0].tasks[0].params; did you mean 'digits'?",
-            "8:28: unknown parameter 'flavour' for tool-use/arithmetic-easy-v0 in operators[0].tasks[0].params; known parameters: difficulty, digits, distractors, format, max_turns, operations, tool_timeout_ms");
+            "8:28: unknown parameter 'flavour' for tool-use/arithmetic-easy-v0 in operators[0].tasks[0].params; known parameters: difficulty, digits, distractors, format, max_turns, operations, tool_timeout_ms, wording");
     }
 
     [Fact]
