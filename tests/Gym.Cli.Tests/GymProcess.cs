@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
+using System.Text.RegularExpressions;
 using FluentAssertions;
 using Gym.Core.Tests.Support;
 using Xunit;
@@ -33,9 +34,11 @@ public sealed record GymResult(string Arguments, int ExitCode, string Stdout, st
 /// <summary>
 /// The real <c>gym</c> CLI as a child process: <c>dotnet gym.dll args…</c> from the test output
 /// directory, with stdout and stderr captured asynchronously, <c>NO_COLOR=1</c>, and a hard timeout
-/// after which the process is killed and the test fails with whatever it printed.
+/// after which the process is killed and the test fails with whatever it printed. Long-running
+/// servers (<c>gym serve</c>, <c>gym serve-policy</c>) are waited for with <see cref="WaitForUrlAsync"/>
+/// and stopped with <see cref="StopAsync"/>. Killed (with its process tree) on dispose.
 /// </summary>
-public sealed class GymProcess : IDisposable
+public sealed partial class GymProcess : IDisposable, IAsyncDisposable
 {
     /// <summary>How long a command may run before it is killed and the test fails.</summary>
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
@@ -44,15 +47,19 @@ public sealed class GymProcess : IDisposable
     private const int SigTerm = 15;
 
     private readonly Process _process;
+    private readonly StringBuilder _stdoutText = new();
+    private readonly StringBuilder _stderrText = new();
+    private readonly TaskCompletionSource<Uri> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
+    private readonly StringBuilder _stdoutLine = new();
 
     private GymProcess(Process process, string arguments)
     {
         _process = process;
         Arguments = arguments;
-        _stdout = process.StandardOutput.ReadToEndAsync();
-        _stderr = process.StandardError.ReadToEndAsync();
+        _stdout = ReadAsync(process.StandardOutput, _stdoutText, watchForUrl: true);
+        _stderr = ReadAsync(process.StandardError, _stderrText, watchForUrl: false);
     }
 
     /// <summary>The CLI assembly copied next to the tests by the project reference.</summary>
@@ -91,6 +98,8 @@ public sealed class GymProcess : IDisposable
         }
 
         info.Environment["NO_COLOR"] = "1";
+        // The user's API key never reaches a test's gym (gym serve would otherwise require it).
+        info.Environment.Remove("GYM_API_KEY");
         // Search indexes go to this test process's own cache, never the user's.
         info.Environment["GYM_CACHE"] = TestCache.Value;
         info.Environment["DOTNET_NOLOGO"] = "1";
@@ -129,6 +138,29 @@ public sealed class GymProcess : IDisposable
         return new GymResult(Arguments, _process.ExitCode, await _stdout, await _stderr);
     }
 
+    /// <summary>
+    /// Waits for the <c>listening on URL</c> line a server prints on stdout and returns the URL; if the process
+    /// exits first or prints none within <paramref name="timeout"/>, kills it and fails the test with its output.
+    /// </summary>
+    public async Task<Uri> WaitForUrlAsync(TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? DefaultTimeout;
+        var started = await Task.WhenAny(_url.Task, _process.WaitForExitAsync(), Task.Delay(limit));
+        if (started != _url.Task && !_url.Task.IsCompleted)
+        {
+            await FailAsync($"`gym {Arguments}` printed no 'listening on URL' line within {limit.TotalSeconds:0} s");
+        }
+
+        return await _url.Task;
+    }
+
+    /// <summary>Sends SIGTERM and waits for the exit; past <paramref name="timeout"/> (30 s) kills the process and fails the test.</summary>
+    public Task<GymResult> StopAsync(TimeSpan? timeout = null)
+    {
+        Terminate();
+        return WaitAsync(timeout ?? TimeSpan.FromSeconds(30));
+    }
+
     /// <summary>Sends SIGTERM (a real signal, unlike <see cref="Process.Kill()"/>).</summary>
     public void Terminate() => Signal(SigTerm);
 
@@ -161,6 +193,86 @@ public sealed class GymProcess : IDisposable
         _process.Dispose();
     }
 
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                using var cancellation = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await _process.WaitForExitAsync(cancellation.Token);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+        catch (OperationCanceledException)
+        {
+            // Killed but not yet reaped; disposing does not wait longer.
+        }
+
+        _process.Dispose();
+    }
+
+    [GeneratedRegex(@"listening on (http://\S+)")]
+    private static partial Regex ListeningOn();
+
+    // Reads a stream to its end as ReadToEndAsync would, keeping what came so far for failure messages and
+    // (on stdout) picking up the first 'listening on URL' line while the process runs.
+    private async Task<string> ReadAsync(StreamReader reader, StringBuilder into, bool watchForUrl)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (into)
+            {
+                into.Append(buffer, 0, read);
+                if (watchForUrl && !_url.Task.IsCompleted)
+                {
+                    ScanForUrl(buffer.AsSpan(0, read));
+                }
+            }
+        }
+
+        lock (into)
+        {
+            return into.ToString();
+        }
+    }
+
+    // Called under the stdout lock with each new chunk; whole lines are matched, a partial one waits for its end.
+    private void ScanForUrl(ReadOnlySpan<char> chunk)
+    {
+        foreach (var c in chunk)
+        {
+            if (c != '\n')
+            {
+                _stdoutLine.Append(c);
+                continue;
+            }
+
+            if (ListeningOn().Match(_stdoutLine.ToString()) is { Success: true } match)
+            {
+                _url.TrySetResult(new Uri(match.Groups[1].Value));
+                return;
+            }
+
+            _stdoutLine.Clear();
+        }
+    }
+
+    private static string Snapshot(StringBuilder text)
+    {
+        lock (text)
+        {
+            return text.ToString();
+        }
+    }
+
     private void Signal(int signal)
     {
         if (kill(_process.Id, signal) != 0)
@@ -183,14 +295,15 @@ public sealed class GymProcess : IDisposable
             // Exited meanwhile.
         }
 
-        // The pipes close when the process is gone; do not hang on them if something else holds them.
+        // The pipes close when the process is gone; do not hang on them if something else holds them
+        // (then the message shows what came so far).
         var drained = Task.WhenAll(_stdout, _stderr);
         if (await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(10))) == drained)
         {
             return (await _stdout, await _stderr);
         }
 
-        return ("(not captured)", "(not captured)");
+        return (Snapshot(_stdoutText), Snapshot(_stderrText));
     }
 
     // The dotnet host running these tests, so that the CLI runs on the same runtime.

@@ -1,8 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.RegularExpressions;
 using FluentAssertions;
 using Gym.Core.Trajectories;
 using Xunit;
@@ -14,21 +10,19 @@ namespace Gym.Cli.Tests;
 /// a tiny SFT checkpoint on 127.0.0.1, and <c>gym run --policy openai:…</c> (or a scenario's
 /// <c>policy: {kind: openai}</c>) plays episodes against it over real HTTP.
 /// </summary>
-public sealed partial class OpenAiPolicyEndToEndTests
+public sealed class OpenAiPolicyEndToEndTests
 {
-    [GeneratedRegex(@"listening on (http://\S+/v1)")]
-    private static partial Regex Listening();
-
     [Fact]
     public async Task Rollouts_through_the_openai_policy_from_gym_serve_policy_carry_logprobs_and_repeat_from_the_seed()
     {
         var checkpoint = await TrainingRuns.SftCheckpointAsync();
         using var temp = new TempDirectory();
-        await using var server = await ServePolicyProcess.StartAsync(temp.Path, "--checkpoint", checkpoint, "--port", "0", "--max-batch", "8");
+        await using var server = GymProcess.Start(temp.Path, "serve-policy", "--checkpoint", checkpoint, "--port", "0", "--max-batch", "8");
+        var url = (await server.WaitForUrlAsync(TrainingRuns.TrainingTimeout)).ToString();
 
         var fromOptions = await TrainingRuns.RunAsync(
             temp.Path,
-            "run", TrainingRuns.Scenario, "--policy", "openai:tiny", "--policy-url", server.Url,
+            "run", TrainingRuns.Scenario, "--policy", "openai:tiny", "--policy-url", url,
             "--policy-option", "max_tokens=16", "--policy-option", "temperature=1", "--episodes", "6", "--no-progress", "--out", "options.jsonl");
 
         // The same settings from a scenario file that extends the same scenario (so the same id and tasks).
@@ -37,7 +31,7 @@ public sealed partial class OpenAiPolicyEndToEndTests
             extends: {TrainingRuns.Scenario}
             policy:
               kind: openai
-              base_url: {server.Url}
+              base_url: {url}
               model: tiny
               max_tokens: 16
               temperature: 1
@@ -119,125 +113,5 @@ public sealed partial class OpenAiPolicyEndToEndTests
         var result = await GymProcess.RunAsync(temp.Path, ["serve-policy", .. args]);
 
         CliAssertions.AssertUsageError(result, expected);
-    }
-
-    /// <summary>
-    /// <c>gym serve-policy</c> as a child process: started like <see cref="GymProcess"/> starts gym, its stdout read
-    /// line by line until it prints the URL it listens on, and stopped with SIGTERM.
-    /// </summary>
-    private sealed class ServePolicyProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _stdout = new();
-        private readonly StringBuilder _stderr = new();
-        private readonly TaskCompletionSource<string> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private ServePolicyProcess(Process process) => _process = process;
-
-        public string Url { get; private set; } = null!;
-
-        public static async Task<ServePolicyProcess> StartAsync(string workingDirectory, params string[] args)
-        {
-            var info = new ProcessStartInfo(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
-            {
-                WorkingDirectory = workingDirectory,
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                StandardOutputEncoding = Encoding.UTF8,
-                StandardErrorEncoding = Encoding.UTF8,
-            };
-            info.ArgumentList.Add(GymProcess.GymDll);
-            info.ArgumentList.Add("serve-policy");
-            foreach (var arg in args)
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            info.Environment["NO_COLOR"] = "1";
-            info.Environment["DOTNET_NOLOGO"] = "1";
-            info.Environment["OMP_NUM_THREADS"] = "1";
-            var process = new Process { StartInfo = info };
-            var server = new ServePolicyProcess(process);
-            process.OutputDataReceived += (_, e) => server.OnStdout(e.Data);
-            process.ErrorDataReceived += (_, e) => server.OnStderr(e.Data);
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-
-            var started = await Task.WhenAny(server._url.Task, process.WaitForExitAsync(), Task.Delay(TrainingRuns.TrainingTimeout));
-            if (started != server._url.Task)
-            {
-                await server.DisposeAsync();
-                Assert.Fail($"gym serve-policy printed no URL\n--- stdout ---\n{server._stdout}\n--- stderr ---\n{server._stderr}");
-            }
-
-            server.Url = await server._url.Task;
-            return server;
-        }
-
-        /// <summary>Sends SIGTERM and waits for the exit.</summary>
-        public async Task<GymResult> StopAsync()
-        {
-            kill(_process.Id, 15).Should().Be(0);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            await _process.WaitForExitAsync(timeout.Token);
-            await Task.WhenAll(_stdoutClosed.Task, _stderrClosed.Task).WaitAsync(TimeSpan.FromSeconds(10));
-            return new GymResult("serve-policy", _process.ExitCode, _stdout.ToString(), _stderr.ToString());
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
-
-        private void OnStdout(string? line)
-        {
-            if (line is null)
-            {
-                _stdoutClosed.TrySetResult();
-                return;
-            }
-
-            lock (_stdout)
-            {
-                _stdout.AppendLine(line);
-            }
-
-            if (Listening().Match(line) is { Success: true } match)
-            {
-                _url.TrySetResult(match.Groups[1].Value);
-            }
-        }
-
-        private void OnStderr(string? line)
-        {
-            if (line is null)
-            {
-                _stderrClosed.TrySetResult();
-                return;
-            }
-
-            lock (_stderr)
-            {
-                _stderr.AppendLine(line);
-            }
-        }
-
-#pragma warning disable SYSLIB1054 // LibraryImport would need AllowUnsafeBlocks for this one call.
-        [DllImport("libc", SetLastError = true)]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-#pragma warning disable CA1401, IDE1006 // The libc name, kept private.
-        private static extern int kill(int pid, int sig);
-#pragma warning restore CA1401, IDE1006
-#pragma warning restore SYSLIB1054
     }
 }

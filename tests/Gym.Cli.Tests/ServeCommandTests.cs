@@ -60,8 +60,9 @@ public sealed partial class ServeCommandTests
     [Fact]
     public async Task It_serves_an_id_and_a_scenario_file_over_http_and_stops_cleanly_on_sigterm()
     {
-        await using var serve = await ServeProcess.StartAsync("--scenario", "tool-use/arithmetic-v0", Path.Combine(RepositoryRoot(), "scenarios", "tool-use", "easy.yaml"), "--port", "0");
-        using var http = new HttpClient { BaseAddress = serve.Url, Timeout = TimeSpan.FromSeconds(30) };
+        using var dir = new TempDirectory();
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", Path.Combine(RepositoryRoot(), "scenarios", "tool-use", "easy.yaml"), "--port", "0");
+        using var http = new HttpClient { BaseAddress = await serve.WaitForUrlAsync(), Timeout = TimeSpan.FromSeconds(30) };
 
         var scenarios = JsonNode.Parse(await http.GetStringAsync(new Uri("/scenarios", UriKind.Relative)))!;
         scenarios["scenarios"]!.AsArray().Select(s => (string)s!["id"]!).Should().Equal("tool-use/arithmetic-v0", "tool-use/easy");
@@ -98,8 +99,9 @@ public sealed partial class ServeCommandTests
         var script = dir.File("gym_client.py");
         await File.WriteAllTextAsync(script, match.Groups[1].Value);
 
-        await using var serve = await ServeProcess.StartAsync("--scenario", "tool-use/arithmetic-v0", "--port", "0", "--api-key", "docs-key");
-        var info = new ProcessStartInfo(python, [script, serve.Url.ToString()])
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0", "--api-key", "docs-key");
+        var url = await serve.WaitForUrlAsync();
+        var info = new ProcessStartInfo(python, [script, url.ToString()])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -131,9 +133,6 @@ public sealed partial class ServeCommandTests
     [GeneratedRegex(@"<!-- python-client:begin -->\s*```python\n(.*?)```\s*<!-- python-client:end -->", RegexOptions.Singleline)]
     private static partial Regex PythonClient();
 
-    [GeneratedRegex(@"listening on (http://\S+)")]
-    private static partial Regex ListeningOn();
-
     private static string? FindPython() =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Combine(dir, "python3"))
@@ -149,121 +148,5 @@ public sealed partial class ServeCommandTests
         }
 
         return directory?.FullName ?? throw new DirectoryNotFoundException("Gym.sln not found above the test directory");
-    }
-
-    /// <summary>
-    /// A running <c>gym serve</c>, read line by line so that the printed URL can be picked up while
-    /// it runs (<see cref="GymProcess"/> reads output only at the end). Killed on dispose.
-    /// </summary>
-    private sealed class ServeProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _stdout = new();
-        private readonly StringBuilder _stderr = new();
-        private readonly TaskCompletionSource<Uri> _url = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private ServeProcess(Process process) => _process = process;
-
-        public Uri Url { get; private set; } = null!;
-
-        public static async Task<ServeProcess> StartAsync(params string[] args)
-        {
-            var info = new ProcessStartInfo(Environment.ProcessPath is { } host && Path.GetFileNameWithoutExtension(host) == "dotnet" ? host : "dotnet")
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-            info.ArgumentList.Add(GymProcess.GymDll);
-            info.ArgumentList.Add("serve");
-            foreach (var arg in args)
-            {
-                info.ArgumentList.Add(arg);
-            }
-
-            info.Environment["NO_COLOR"] = "1";
-            info.Environment.Remove("GYM_API_KEY");
-            var serve = new ServeProcess(Process.Start(info)!);
-            serve._process.StandardInput.Close();
-            serve._process.OutputDataReceived += (_, e) => serve.OnLine(e.Data, serve._stdout);
-            serve._process.ErrorDataReceived += (_, e) => serve.OnLine(e.Data, serve._stderr);
-            serve._process.BeginOutputReadLine();
-            serve._process.BeginErrorReadLine();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                serve.Url = await serve._url.Task.WaitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                await serve.DisposeAsync();
-                Assert.Fail($"gym serve printed no URL within 60 s\n--- stdout ---\n{serve._stdout}\n--- stderr ---\n{serve._stderr}");
-            }
-
-            return serve;
-        }
-
-        /// <summary>Sends SIGTERM and waits for the exit.</summary>
-        public async Task<GymResult> StopAsync()
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await kill.WaitForExitAsync();
-            }
-
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            try
-            {
-                await _process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"gym serve did not stop within 30 s of SIGTERM\n--- stdout ---\n{_stdout}\n--- stderr ---\n{_stderr}");
-            }
-
-            _process.WaitForExit(); // drains the asynchronous output readers
-            lock (_stdout)
-            {
-                return new GymResult("serve", _process.ExitCode, _stdout.ToString(), _stderr.ToString());
-            }
-        }
-
-        public ValueTask DisposeAsync()
-        {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill(entireProcessTree: true);
-                    _process.WaitForExit(5_000);
-                }
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            _process.Dispose();
-            return ValueTask.CompletedTask;
-        }
-
-        private void OnLine(string? line, StringBuilder into)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_stdout)
-            {
-                into.Append(line).Append('\n');
-            }
-
-            if (ListeningOn().Match(line) is { Success: true } match)
-            {
-                _url.TrySetResult(new Uri(match.Groups[1].Value));
-            }
-        }
     }
 }

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Gym.Core.Tests.Policies.OpenAi;
+namespace Gym.Core.Tests.Support;
 
 /// <summary>One request as the fake server received it: its index, method, path, bearer header and JSON body.</summary>
 internal sealed record ChatRequest(int Index, string Method, string Path, string? Authorization, JsonElement Body)
@@ -31,8 +31,10 @@ internal sealed record ChatReply(int Status = 200, string? Content = null, float
 }
 
 /// <summary>
-/// A stand-in for a third-party OpenAI-compatible server on 127.0.0.1 (Kestrel, port chosen by the OS),
-/// scripted per test: it records each request and how many were in flight at once.
+/// A stand-in for a third-party OpenAI-compatible chat-completions server on 127.0.0.1 (Kestrel, port chosen
+/// by the OS), scripted per test: it records each request, when it arrived and how many were in flight at once.
+/// The policy tests use it directly; the judge tests through <c>FakeJudgeServer</c>. Linked into the other
+/// test projects that need one.
 /// </summary>
 internal sealed class FakeChatServer : IAsyncDisposable
 {
@@ -52,14 +54,17 @@ internal sealed class FakeChatServer : IAsyncDisposable
         _handler = handler;
     }
 
+    /// <summary>The API root, e.g. http://127.0.0.1:41234/v1.</summary>
     public Uri BaseUrl { get; private set; } = null!;
 
+    /// <summary>HTTP requests received, whatever their fate.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
     public IReadOnlyList<ChatRequest> Received => [.. _received.OrderBy(r => r.Index)];
 
+    /// <summary>When each request arrived, measured from the server's start.</summary>
     public IReadOnlyList<TimeSpan> Arrivals => [.. _arrivals];
 
     public static Task<FakeChatServer> StartAsync(Func<ChatRequest, ChatReply> handler) =>
