@@ -78,7 +78,7 @@ public static class ResponseWriter
         Breakdown(writer, result.Breakdown);
         writer.WriteBoolean("terminated", result.Terminated);
         writer.WriteBoolean("truncated", result.Truncated);
-        writer.WriteString("stop_reason", StopReasonName(result.StopReason));
+        StopReasonField(writer, result.StopReason);
         Info(writer, result.Info);
         writer.WritePropertyName("tool_calls");
         JsonSerializer.Serialize(writer, result.ToolCalls, TrajectoryJson.Options);
@@ -115,7 +115,7 @@ public static class ResponseWriter
         writer.WriteNumber("episode_reward", state.EpisodeReward);
         writer.WriteBoolean("terminated", state.Terminated);
         writer.WriteBoolean("truncated", state.Truncated);
-        writer.WriteString("stop_reason", StopReasonName(state.StopReason));
+        StopReasonField(writer, state.StopReason);
         writer.WriteNumber("idle_seconds", Math.Round(state.IdleSeconds, 3));
         writer.WriteEndObject();
     }
@@ -189,17 +189,6 @@ public static class ResponseWriter
         writer.WriteEndObject();
     }
 
-    /// <summary>The snake_case name of a stop reason, as in rollout files.</summary>
-    public static string StopReasonName(StopReason reason) => reason switch
-    {
-        StopReason.None => "none",
-        StopReason.Answered => "answered",
-        StopReason.TerminalState => "terminal_state",
-        StopReason.MaxTurns => "max_turns",
-        StopReason.Error => "error",
-        _ => "cancelled",
-    };
-
     private static void Start(Utf8JsonWriter writer, string type, JsonElement id)
     {
         writer.WriteString("type", type);
@@ -210,32 +199,19 @@ public static class ResponseWriter
         }
     }
 
+    // The rollout files' own serialization, so messages, stop reasons, breakdowns and info read exactly as in a JSONL trajectory.
     private static void Messages(Utf8JsonWriter writer, string name, IReadOnlyList<ChatMessage> messages)
     {
-        writer.WriteStartArray(name);
-        foreach (var message in messages)
-        {
-            writer.WriteStartObject();
-            writer.WriteString("role", message.Role switch
-            {
-                ChatRole.System => "system",
-                ChatRole.User => "user",
-                ChatRole.Assistant => "assistant",
-                _ => "tool",
-            });
-            writer.WriteString("content", message.Content);
-            if (message.Name is not null)
-            {
-                writer.WriteString("name", message.Name);
-            }
-
-            writer.WriteEndObject();
-        }
-
-        writer.WriteEndArray();
+        writer.WritePropertyName(name);
+        JsonSerializer.Serialize(writer, messages, TrajectoryJson.Options);
     }
 
-    // The rollout files' own converters, so a step's breakdown and info read exactly as in a JSONL trajectory.
+    private static void StopReasonField(Utf8JsonWriter writer, StopReason reason)
+    {
+        writer.WritePropertyName("stop_reason");
+        JsonSerializer.Serialize(writer, reason, TrajectoryJson.Options);
+    }
+
     private static void Breakdown(Utf8JsonWriter writer, RewardBreakdown breakdown)
     {
         writer.WritePropertyName("reward_breakdown");
