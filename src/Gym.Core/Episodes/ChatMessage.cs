@@ -16,6 +16,20 @@ public enum ChatRole
     Tool,
 }
 
+/// <summary>Chat roles as chat-completion APIs and chat templates spell them.</summary>
+public static class ChatRoles
+{
+    /// <summary><c>system</c>, <c>user</c>, <c>assistant</c> or <c>tool</c>.</summary>
+    public static string WireName(this ChatRole role) => role switch
+    {
+        ChatRole.System => "system",
+        ChatRole.User => "user",
+        ChatRole.Assistant => "assistant",
+        ChatRole.Tool => "tool",
+        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown chat role"),
+    };
+}
+
 /// <summary>One chat message: observations are lists of these.</summary>
 /// <param name="Role">The author role.</param>
 /// <param name="Content">The message text.</param>

@@ -132,14 +132,7 @@ public sealed class ChatTemplate
 
     private int[] Header(ChatRole role, string? name)
     {
-        var text = role switch
-        {
-            ChatRole.System => "system",
-            ChatRole.User => "user",
-            ChatRole.Assistant => "assistant",
-            ChatRole.Tool => "tool",
-            _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown chat role"),
-        };
+        var text = role.WireName();
 
         // Only tool messages carry a name (the tool's); other roles ignore it, as chat APIs do.
         if (role == ChatRole.Tool && !string.IsNullOrEmpty(name))

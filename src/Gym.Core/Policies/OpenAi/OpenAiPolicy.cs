@@ -131,7 +131,7 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
                 }
                 else
                 {
-                    writer.WriteString("role", RoleName(message.Role));
+                    writer.WriteString("role", message.Role.WireName());
                     writer.WriteString("content", message.Content);
                     if (message.Role == ChatRole.Tool && !string.IsNullOrEmpty(message.Name))
                     {
@@ -221,13 +221,4 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
             throw;
         }
     }
-
-    private static string RoleName(ChatRole role) => role switch
-    {
-        ChatRole.System => "system",
-        ChatRole.User => "user",
-        ChatRole.Assistant => "assistant",
-        ChatRole.Tool => "tool",
-        _ => throw new ArgumentOutOfRangeException(nameof(role), role, "unknown chat role"),
-    };
 }
