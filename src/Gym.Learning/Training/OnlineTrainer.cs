@@ -131,6 +131,7 @@ public sealed class OnlineTrainer : IDisposable
     private readonly PolicyModel? _reference;
     private readonly IContextPolicy _memory;
     private readonly Dictionary<int, PolicyWeights> _published = [];
+    private TaskCompletionSource _nextPublish = NewPublishSignal();
     private readonly Lock _publishGate = new();
     private int _version;
 
@@ -295,6 +296,7 @@ public sealed class OnlineTrainer : IDisposable
     {
         while (true)
         {
+            Task published;
             lock (_publishGate)
             {
                 if (_published.TryGetValue(index, out var weights))
@@ -308,20 +310,29 @@ public sealed class OnlineTrainer : IDisposable
 
                     return weights;
                 }
+
+                published = _nextPublish.Task;
             }
 
-            await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+            await published.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     private void Publish(int index)
     {
         var weights = PolicyWeights.Capture(_model, Version);
+        TaskCompletionSource signal;
         lock (_publishGate)
         {
             _published[index] = weights;
+            (signal, _nextPublish) = (_nextPublish, NewPublishSignal());
         }
+
+        signal.SetResult();
     }
+
+    // Completed by the next Publish, so that a batch waiting for its weights wakes when they appear.
+    private static TaskCompletionSource NewPublishSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private OnlineIteration Learn(int iteration, Played played)
     {
