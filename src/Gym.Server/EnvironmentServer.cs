@@ -7,7 +7,6 @@ using Gym.Server.Metrics;
 using Gym.Server.Sessions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Gym.Server;
@@ -135,18 +134,11 @@ public sealed class EnvironmentServer : IAsyncDisposable
 
     private static WebApplication Build(IPAddress address, EnvironmentServerOptions options, SessionManager sessions, Action<string> log)
     {
-        // The empty builder reads no appsettings.json, environment variables or command line of its own:
-        // gym serve's options are the only configuration, and nothing is logged unless we log it.
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "gym-serve" });
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        var builder = KestrelApp.CreateBuilder("gym-serve", address, options.Port, kestrel =>
         {
-            kestrel.Listen(address, options.Port);
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
         });
-        // The CLI owns Ctrl+C and SIGTERM (it stops the server through DisposeAsync); the default console
-        // lifetime would also catch them and stop the host behind the CLI's back.
-        builder.Services.AddSingleton<IHostLifetime, ExternalLifetime>();
         var app = builder.Build();
         app.UseWebSockets();
         var endpoints = new HttpEndpoints(sessions, options, new ApiKeyCheck(options.ApiKey), log);
@@ -182,12 +174,5 @@ public sealed class EnvironmentServer : IAsyncDisposable
         {
             // Stopping.
         }
-    }
-
-    private sealed class ExternalLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -29,12 +29,11 @@ public sealed record EnvironmentServerOptions
 
     /// <summary>The listening address, parsed; throws <see cref="ArgumentException"/> for anything but an IP address or localhost.</summary>
     public IPAddress ParseHost() =>
-        string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback
-        : IPAddress.TryParse(Host, out var address) ? address
+        ListenAddress.TryParse(Host, out var address) ? address
         : throw new ArgumentException($"host must be an IP address such as 127.0.0.1, 0.0.0.0 or ::, or localhost (got '{Host}')");
 
     /// <summary>Whether <see cref="Host"/> is an IP address or localhost.</summary>
-    public bool TryParseHost() => string.Equals(Host, "localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(Host, out _);
+    public bool TryParseHost() => ListenAddress.TryParse(Host, out _);
 
     /// <summary>Checks every value; throws <see cref="ArgumentException"/> naming the bad one.</summary>
     public void Validate()

@@ -55,8 +55,7 @@ public sealed class PolicyServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(served);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel => kestrel.Listen(options.Address, options.Port));
+        var builder = KestrelApp.CreateBuilder("gym-serve-policy", options.Address, options.Port);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         var app = builder.Build();
         var server = new PolicyServer(app, served, options);

@@ -11,13 +11,13 @@ namespace Gym.Server.PolicyServing;
 public sealed record PolicyServerOptions(string Host = "127.0.0.1", int Port = 8000, int MaxBatch = 32, long Seed = 0)
 {
     /// <summary>The address to bind, after <see cref="Validate"/>.</summary>
-    public IPAddress Address => Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(Host);
+    public IPAddress Address => ListenAddress.TryParse(Host, out var address) ? address : throw new InvalidOperationException($"'{Host}' is not an address to listen on; call Validate first");
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid option.</summary>
     /// <returns>These options, for chaining.</returns>
     public PolicyServerOptions Validate()
     {
-        if (Host != "localhost" && !IPAddress.TryParse(Host, out _))
+        if (!ListenAddress.TryParse(Host, out _))
         {
             throw new ArgumentException($"--host must be an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost (got '{Host}')");
         }

@@ -1,0 +1,38 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Gym.Server;
+
+/// <summary>The Kestrel host both gym servers start from.</summary>
+internal static class KestrelApp
+{
+    /// <summary>
+    /// An empty builder (no appsettings.json, environment variables, command line or logging of its own:
+    /// the command's options are the only configuration) with Kestrel listening on one address.
+    /// </summary>
+    public static WebApplicationBuilder CreateBuilder(string applicationName, IPAddress address, int port, Action<KestrelServerOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = applicationName });
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(address, port);
+            configure?.Invoke(kestrel);
+        });
+
+        // The CLI owns Ctrl+C and SIGTERM (it stops the server through DisposeAsync); the default console
+        // lifetime would also catch them and stop the host behind the CLI's back.
+        builder.Services.AddSingleton<IHostLifetime, ExternalLifetime>();
+        return builder;
+    }
+
+    private sealed class ExternalLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
