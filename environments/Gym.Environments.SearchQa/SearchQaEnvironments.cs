@@ -2,6 +2,7 @@ using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Environments.SearchQa.Tasks;
 using Gym.Environments.SearchQa.Index;
+using Gym.Environments.SearchQa.Rewards;
 
 namespace Gym.Environments.SearchQa;
 
@@ -14,10 +15,21 @@ public static class SearchQaEnvironments
     /// <summary>Questions and a corpus from files (FlashRAG / Search-R1 JSONL, HotpotQA JSON).</summary>
     public const string Files = "search-qa/files-v0";
 
-    /// <summary>Adds the search-QA environments to <paramref name="registry"/>; <paramref name="index"/> sets where indexes are cached.</summary>
+    /// <summary>
+    /// Adds the search-QA module to <paramref name="registry"/>: its environments, its episode state
+    /// (retrieved documents, queries) and the retrieval reward components that read it.
+    /// <paramref name="index"/> sets where indexes are cached.
+    /// </summary>
     public static EnvironmentRegistry AddSearchQa(this EnvironmentRegistry registry, SearchIndexOptions? index = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        registry.BeginModule("search-qa");
+        registry.StateKeys.Add(SearchState.Provider);
+        foreach (var kind in SearchRewardComponents.Kinds)
+        {
+            registry.Rewards.Register(kind);
+        }
+
         return registry
             .Register(Describe(Synthetic, "search QA over a generated multi-hop knowledge base (BM25 search, Search-R1 format)", SearchQaOptions.SyntheticHelp, SearchQaOptions.Synthetic, index))
             .Register(Describe(Files, "search QA from question and corpus files (FlashRAG/Search-R1 JSONL, HotpotQA JSON)", SearchQaOptions.FilesHelp, SearchQaOptions.Files, index) with

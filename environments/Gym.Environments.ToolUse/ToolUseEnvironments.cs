@@ -21,6 +21,7 @@ public static class ToolUseEnvironments
     {
         ArgumentNullException.ThrowIfNull(registry);
         return registry
+            .BeginModule("tool-use")
             .Register(Describe(Arithmetic, 3, "multi-step arithmetic word problems with a calculator tool (difficulty 3)"))
             .Register(Describe(ArithmeticEasy, 1, "one-operation arithmetic with a calculator tool (difficulty 1)"))
             .Register(Describe(ArithmeticHard, 5, "six-operation arithmetic with distractor numbers (difficulty 5)"));

@@ -1,5 +1,4 @@
-using Gym.Core.Registry;
-using Gym.Core.Trajectories;
+using Gym.Core;
 using Gym.Scenarios;
 
 namespace Gym.Cli;
@@ -8,17 +7,16 @@ namespace Gym.Cli;
 public static class CliErrors
 {
     /// <summary>The message for a user-caused failure, or null for an unexpected one.</summary>
+    /// <remarks>Every module marks its user-caused failures with <see cref="IUserError"/>, so none is listed here.</remarks>
     public static string? Describe(Exception exception) => exception switch
     {
-        UnknownEnvironmentException or EnvironmentParameterException or TrajectorySinkException or CliUsageException or ScenarioBuildException
-            or TrajectoryFormatException or RescoreException or Core.Rewards.Judging.JudgeException or Core.ChatCompletions.ChatCompletionsException
-            or Environments.SearchQa.Data.SearchQaDataException => exception.Message,
         // Located errors already say "file:line:col: error: …"; print them as they are.
         ScenarioLoadException load => string.Join(Environment.NewLine, load.Errors.Select(e => e.ToString().Replace(": error: ", ": ", StringComparison.Ordinal))),
+        IUserError => exception.Message,
         ArgumentException argument => argument.Message,
         _ => null,
     };
 }
 
 /// <summary>An option value that parsed but makes no sense (e.g. an unknown policy kind).</summary>
-public sealed class CliUsageException(string message) : Exception(message);
+public sealed class CliUsageException(string message) : Exception(message), IUserError;

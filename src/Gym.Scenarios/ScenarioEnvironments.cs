@@ -14,7 +14,7 @@ using Gym.Core.Tools;
 namespace Gym.Scenarios;
 
 /// <summary>A scenario that loaded but cannot be turned into a runnable task; the message names the file.</summary>
-public sealed class ScenarioBuildException(string message) : Exception(message);
+public sealed class ScenarioBuildException(string message) : Exception(message), Core.IUserError;
 
 /// <summary>A scenario file that did not load; <see cref="Exception.Message"/> lists every error, one per line.</summary>
 public sealed class ScenarioLoadException(IReadOnlyList<ScenarioError> errors)
@@ -138,6 +138,7 @@ public static class ScenarioEnvironments
             }
 
             var source = Source(spec.Task, given);
+            var context = new OperatorContext(spec.Id, objectives, t => Source(t, new Dictionary<string, string>()));
             WithDistractorsSpec? distractors = null;
             foreach (var op in spec.Operators)
             {
@@ -146,13 +147,7 @@ public static class ScenarioEnvironments
                     throw Fail($"'with-distractors' must be the last operator: it changes observations, so '{op.Kind}' cannot wrap it");
                 }
 
-                source = op switch
-                {
-                    SequenceSpec sequence => Compose.Sequence([source, .. sequence.Tasks.Select(t => Source(t, new Dictionary<string, string>()))], id: spec.Id),
-                    MultiObjectiveSpec multi => Compose.MultiObjective(source, objectives ?? multi.K, multi.Aggregate, multi.Separator, id: spec.Id),
-                    WithToolFaultsSpec faults => Compose.WithToolFaults(source, new ToolFaultSpec(faults.ErrorRate, faults.TimeoutRate, faults.LatencyRate, faults.LatencyMs), id: spec.Id),
-                    _ => source,
-                };
+                source = op.Apply(source, context);
                 distractors ??= op as WithDistractorsSpec;
             }
 
@@ -237,7 +232,7 @@ public static class ScenarioEnvironments
                     try
                     {
                         var rubric = component.Kind == "rubric" ? BuildRubric(component) : null;
-                        components.Add(RewardComponentCatalog.Create(new ComponentDefinition(component.Kind, component.EffectiveName, component.Weight, kind, component.Params, rubric)));
+                        components.Add(registry.Rewards.Create(new ComponentDefinition(component.Kind, component.EffectiveName, component.Weight, kind, component.Params, rubric)));
                     }
                     catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
                     {
@@ -256,8 +251,8 @@ public static class ScenarioEnvironments
             }
         }
 
-        private static RewardCombinator Combinator(CombinatorSpec spec) =>
-            RewardCombinatorCatalog.Create(spec.Kind, spec.Params, [.. spec.Children.Select(Combinator)], spec.Of);
+        private RewardCombinator Combinator(CombinatorSpec spec) =>
+            RewardCombinatorCatalog.Create(spec.Kind, spec.Params, [.. spec.Children.Select(Combinator)], spec.Of, registry.StateKeys);
 
         private Rubric BuildRubric(RewardComponentSpec component)
         {

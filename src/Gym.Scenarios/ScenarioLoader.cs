@@ -40,7 +40,7 @@ public static class ScenarioLoader
             if (tree is not null)
             {
                 var validator = new Validator(errors, registry);
-                if (validator.TryValidate(tree, ScenarioSchema.Root, "", out var value))
+                if (validator.TryValidate(tree, ScenarioSchema.RootFor(registry), "", out var value))
                 {
                     spec = (ScenarioSpec)value!;
                 }

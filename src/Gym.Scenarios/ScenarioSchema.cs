@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
@@ -18,9 +19,6 @@ namespace Gym.Scenarios;
 /// </summary>
 public static class ScenarioSchema
 {
-    /// <summary>Reward component kinds known now; the reward library implements them.</summary>
-    public static IReadOnlyList<string> ComponentKinds { get; } = [.. RewardComponentCatalog.Kinds.Select(k => k.Kind)];
-
     /// <summary>Reward combinator kinds known now.</summary>
     public static IReadOnlyList<string> CombinatorKinds { get; } = [.. RewardCombinatorCatalog.Kinds.Select(k => k.Kind)];
 
@@ -82,7 +80,7 @@ public static class ScenarioSchema
         Check = CheckEnvironment,
     };
 
-    internal static UnionSchema Operator { get; } = new("operator", "operator",
+    private static IReadOnlyList<ObjectSchema> BuiltInOperators { get; } =
     [
         new ObjectSchema(
             "operator-sequence",
@@ -144,7 +142,35 @@ public static class ScenarioSchema
             ],
             b => new CurriculumSpec(b.Get<string>("parameter"), b.List<string>("levels"), b.Get<double>("promote_at"), b.Get<int>("window")))
         { KindValue = "curriculum" },
-    ]);
+    ];
+
+    /// <summary>The operator union: the language's own operators, then those <paramref name="registered"/> by modules.</summary>
+    private static UnionSchema OperatorUnion(IReadOnlyList<OperatorKind> registered) =>
+        new("operator", "operator", [.. BuiltInOperators, .. registered.Select(RegisteredOperator)]);
+
+    private static ObjectSchema RegisteredOperator(OperatorKind kind) => new(
+        $"operator-{kind.Kind}",
+        $"operator: {kind.Kind}",
+        kind.Description,
+        () => [.. kind.Parameters.Select(p => new Field(p.Name, ParameterSchema(p), p.Description, Required: p.Default is null, Default: p.Default))],
+        b => new RegisteredOperatorSpec(kind, kind.Parameters.ToDictionary(p => p.Name, p => ParameterValue(b, p), StringComparer.Ordinal)))
+    { KindValue = kind.Kind };
+
+    private static ScalarSchema ParameterSchema(OperatorParameter parameter) => parameter.Type switch
+    {
+        OperatorParameterType.Integer => new ScalarSchema { Kind = ScalarKind.Integer, Minimum = parameter.Minimum, Maximum = parameter.Maximum },
+        OperatorParameterType.Number => new ScalarSchema { Kind = ScalarKind.Number, Minimum = parameter.Minimum, Maximum = parameter.Maximum },
+        OperatorParameterType.Boolean => new ScalarSchema { Kind = ScalarKind.Boolean },
+        _ => Text,
+    };
+
+    private static object ParameterValue(Bound bound, OperatorParameter parameter) => parameter.Type switch
+    {
+        OperatorParameterType.Integer => bound.Get<int>(parameter.Name),
+        OperatorParameterType.Number => bound.Get<double>(parameter.Name),
+        OperatorParameterType.Boolean => bound.Get<bool>(parameter.Name),
+        _ => bound.Get<string>(parameter.Name),
+    };
 
     internal static ObjectSchema Limits { get; } = new(
         "limits",
@@ -287,13 +313,13 @@ public static class ScenarioSchema
         ],
         b => new JudgeSpec(b.Get<string>("base_url"), b.Get<string>("model"), b.Get<string?>("api_key_env"), b.Get<int>("timeout_ms"), b.Get<int>("retries"), b.Get<int>("max_tokens"), b.Get<string?>("cache"), b.Get<double>("failure_value")));
 
-    internal static ObjectSchema Component { get; } = new(
+    private static ObjectSchema ComponentSchema(IReadOnlyList<string> kinds) => new(
         "reward-component",
         "reward component",
         "One named reward component. By default the scalar reward is the weighted sum of components (see `combine`); a weight of 0 keeps a component as a metric only. docs/rewards.md gives every kind's formula and parameters.",
         () =>
         [
-            new Field("kind", new ScalarSchema { Kind = ScalarKind.String, Allowed = ComponentKinds, AllowedNoun = "reward component" }, "The component.", Required: true),
+            new Field("kind", new ScalarSchema { Kind = ScalarKind.String, Allowed = kinds, AllowedNoun = "reward component" }, "The component.", Required: true),
             new Field("name", ComponentName, "Its name in breakdowns and in combinators' `of`; needed when a kind appears twice.", WhenAbsent: "the kind"),
             new Field("weight", new ScalarSchema { Kind = ScalarKind.Number, Minimum = 0 }, "Its weight; 0 reports it without counting it.", Default: "1"),
             new Field("params", Parameters, "Component parameters (see docs/rewards.md), passed as text and checked per kind."),
@@ -329,14 +355,14 @@ public static class ScenarioSchema
 
     private static ShorthandSchema CombinatorOrKind => new(CombinatorKind, Combinator, kind => new CombinatorSpec((string)kind, new Dictionary<string, string>(StringComparer.Ordinal), []));
 
-    internal static ObjectSchema Rewards { get; } = new(
+    private static ObjectSchema RewardsSchema(ObjectSchema component) => new(
         "rewards",
         "rewards",
         "The reward specification. Without `rewards`, the task's own components and weights apply; with it, exactly these components do.",
         () =>
         [
-            new Field("process", new ListSchema(Component), "Per-turn components (format, tool calls, turn cost, …).", WhenAbsent: "none"),
-            new Field("outcome", new ListSchema(Component), "Per-episode components (exact match, numeric match, …).", WhenAbsent: "none"),
+            new Field("process", new ListSchema(component), "Per-turn components (format, tool calls, turn cost, …).", WhenAbsent: "none"),
+            new Field("outcome", new ListSchema(component), "Per-episode components (exact match, numeric match, …).", WhenAbsent: "none"),
             new Field("combine", CombinatorOrKind, "How components combine into the scalar reward: the weighted sum, or a tree of combinators.", Default: "weighted-sum"),
         ],
         b => new RewardSpec(b.List<RewardComponentSpec>("process"), b.List<RewardComponentSpec>("outcome"), b.Get<CombinatorSpec?>("combine") ?? CombinatorSpec.WeightedSum))
@@ -390,7 +416,7 @@ public static class ScenarioSchema
         },
     ]);
 
-    internal static ObjectSchema Root { get; } = new(
+    private static ObjectSchema RootSchema(UnionSchema operators, ObjectSchema rewards) => new(
         "scenario",
         "scenario",
         "A scenario file. `id` and `task` are required (they may come from the file named by `extends`).",
@@ -406,13 +432,13 @@ public static class ScenarioSchema
             }, "The scenario id, like `tool-use/easy`.", Required: true),
             new Field("description", new ScalarSchema { Kind = ScalarKind.String }, "What the scenario trains.", Default: ""),
             new Field("task", Task, "The base task.", Required: true),
-            new Field("operators", new ListSchema(Operator), "Composition operators, applied innermost-first: the first wraps the task, the second wraps that, and so on.", WhenAbsent: "none"),
+            new Field("operators", new ListSchema(operators), "Composition operators, applied innermost-first: the first wraps the task, the second wraps that, and so on.", WhenAbsent: "none"),
             new Field("tools", new ListSchema(Text, uniqueNoun: "tool"), "The tool names offered to the agent.", WhenAbsent: "the task's tools"),
             new Field("action_format", ScalarSchema.Enum<ActionFormat>(), "How the agent writes tool calls: `json-tool-calls` (`<tool_call>{…}</tool_call>`) or `xml-tags`.", WhenAbsent: TaskDefault),
             new Field("system_prompt", PromptTemplate, "The system message that opens every episode, in place of the task's default (role, turn limit, the tools' JSON schemas, the action format's instructions). A template: `{max_turns}` (the turn limit), `{tools}` (the tools as JSON), `{tool_names}` (their names, comma-separated) and `{format}` (the action format's instructions) are filled in, `{{` and `}}` write literal braces, and any other `{…}` is an error.", WhenAbsent: TaskDefault),
             new Field("limits", Limits, "Turn, action-length, tool-timeout and tool-call limits.", WhenAbsent: "the task's defaults"),
             new Field("memory", Memory, "The memory mode and tokenizer.", WhenAbsent: "full, o200k"),
-            new Field("rewards", Rewards, "Process and outcome reward components and how they combine.", WhenAbsent: "the task's rewards"),
+            new Field("rewards", rewards, "Process and outcome reward components and how they combine.", WhenAbsent: "the task's rewards"),
             new Field("policy", Policy, "The default policy for `gym run` (a command-line `--policy` overrides it).", WhenAbsent: "the command's default"),
             new Field("seed", new ScalarSchema { Kind = ScalarKind.Long }, "The base seed for `gym run` (a command-line `--seed` overrides it).", WhenAbsent: "the command's default"),
             new Field("episodes", Int(1), "The default episode count for `gym run` (a command-line `--episodes` overrides it).", WhenAbsent: "the command's default"),
@@ -443,11 +469,37 @@ public static class ScenarioSchema
         }
     }
 
-    /// <summary>The JSON Schema (draft 2020-12) for scenario files, as committed in docs/scenario.schema.json.</summary>
-    public static string ToJsonSchema() => JsonSchemaWriter.Write(Root);
+    /// <summary>
+    /// The scenario language of <paramref name="registry"/>: the operators and reward component kinds
+    /// its modules registered join the language's own. Without a registry, the core language.
+    /// </summary>
+    internal static ObjectSchema RootFor(EnvironmentRegistry? registry)
+    {
+        registry ??= CoreRegistry;
+        lock (Languages)
+        {
+            // A registry may gain modules after a first load; the language follows it.
+            if (Languages.TryGetValue(registry, out var cached) && cached.Operators == registry.Operators.Kinds.Count && cached.Components == registry.Rewards.Kinds.Count)
+            {
+                return cached.Root;
+            }
 
-    /// <summary>The key tables of docs/scenarios.md, one section per mapping type.</summary>
-    public static string ToMarkdown() => MarkdownWriter.Write(Root);
+            var root = RootSchema(OperatorUnion(registry.Operators.Kinds), RewardsSchema(ComponentSchema([.. registry.Rewards.Kinds.Select(k => k.Kind)])));
+            Languages.AddOrUpdate(registry, new Language(registry.Operators.Kinds.Count, registry.Rewards.Kinds.Count, root));
+            return root;
+        }
+    }
+
+    private static readonly EnvironmentRegistry CoreRegistry = new();
+    private static readonly ConditionalWeakTable<EnvironmentRegistry, Language> Languages = [];
+
+    private sealed record Language(int Operators, int Components, ObjectSchema Root);
+
+    /// <summary>The JSON Schema (draft 2020-12) for scenario files of <paramref name="registry"/>'s modules, as committed in docs/scenario.schema.json.</summary>
+    public static string ToJsonSchema(EnvironmentRegistry? registry = null) => JsonSchemaWriter.Write(RootFor(registry));
+
+    /// <summary>The key tables of docs/scenarios.md for <paramref name="registry"/>'s modules, one section per mapping type.</summary>
+    public static string ToMarkdown(EnvironmentRegistry? registry = null) => MarkdownWriter.Write(RootFor(registry));
 
     private static void CheckComponent(ObjectCheck check)
     {
@@ -460,7 +512,7 @@ public static class ScenarioSchema
         var name = check.Values.TryGetValue("name", out var given) ? (string)given! : kind;
         try
         {
-            RewardComponentCatalog.Validate(kind, name, parameters);
+            (check.Registry?.Rewards ?? RewardComponentRegistry.Core).Validate(kind, name, parameters);
         }
         catch (RewardSpecException ex)
         {
@@ -492,7 +544,7 @@ public static class ScenarioSchema
         try
         {
             // Inputs are checked by count only here; which components exist is the rewards section's check.
-            RewardCombinatorCatalog.Create(kind, parameters, [.. Enumerable.Range(0, inputs).Select(_ => (RewardCombinator)new WeightedSumCombinator([], []))], []);
+            RewardCombinatorCatalog.Create(kind, parameters, [.. Enumerable.Range(0, inputs).Select(_ => (RewardCombinator)new WeightedSumCombinator([], []))], [], check.Registry?.StateKeys);
         }
         catch (RewardSpecException ex)
         {

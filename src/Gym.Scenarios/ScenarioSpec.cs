@@ -1,5 +1,6 @@
 using Gym.Core.Composition;
 using Gym.Core.Context;
+using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 
 namespace Gym.Scenarios;
@@ -54,11 +55,39 @@ public sealed record EnvironmentTaskSpec(string Environment, IReadOnlyDictionary
 /// <param name="Path">The absolute path of the dataset file, resolved against the folder of the file that named it.</param>
 public sealed record DatasetTaskSpec(string Path) : TaskSpec;
 
-/// <summary>A composition operator that wraps a task.</summary>
+/// <summary>What an operator may use while it wraps a task.</summary>
+/// <param name="ScenarioId">The scenario's id, for the ids of wrapped environments.</param>
+/// <param name="Objectives">A multi-objective K set by a parameter (a curriculum over <c>k</c>), overriding the file's.</param>
+/// <param name="Source">Builds the task source of a nested task (a sequence's steps).</param>
+public sealed record OperatorContext(string ScenarioId, int? Objectives, Func<TaskSpec, ITaskSource> Source);
+
+/// <summary>
+/// A composition operator that wraps a task. Each kind says how it applies: <see cref="Apply"/> is
+/// abstract, so an operator without one does not compile.
+/// </summary>
 public abstract record OperatorSpec
 {
     /// <summary>The operator's <c>kind</c> as written in YAML, like <c>multi-objective</c>.</summary>
     public abstract string Kind { get; }
+
+    /// <summary>Wraps <paramref name="source"/> (the task so far, innermost operators applied).</summary>
+    public abstract ITaskSource Apply(ITaskSource source, OperatorContext context);
+}
+
+/// <summary>An operator a module registered (<see cref="OperatorKind"/>), with its validated arguments.</summary>
+/// <param name="Operator">The registered operator.</param>
+/// <param name="Values">Its arguments by parameter name, defaults applied.</param>
+public sealed record RegisteredOperatorSpec(OperatorKind Operator, IReadOnlyDictionary<string, object> Values) : OperatorSpec
+{
+    /// <inheritdoc />
+    public override string Kind => Operator.Kind;
+
+    /// <inheritdoc />
+    public override ITaskSource Apply(ITaskSource source, OperatorContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Operator.Apply(source, new OperatorArguments(context.ScenarioId, Values));
+    }
 }
 
 /// <summary>Sub-tasks one after another in one episode: the wrapped task first, then <paramref name="Tasks"/> in order.</summary>
@@ -67,6 +96,13 @@ public sealed record SequenceSpec(IReadOnlyList<TaskSpec> Tasks) : OperatorSpec
 {
     /// <inheritdoc />
     public override string Kind => "sequence";
+
+    /// <inheritdoc />
+    public override ITaskSource Apply(ITaskSource source, OperatorContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Compose.Sequence([source, .. Tasks.Select(context.Source)], id: context.ScenarioId);
+    }
 }
 
 /// <summary>K objectives packed into one episode, MEM1 style.</summary>
@@ -77,6 +113,13 @@ public sealed record MultiObjectiveSpec(int K, ObjectiveAggregate Aggregate, str
 {
     /// <inheritdoc />
     public override string Kind => "multi-objective";
+
+    /// <inheritdoc />
+    public override ITaskSource Apply(ITaskSource source, OperatorContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Compose.MultiObjective(source, context.Objectives ?? K, Aggregate, Separator, id: context.ScenarioId);
+    }
 }
 
 /// <summary>Irrelevant or misleading content injected into observations.</summary>
@@ -87,6 +130,12 @@ public sealed record WithDistractorsSpec(double Rate, IReadOnlyList<string>? Tex
 {
     /// <inheritdoc />
     public override string Kind => "with-distractors";
+
+    /// <summary>
+    /// Leaves the task source as it is: distractors change observations, so they wrap the finished
+    /// environment (<see cref="Compose.WithDistractors"/>) after every other operator, limit and setting.
+    /// </summary>
+    public override ITaskSource Apply(ITaskSource source, OperatorContext context) => source;
 }
 
 /// <summary>Seeded tool errors, time-outs and added latency.</summary>
@@ -98,6 +147,13 @@ public sealed record WithToolFaultsSpec(double ErrorRate, double TimeoutRate, do
 {
     /// <inheritdoc />
     public override string Kind => "with-tool-faults";
+
+    /// <inheritdoc />
+    public override ITaskSource Apply(ITaskSource source, OperatorContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Compose.WithToolFaults(source, new ToolFaultSpec(ErrorRate, TimeoutRate, LatencyRate, LatencyMs), id: context.ScenarioId);
+    }
 }
 
 /// <summary>A schedule over one task parameter that moves up a level after a window of episodes succeeds often enough.</summary>
@@ -109,6 +165,9 @@ public sealed record CurriculumSpec(string Parameter, IReadOnlyList<string> Leve
 {
     /// <inheritdoc />
     public override string Kind => "curriculum";
+
+    /// <summary>Leaves the task as it is: a curriculum schedules episodes, so the runtime applies it (<see cref="BuiltScenario.Curriculum"/>).</summary>
+    public override ITaskSource Apply(ITaskSource source, OperatorContext context) => source;
 }
 
 /// <summary>Limits on an episode; a <see langword="null"/> field keeps the task's default.</summary>

@@ -28,7 +28,7 @@ public sealed partial class SchemaTests
     [Fact]
     public void The_committed_json_schema_is_the_generated_one()
     {
-        var generated = ScenarioSchema.ToJsonSchema();
+        var generated = ScenarioSchema.ToJsonSchema(TestFiles.Registry());
         if (Update)
         {
             File.WriteAllText(SchemaPath, generated);
@@ -47,7 +47,7 @@ public sealed partial class SchemaTests
         begin.Should().BeGreaterThan(0, "docs/scenarios.md marks its generated key tables");
         end.Should().BeGreaterThan(begin);
         var start = begin + BeginTables.Length + 1;
-        var generated = "\n" + ScenarioSchema.ToMarkdown();
+        var generated = "\n" + ScenarioSchema.ToMarkdown(TestFiles.Registry());
         if (Update)
         {
             text = string.Concat(text.AsSpan(0, start), generated, text.AsSpan(end));
@@ -61,7 +61,7 @@ public sealed partial class SchemaTests
     [Fact]
     public void The_json_schema_is_draft_2020_12_closed_and_complete()
     {
-        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema());
+        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema(TestFiles.Registry()));
         var root = document.RootElement;
 
         root.GetProperty("$schema").GetString().Should().Be("https://json-schema.org/draft/2020-12/schema");
@@ -99,7 +99,7 @@ public sealed partial class SchemaTests
     [InlineData("", false)]
     public void The_editor_pattern_for_system_prompt_agrees_with_the_loader(string template, bool valid)
     {
-        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema());
+        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema(TestFiles.Registry()));
         var property = document.RootElement.GetProperty("properties").GetProperty("system_prompt");
         var pattern = new Regex(property.GetProperty("pattern").GetString()!, RegexOptions.ECMAScript);
         var minLength = property.GetProperty("minLength").GetInt32();
@@ -115,7 +115,7 @@ public sealed partial class SchemaTests
     [Fact]
     public void Every_reference_in_the_json_schema_resolves()
     {
-        var text = ScenarioSchema.ToJsonSchema();
+        var text = ScenarioSchema.ToJsonSchema(TestFiles.Registry());
         using var document = JsonDocument.Parse(text);
         var definitions = document.RootElement.GetProperty("$defs").EnumerateObject().Select(p => p.Name).ToHashSet();
 

@@ -1,8 +1,7 @@
 using Gym.Core.Registry;
 using Gym.Core.Tests.Support;
-using Gym.Environments.SearchQa;
 using Gym.Environments.SearchQa.Index;
-using Gym.Environments.ToolUse;
+using Gym.Modules;
 
 namespace Gym.Scenarios.Tests;
 
@@ -15,12 +14,20 @@ internal static class TestFiles
 
     public static string Malformed(string name) => Path.Combine(MalformedDirectory, name);
 
-    /// <summary>Every environment family, with search indexes cached in one temp folder for this test process.</summary>
-    public static EnvironmentRegistry Registry() => new EnvironmentRegistry().AddToolUse().AddSearchQa(SearchIndex);
+    /// <summary>Every module the distribution ships (the CLI's registry), with caches in one temp folder for this test process.</summary>
+    public static EnvironmentRegistry Registry()
+    {
+        _ = Cache.Value;
+        return GymModules.CreateRegistry();
+    }
 
-    private static readonly Lazy<string> SearchCache = ProcessTempFolder.Create("gym-scenario-search-");
-
-    private static SearchIndexOptions SearchIndex => new() { CacheRoot = SearchCache.Value, Verification = IndexVerification.Fast };
+    // GYM_CACHE moves every module's cache, so the test registry is the CLI's own, unconfigured.
+    private static readonly Lazy<string> Cache = new(() =>
+    {
+        var root = ProcessTempFolder.Create("gym-scenario-cache-").Value;
+        Environment.SetEnvironmentVariable(SearchIndexOptions.CacheEnvironmentVariable, root);
+        return root;
+    });
 
     /// <summary>The repository root: the first folder above the test output that holds Gym.sln.</summary>
     public static string RepositoryRoot

@@ -4,7 +4,7 @@ namespace Gym.Environments.SearchQa.Data;
 /// A corpus or question file that cannot be read. The message starts with <c>path:line:</c>
 /// (or <c>path:</c> when no line applies) so editors and terminals can jump to the spot.
 /// </summary>
-public sealed class SearchQaDataException : Exception
+public sealed class SearchQaDataException : Exception, Core.IUserError
 {
     /// <summary>Creates the exception for <paramref name="path"/>, at <paramref name="line"/> when known.</summary>
     public SearchQaDataException(string path, int? line, string reason)

@@ -239,7 +239,13 @@ public sealed class SearchIndex : IDisposable
     /// <see cref="Render(IReadOnlyList{SearchHit})"/>, with each text cut to at most <paramref name="maxTextChars"/>
     /// characters (never inside a surrogate pair, trailing white space dropped) followed by <c>...</c> when it was cut.
     /// </summary>
-    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars)
+    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars) => Render(hits, maxTextChars, spans: null);
+
+    /// <summary>
+    /// <see cref="Render(IReadOnlyList{SearchHit}, int)"/>, also adding to <paramref name="spans"/> where each
+    /// hit's shown text starts in the rendered string and how long it is.
+    /// </summary>
+    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans)
     {
         ArgumentNullException.ThrowIfNull(hits);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTextChars);
@@ -252,7 +258,9 @@ public sealed class SearchIndex : IDisposable
         foreach (var hit in hits)
         {
             builder.Append(CultureInfo.InvariantCulture, $"Doc {hit.Rank}(Title: {hit.Title}) ");
+            var start = builder.Length;
             AppendTruncated(builder, hit.Text, maxTextChars);
+            spans?.Add((start, builder.Length - start));
             builder.Append('\n');
         }
 

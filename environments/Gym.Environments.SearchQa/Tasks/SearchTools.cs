@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Gym.Core.Tools;
 using Gym.Environments.SearchQa.Index;
+using Gym.Environments.SearchQa.Rewards;
 
 namespace Gym.Environments.SearchQa.Tasks;
 
@@ -27,11 +28,20 @@ public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars
     public bool RunsInline => true;
 
     /// <summary>The rendered result of a query, as the tool returns it.</summary>
-    public string Run(string query) => SearchIndex.Render(index.Search(query, topK), maxDocumentChars);
+    public string Run(string query) => Search(query).Content;
+
+    /// <summary>The result of a query: the rendered text, with the ranked documents as <see cref="RetrievedDocuments"/> data.</summary>
+    public ToolResult Search(string query)
+    {
+        var hits = index.Search(query, topK);
+        var spans = new List<(int Start, int Length)>(hits.Count);
+        var content = SearchIndex.Render(hits, maxDocumentChars, spans);
+        return RetrievedDocuments.Result(content, [.. hits.Select((h, i) => (h.Rank, h.Id, h.Title, spans[i].Start, spans[i].Length))]);
+    }
 
     /// <inheritdoc />
     public ValueTask<ToolResult> InvokeAsync(JsonElement arguments, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(ToolResult.Ok(Run(arguments.GetProperty("query").GetString()!)));
+        ValueTask.FromResult(Search(arguments.GetProperty("query").GetString()!));
 }
 
 /// <summary><c>open</c>: the full text of one document, by id or by exact title.</summary>
@@ -57,8 +67,14 @@ public sealed class OpenTool(SearchIndex index) : ITool
     {
         var id = arguments.GetProperty("id").GetString()!.Trim();
         var document = index.Get(id) ?? index.GetByTitle(id);
-        return ValueTask.FromResult(document is null
-            ? ToolResult.Fail($"no document has the id or title '{id}'; use a title exactly as search results show it")
-            : ToolResult.Ok($"<information>Doc 1(Title: {document.Title}) {document.Text}</information>"));
+        if (document is null)
+        {
+            return ValueTask.FromResult(ToolResult.Fail($"no document has the id or title '{id}'; use a title exactly as search results show it"));
+        }
+
+        var prefix = $"<information>Doc 1(Title: {document.Title}) ";
+        return ValueTask.FromResult(RetrievedDocuments.Result(
+            $"{prefix}{document.Text}</information>",
+            [(1, document.Id, document.Title, prefix.Length, document.Text.Length)]));
     }
 }

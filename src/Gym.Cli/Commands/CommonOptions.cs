@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Gym.Core.Registry;
-using Gym.Environments.SearchQa;
-using Gym.Environments.ToolUse;
+using Gym.Modules;
 using Gym.Scenarios;
 
 namespace Gym.Cli.Commands;
@@ -37,7 +36,7 @@ internal static class CommonOptions
         DefaultValueFactory = _ => [],
     };
 
-    public static EnvironmentRegistry CreateRegistry() => new EnvironmentRegistry().AddToolUse().AddSearchQa();
+    public static EnvironmentRegistry CreateRegistry() => GymModules.CreateRegistry();
 
     public static Dictionary<string, string> ParseParameters(string[] pairs) => EnvironmentParameters.ParsePairs(pairs, "--param");
 }

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Gym.Core.Registry;
 
 /// <summary>A parameter was missing, malformed, out of range or unknown.</summary>
-public sealed class EnvironmentParameterException(string message) : Exception(message);
+public sealed class EnvironmentParameterException(string message) : Exception(message), IUserError;
 
 /// <summary>
 /// Named string parameters for creating an environment (from <c>--param key=value</c> or YAML),

@@ -1,6 +1,9 @@
 using System.Text.RegularExpressions;
 using Gym.Core.Episodes;
+using Gym.Core.Composition;
 using Gym.Core.Policies;
+using Gym.Core.Rewards;
+using Gym.Core.Rewards.Components;
 
 namespace Gym.Core.Registry;
 
@@ -25,12 +28,47 @@ public sealed record EnvironmentDescriptor(
 }
 
 /// <summary>An id that is not registered; the message suggests the nearest one.</summary>
-public sealed class UnknownEnvironmentException(string message) : Exception(message);
+public sealed class UnknownEnvironmentException(string message) : Exception(message), IUserError;
 
-/// <summary>The environments that can be made by id, like Gymnasium's registry.</summary>
+/// <summary>
+/// What a Gym process can build: the environments that can be made by id (like Gymnasium's registry),
+/// and the extensions modules bring with them — reward component kinds, episode-state keys and
+/// scenario operators. A module registers everything it brings in one extension method
+/// (<c>registry.AddToolUse()</c>); the scenario language, the JSON Schema, the docs tables, <c>gym list</c>
+/// and the CLI all read the registry, so nothing else lists a module's parts.
+/// </summary>
 public sealed partial class EnvironmentRegistry
 {
     private readonly SortedDictionary<string, EnvironmentDescriptor> _descriptors = new(StringComparer.Ordinal);
+    private readonly List<string> _modules = [];
+
+    /// <summary>The reward component kinds: the core's, then those modules registered.</summary>
+    public RewardComponentRegistry Rewards { get; } = new();
+
+    /// <summary>The episode-state keys milestone conditions and shaping potentials may read.</summary>
+    public StateKeyCatalog StateKeys => Rewards.StateKeys;
+
+    /// <summary>The scenario operators modules registered (the scenario language's own come on top).</summary>
+    public OperatorRegistry Operators { get; } = new();
+
+    /// <summary>The modules added, in order.</summary>
+    public IReadOnlyList<string> Modules => _modules;
+
+    /// <summary>
+    /// Records that a module is being added; a module's <c>Add…</c> extension calls it first, so adding
+    /// one module twice is an error instead of a half-registered duplicate.
+    /// </summary>
+    public EnvironmentRegistry BeginModule(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (_modules.Contains(name))
+        {
+            throw new ArgumentException($"module '{name}' is already added to this registry", nameof(name));
+        }
+
+        _modules.Add(name);
+        return this;
+    }
 
     [GeneratedRegex(@"^[a-z0-9]+(?:-[a-z0-9]+)*/[a-z0-9]+(?:-[a-z0-9]+)*-v[0-9]+\z", RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
@@ -87,7 +125,7 @@ public sealed partial class EnvironmentRegistry
             return descriptor;
         }
 
-        var nearest = _descriptors.Keys.OrderBy(k => EditDistance(k, id)).ThenBy(k => k, StringComparer.Ordinal).FirstOrDefault();
+        var nearest = _descriptors.Keys.OrderBy(k => Suggestions.EditDistance(k, id)).ThenBy(k => k, StringComparer.Ordinal).FirstOrDefault();
         var hint = nearest is null ? "no environments are registered" : $"did you mean '{nearest}'? (gym list shows all)";
         throw new UnknownEnvironmentException($"unknown environment '{id}'; {hint}");
     }
@@ -103,29 +141,5 @@ public sealed partial class EnvironmentRegistry
     }
 
     /// <summary>Levenshtein distance, for "did you mean" hints.</summary>
-    public static int EditDistance(string a, string b)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        ArgumentNullException.ThrowIfNull(b);
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (var j = 0; j <= b.Length; j++)
-        {
-            previous[j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
-            }
-
-            (previous, current) = (current, previous);
-        }
-
-        return previous[b.Length];
-    }
+    public static int EditDistance(string a, string b) => Suggestions.EditDistance(a, b);
 }

@@ -63,6 +63,14 @@ public sealed record ToolResult(string Content, ToolErrorKind Error = ToolErrorK
     /// <summary>Whether the call failed.</summary>
     public bool IsError => Error != ToolErrorKind.None;
 
+    /// <summary>
+    /// What the result means, as structured data for rewards and analysis (a search tool's ranked
+    /// documents with their ids and titles), beside the text the agent reads; null when the tool gives
+    /// none. Recorded with the trajectory, so re-scoring reads the same data; rewards read this, never
+    /// the rendered text. The tool that writes it documents its shape.
+    /// </summary>
+    public JsonElement? Data { get; init; }
+
     /// <summary>A successful result.</summary>
     public static ToolResult Ok(string content) => new(content);
 

@@ -3,7 +3,7 @@ using Gym.Core.Episodes;
 namespace Gym.Core.Trajectories;
 
 /// <summary>A recorded episode that cannot be re-scored; the message names the episode and the turn.</summary>
-public sealed class RescoreException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class RescoreException(string message, Exception? inner = null) : Exception(message, inner), IUserError;
 
 /// <summary>
 /// Recomputes the rewards of recorded episodes under an environment's current reward program without

@@ -6,7 +6,7 @@ using System.Threading.Channels;
 namespace Gym.Core.Trajectories;
 
 /// <summary>A rollout file cannot be created or written. The message names the file.</summary>
-public sealed class TrajectorySinkException : IOException
+public sealed class TrajectorySinkException : IOException, IUserError
 {
     /// <summary>Creates the exception with a generic message.</summary>
     public TrajectorySinkException()
@@ -49,7 +49,7 @@ public sealed class TrajectorySinkException : IOException
 }
 
 /// <summary>A line of a rollout file is not a valid episode. The message starts with <c>path:line:</c>.</summary>
-public sealed class TrajectoryFormatException : FormatException
+public sealed class TrajectoryFormatException : FormatException, IUserError
 {
     /// <summary>Creates the exception with a generic message.</summary>
     public TrajectoryFormatException()

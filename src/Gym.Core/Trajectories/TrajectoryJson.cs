@@ -113,7 +113,10 @@ public static class TrajectoryJson
             var error = root.TryGetProperty("error", out var e) ? e.Deserialize<ToolErrorKind>(options) : ToolErrorKind.None;
             return new ToolInvocation(
                 new ToolCall(root.GetProperty("name").GetString()!, root.GetProperty("arguments").Clone()),
-                new ToolResult(root.GetProperty("result").GetString()!, error));
+                new ToolResult(root.GetProperty("result").GetString()!, error)
+                {
+                    Data = root.TryGetProperty("data", out var data) && data.ValueKind != JsonValueKind.Null ? data.Clone() : null,
+                });
         }
 
         public override void Write(Utf8JsonWriter writer, ToolInvocation value, JsonSerializerOptions options)
@@ -134,6 +137,13 @@ public static class TrajectoryJson
             writer.WriteString("result", value.Result.Content);
             writer.WritePropertyName("error");
             JsonSerializer.Serialize(writer, value.Result.Error, options);
+            if (value.Result.Data is { } data)
+            {
+                // Written only when a tool gives data, so files of tools without it keep their bytes.
+                writer.WritePropertyName("data");
+                data.WriteTo(writer);
+            }
+
             writer.WriteEndObject();
         }
     }

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Gym.Core.Rewards;
+using Gym.Environments.SearchQa.Rewards;
 using Xunit;
 
 namespace Gym.Core.Tests.Rewards;

@@ -83,7 +83,7 @@ public sealed class SearchQaEnvironmentTests
     }
 
     private static IRewardComponent Component(string kind, double weight = 1, RewardKind rewardKind = RewardKind.Process) =>
-        RewardComponentCatalog.Create(new ComponentDefinition(kind, kind, weight, rewardKind, new Dictionary<string, string>()));
+        SearchQaTestData.Registry().Rewards.Create(new ComponentDefinition(kind, kind, weight, rewardKind, new Dictionary<string, string>()));
 
     private static SearchQaEnvironment Rewarded(RewardProgram program)
     {

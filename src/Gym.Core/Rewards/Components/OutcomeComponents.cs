@@ -155,33 +155,3 @@ public sealed partial class CalibrationComponent(string name, RewardKind kind, d
         return Calibration.Brier(correct, confidence);
     }
 }
-
-/// <summary>
-/// <c>search_r1</c>: Search-R1's format-aware outcome. Correct and well-formed 1.0; correct, badly
-/// formed 0.8; wrong, well-formed, a gold answer present in retrieved text 0.3; wrong, well-formed
-/// 0.2; wrong, badly formed 0.1; no answer 0. Correct is SQuAD exact match against the stage's gold
-/// answers; well-formed means every turn of the episode so far parsed.
-/// </summary>
-public sealed class SearchR1Component(string name, RewardKind kind, double weight) : SimpleRewardComponent(name, kind, RewardScope.Episode, weight)
-{
-    /// <inheritdoc />
-    protected override double Score(TurnEvent turn, TurnFacts facts)
-    {
-        if (turn.Answer is not { } answer)
-        {
-            return 0;
-        }
-
-        var objectives = facts.Stage.Objectives;
-        var parts = objectives.Count > 1 ? MultiObjectiveEnvironment.SplitAnswers(answer, facts.Stage.Separator ?? "; ") : [answer];
-        var correct = objectives.Count > 0 && parts.Count == objectives.Count && objectives.Select((o, j) => ExactMatch.Matches(parts[j], o.Answers)).All(c => c);
-        var wellFormed = facts.After.ValidTurns == facts.After.Turns;
-        return (correct, wellFormed) switch
-        {
-            (true, true) => 1.0,
-            (true, false) => 0.8,
-            (false, true) => facts.After.AnswerRetrieved == 1 ? 0.3 : 0.2,
-            _ => 0.1,
-        };
-    }
-}

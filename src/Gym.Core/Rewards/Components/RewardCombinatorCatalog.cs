@@ -19,7 +19,7 @@ public static class RewardCombinatorCatalog
         new("sequential", "0 if any input is 0 (absent counts as 0), else the last input.", []),
         new("clip", "min(max(x, lo), hi).", [new("lo", "Lower bound.", null), new("hi", "Upper bound.", null)]),
         new("shaping", "x + γΦ(s′) − Φ(s), Φ = scale × a state key; Φ after the last turn is 0 (Ng et al. 1999: the optimal policy is unchanged).",
-            [new("potential", "The state key Φ reads: " + string.Join(", ", StateValues.Keys) + ".", null), new("gamma", "Discount γ in [0, 1].", "1"), new("scale", "Multiplies the state key.", "1")]),
+            [new("potential", "The state key Φ reads (see the state keys).", null), new("gamma", "Discount γ in [0, 1].", "1"), new("scale", "Multiplies the state key.", "1")]),
         new("par", "σ(x − ref): bounded, centered at the reference (PAR).", [new("ref", "The reference reward.", "0")]),
         new("lsc", "log σ(x − ref): sums of transformed components are log-probabilities of being good on all (LSC).", [new("ref", "The reference reward.", "0")]),
     ];
@@ -27,10 +27,11 @@ public static class RewardCombinatorCatalog
     /// <summary>Finds a kind; null when unknown.</summary>
     public static CombinatorKindInfo? Find(string kind) => Kinds.FirstOrDefault(k => k.Kind == kind);
 
-    /// <summary>Builds a node; throws <see cref="RewardSpecException"/> naming the parameter at fault.</summary>
-    public static RewardCombinator Create(string kind, IReadOnlyDictionary<string, string> parameters, IReadOnlyList<RewardCombinator> children, IReadOnlyList<string> of)
+    /// <summary>Builds a node; throws <see cref="RewardSpecException"/> naming the parameter at fault. A shaping potential is resolved in <paramref name="stateKeys"/> (the core keys when null).</summary>
+    public static RewardCombinator Create(string kind, IReadOnlyDictionary<string, string> parameters, IReadOnlyList<RewardCombinator> children, IReadOnlyList<string> of, StateKeyCatalog? stateKeys = null)
     {
         ArgumentNullException.ThrowIfNull(parameters);
+        stateKeys ??= StateKeyCatalog.Core;
         var info = Find(kind) ?? throw new RewardSpecException(null, $"unknown combinator '{kind}'; known: {string.Join(", ", Kinds.Select(k => k.Kind))}");
         var unknown = parameters.Keys.FirstOrDefault(k => info.Parameters.All(p => p.Name != k));
         if (unknown is not null)
@@ -72,9 +73,9 @@ public static class RewardCombinatorCatalog
                 return lo <= hi ? new ClipCombinator(children, of, lo, hi) : throw new RewardSpecException("hi", $"clip needs lo ≤ hi (got lo {lo}, hi {hi})");
             case "shaping":
                 var potential = Text("potential");
-                return StateValues.Keys.Contains(potential)
-                    ? new ShapingCombinator(children, of, Number("gamma", 0, 1), potential, Number("scale"))
-                    : throw new RewardSpecException("potential", $"unknown state key '{potential}' for shaping; known: {string.Join(", ", StateValues.Keys)}");
+                return stateKeys.TryResolve(potential, out var provider)
+                    ? new ShapingCombinator(children, of, Number("gamma", 0, 1), potential, Number("scale")) { PotentialProvider = provider }
+                    : throw new RewardSpecException("potential", $"unknown state key '{potential}' for shaping; known: {stateKeys.KeyList}");
             case "par":
                 return new ParCombinator(children, of, Number("ref"));
             default:

@@ -50,27 +50,6 @@ public sealed class ToolRlComponent(string name, RewardKind kind, double weight)
     }
 }
 
-/// <summary><c>retrieval_hit</c>: 1 when a retrieved document is a hit.</summary>
-public sealed class RetrievalHitComponent(string name, RewardKind kind, double weight) : SimpleRewardComponent(name, kind, RewardScope.Turn, weight)
-{
-    /// <inheritdoc />
-    protected override double Score(TurnEvent turn, TurnFacts facts) => facts.FirstHitRank > 0 ? 1 : 0;
-}
-
-/// <summary><c>rank</c>: 1/log2(1+rank) of the first hit.</summary>
-public sealed class RankComponent(string name, RewardKind kind, double weight) : SimpleRewardComponent(name, kind, RewardScope.Turn, weight)
-{
-    /// <inheritdoc />
-    protected override double Score(TurnEvent turn, TurnFacts facts) => RankReward.ForRank(facts.FirstHitRank);
-}
-
-/// <summary><c>repeated_query</c>: −1 for a repeated query or a search that found nothing new.</summary>
-public sealed class RepeatedQueryComponent(string name, RewardKind kind, double weight) : SimpleRewardComponent(name, kind, RewardScope.Turn, weight)
-{
-    /// <inheritdoc />
-    protected override double Score(TurnEvent turn, TurnFacts facts) => facts.Repeated ? -1 : 0;
-}
-
 /// <summary><c>turn_cost</c>: −1 per turn.</summary>
 public sealed class TurnCostComponent(string name, RewardKind kind, double weight) : SimpleRewardComponent(name, kind, RewardScope.Turn, weight)
 {
@@ -95,6 +74,9 @@ public sealed class MilestoneComponent(string name, RewardKind kind, double weig
 {
     /// <summary>The condition.</summary>
     public StateCondition Condition { get; } = condition;
+
+    /// <inheritdoc />
+    public override IReadOnlyList<IEpisodeStateProvider> StateProviders => Condition.StateProviders;
 
     /// <inheritdoc />
     protected override double Score(TurnEvent turn, TurnFacts facts) =>

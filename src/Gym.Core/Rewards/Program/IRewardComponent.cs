@@ -28,6 +28,9 @@ public interface IRewardComponent
     /// <summary>The weight of its terms; 0 reports them as metrics only.</summary>
     double Weight { get; }
 
+    /// <summary>The state providers this component reads (through <see cref="TurnFacts.State"/>); the program tracks them for it.</summary>
+    IReadOnlyList<IEpisodeStateProvider> StateProviders => [];
+
     /// <summary>Appends this component's terms for the turn to <paramref name="terms"/> (usually one, named <see cref="Name"/>).</summary>
     ValueTask ScoreAsync(TurnEvent turn, TurnFacts facts, IList<RewardTerm> terms, CancellationToken cancellationToken);
 }
@@ -46,6 +49,9 @@ public abstract class SimpleRewardComponent(string name, RewardKind kind, Reward
 
     /// <inheritdoc />
     public double Weight { get; } = weight;
+
+    /// <inheritdoc />
+    public virtual IReadOnlyList<IEpisodeStateProvider> StateProviders => [];
 
     /// <inheritdoc />
     public ValueTask ScoreAsync(TurnEvent turn, TurnFacts facts, IList<RewardTerm> terms, CancellationToken cancellationToken)

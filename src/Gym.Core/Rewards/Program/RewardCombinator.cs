@@ -21,6 +21,9 @@ public abstract record RewardCombinator(IReadOnlyList<RewardCombinator> Children
     /// <summary>Every component name the tree reads.</summary>
     public IEnumerable<string> ComponentNames => Of.Concat(Children.SelectMany(c => c.ComponentNames));
 
+    /// <summary>The state providers the tree reads.</summary>
+    public virtual IEnumerable<IEpisodeStateProvider> StateProviders => Children.SelectMany(c => c.StateProviders);
+
     /// <summary>The node's value this turn, or null when absent.</summary>
     public double? Evaluate(CombinatorInput input)
     {
@@ -123,6 +126,13 @@ public sealed record LscCombinator(IReadOnlyList<RewardCombinator> Children, IRe
 /// </summary>
 public sealed record ShapingCombinator(IReadOnlyList<RewardCombinator> Children, IReadOnlyList<string> Of, double Gamma, string Potential, double Scale) : RewardCombinator(Children, Of)
 {
+    /// <summary>The provider of <see cref="Potential"/>; null for a core key.</summary>
+    public IEpisodeStateProvider? PotentialProvider { get; init; }
+
+    /// <inheritdoc />
+    public override IEnumerable<IEpisodeStateProvider> StateProviders =>
+        PotentialProvider is null ? base.StateProviders : base.StateProviders.Append(PotentialProvider);
+
     /// <inheritdoc />
     public override string Kind => "shaping";
 

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using System.Text.Json;
 using Gym.Core.Episodes;
 using Gym.Core.Tools;
 
@@ -7,7 +6,8 @@ namespace Gym.Core.Rewards;
 
 /// <summary>
 /// The numbers that describe an episode's progress, as milestones and shaping potentials read them.
-/// Every key is derived from the trajectory alone, so re-scoring recomputes it exactly.
+/// Every key is derived from the trajectory alone, so re-scoring recomputes it exactly. The core keys
+/// are fields; keys of registered <see cref="IEpisodeStateProvider"/>s are in <see cref="Extra"/>.
 /// </summary>
 /// <param name="Turns">Turns played.</param>
 /// <param name="ValidTurns">Turns whose action parsed.</param>
@@ -16,10 +16,7 @@ namespace Gym.Core.Rewards;
 /// <param name="PlanCallsDone">Planned (expert) calls reproduced: same tool, same result as planned.</param>
 /// <param name="StagesDone">Stages closed by an answer.</param>
 /// <param name="Answered">1 once any answer was given, else 0.</param>
-/// <param name="GoldRetrieved">Distinct retrieved documents that were hits (gold supporting document or containing a gold answer).</param>
-/// <param name="Queries">Distinct search queries issued (after normalization).</param>
 /// <param name="Milestones">Milestones reached.</param>
-/// <param name="AnswerRetrieved">1 once a retrieved document contained a gold answer of its stage, else 0.</param>
 public readonly record struct StateValues(
     int Turns,
     int ValidTurns,
@@ -28,16 +25,25 @@ public readonly record struct StateValues(
     int PlanCallsDone,
     int StagesDone,
     int Answered,
-    int GoldRetrieved,
-    int Queries,
-    int Milestones,
-    int AnswerRetrieved = 0)
+    int Milestones)
 {
-    /// <summary>The keys <see cref="Get"/> knows, as written in milestone conditions and shaping potentials.</summary>
-    public static ImmutableArray<string> Keys { get; } =
-        ["turns", "valid_turns", "tool_calls", "tool_errors", "plan_calls_done", "stages_done", "answered", "gold_retrieved", "queries", "milestones", "answer_retrieved"];
+    /// <summary>The core keys, which every episode has, as written in milestone conditions and shaping potentials.</summary>
+    public static ImmutableArray<StateKey> CoreKeys { get; } =
+    [
+        new("turns", "Turns played."),
+        new("valid_turns", "Turns whose action parsed."),
+        new("tool_calls", "Tool calls made."),
+        new("tool_errors", "Tool calls that returned an error."),
+        new("plan_calls_done", "Planned (expert) calls reproduced: same tool, same result as planned."),
+        new("stages_done", "Stages closed by an answer."),
+        new("answered", "1 once any answer was given, else 0."),
+        new("milestones", "Milestones reached."),
+    ];
 
-    /// <summary>The value of a state key; throws <see cref="ArgumentException"/> listing the keys for an unknown one.</summary>
+    /// <summary>The values of provider keys after the turn; null when the program tracks none.</summary>
+    public IReadOnlyDictionary<string, double>? Extra { get; init; }
+
+    /// <summary>The value of a state key; throws <see cref="ArgumentException"/> for a key this episode does not track.</summary>
     public double Get(string key) => key switch
     {
         "turns" => Turns,
@@ -47,11 +53,10 @@ public readonly record struct StateValues(
         "plan_calls_done" => PlanCallsDone,
         "stages_done" => StagesDone,
         "answered" => Answered,
-        "gold_retrieved" => GoldRetrieved,
-        "queries" => Queries,
         "milestones" => Milestones,
-        "answer_retrieved" => AnswerRetrieved,
-        _ => throw new ArgumentException($"unknown state key '{key}'; known keys: {string.Join(", ", Keys)}", nameof(key)),
+        _ => Extra is not null && Extra.TryGetValue(key, out var value)
+            ? value
+            : throw new ArgumentException($"state key '{key}' is not tracked in this episode; tracked keys: {string.Join(", ", CoreKeys.Select(k => k.Name).Concat(Extra?.Keys ?? []))}", nameof(key)),
     };
 }
 
@@ -70,15 +75,6 @@ public sealed record TurnFacts
     /// <summary>The planned calls of the stage not yet reproduced before this turn, in plan order.</summary>
     public required IReadOnlyList<PlannedCall> RemainingCalls { get; init; }
 
-    /// <summary>The documents this turn's searches returned, in order (ranks restart per search).</summary>
-    public IReadOnlyList<RetrievedDocument> Retrieved { get; init; } = [];
-
-    /// <summary>The 1-based rank of the first hit among <see cref="Retrieved"/>, or 0 without one.</summary>
-    public int FirstHitRank { get; init; }
-
-    /// <summary>Whether a query of this turn repeats an earlier one, or a search returned only documents seen before.</summary>
-    public bool Repeated { get; init; }
-
     /// <summary>Whether the episode ends with this turn.</summary>
     public bool Ends { get; init; }
 
@@ -93,26 +89,53 @@ public sealed record TurnFacts
 }
 
 /// <summary>
-/// The running state of one episode for its reward program: progress counters, queries and documents
-/// seen, milestones reached. One per episode; <see cref="Apply"/> advances it by one turn.
+/// The running state of one episode for its reward program: progress counters, planned calls done,
+/// milestones reached, and the trackers of the state providers the program reads. One per episode;
+/// <see cref="Apply"/> advances it by one turn.
 /// </summary>
-public sealed class RewardEpisodeState(TaskReference reference, string taskPrompt)
+public sealed class RewardEpisodeState
 {
     private readonly HashSet<(int Stage, int Call)> _planDone = [];
-    private readonly HashSet<string> _queries = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seenDocuments = new(StringComparer.OrdinalIgnoreCase);
-    private readonly HashSet<string> _hits = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _milestones = new(StringComparer.Ordinal);
+    private readonly (IEpisodeStateProvider Provider, IEpisodeStateTracker Tracker)[] _trackers;
     private StateValues _values;
 
+    /// <summary>Starts the state of one episode, with a tracker for each of <paramref name="providers"/>.</summary>
+    public RewardEpisodeState(TaskReference reference, string taskPrompt, IReadOnlyList<IEpisodeStateProvider>? providers = null)
+    {
+        Reference = reference ?? throw new ArgumentNullException(nameof(reference));
+        TaskPrompt = taskPrompt ?? throw new ArgumentNullException(nameof(taskPrompt));
+        _trackers = [.. (providers ?? []).Select(p => (p, p.Begin(reference)))];
+        if (_trackers.Length > 0)
+        {
+            // Before the first turn every provider key reads 0, like the core counters.
+            _values = new StateValues { Extra = _trackers.SelectMany(t => t.Provider.Keys).ToDictionary(k => k.Name, _ => 0.0, StringComparer.Ordinal) };
+        }
+    }
+
     /// <summary>The episode's reference.</summary>
-    public TaskReference Reference { get; } = reference ?? throw new ArgumentNullException(nameof(reference));
+    public TaskReference Reference { get; }
 
     /// <summary>The task statement.</summary>
-    public string TaskPrompt { get; } = taskPrompt ?? throw new ArgumentNullException(nameof(taskPrompt));
+    public string TaskPrompt { get; }
 
     /// <summary>The current values.</summary>
     public StateValues Values => _values;
+
+    /// <summary>The tracker of a provider this state runs; throws when the program does not track that provider.</summary>
+    public T Tracker<T>()
+        where T : class, IEpisodeStateTracker
+    {
+        foreach (var (_, tracker) in _trackers)
+        {
+            if (tracker is T typed)
+            {
+                return typed;
+            }
+        }
+
+        throw new InvalidOperationException($"this episode has no {typeof(T).Name}; a component that reads it must list its provider in StateProviders");
+    }
 
     /// <summary>Marks a milestone reached; false when it already was.</summary>
     public bool ReachMilestone(string name)
@@ -136,58 +159,26 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
         var before = _values;
         var stage = Reference.Stage(turn.Stage);
         var remaining = stage.Calls.Where((_, j) => !_planDone.Contains((turn.Stage, j))).ToList();
-
-        var retrieved = new List<RetrievedDocument>();
-        var answerRetrieved = before.AnswerRetrieved;
-        var firstHit = 0;
-        var repeated = false;
-        foreach (var call in turn.Calls)
-        {
-            if (QueryOf(call) is { } query && !_queries.Add(query))
-            {
-                repeated = true;
-            }
-        }
-
+        var errors = 0;
         foreach (var invocation in turn.Invocations)
         {
             if (invocation.Result.IsError)
             {
+                errors++;
                 continue;
             }
 
             MarkPlanned(turn.Stage, stage, invocation);
-            var documents = SearchResults.Parse(invocation.Result.Content);
-            if (documents.Count == 0)
+        }
+
+        Dictionary<string, double>? extra = null;
+        if (_trackers.Length > 0)
+        {
+            extra = new Dictionary<string, double>(before.Extra!, StringComparer.Ordinal);
+            foreach (var (_, tracker) in _trackers)
             {
-                continue;
+                tracker.Apply(turn, stage, extra);
             }
-
-            if (documents.All(d => _seenDocuments.Contains(d.Title)))
-            {
-                repeated = true;
-            }
-
-            foreach (var document in documents)
-            {
-                _seenDocuments.Add(document.Title);
-                if (ContainsAnswer(document, stage))
-                {
-                    answerRetrieved = 1;
-                }
-
-                if (IsHit(document, stage))
-                {
-                    _hits.Add(document.Title);
-                    if (firstHit == 0)
-                    {
-                        // Ranks are per search; a later search's hit counts from its own top.
-                        firstHit = document.Rank;
-                    }
-                }
-            }
-
-            retrieved.AddRange(documents);
         }
 
         _values = _values with
@@ -195,13 +186,11 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
             Turns = before.Turns + 1,
             ValidTurns = before.ValidTurns + (turn.FormatValid ? 1 : 0),
             ToolCalls = before.ToolCalls + turn.Invocations.Count,
-            ToolErrors = before.ToolErrors + turn.Invocations.Count(i => i.Result.IsError),
+            ToolErrors = before.ToolErrors + errors,
             PlanCallsDone = _planDone.Count,
             StagesDone = before.StagesDone + (turn.Answer is not null ? 1 : 0),
             Answered = turn.Answer is not null ? 1 : before.Answered,
-            GoldRetrieved = _hits.Count,
-            Queries = _queries.Count,
-            AnswerRetrieved = answerRetrieved,
+            Extra = extra,
         };
 
         return new TurnFacts
@@ -210,62 +199,11 @@ public sealed class RewardEpisodeState(TaskReference reference, string taskPromp
             Stage = stage,
             TaskPrompt = TaskPrompt,
             RemainingCalls = remaining,
-            Retrieved = retrieved,
-            FirstHitRank = firstHit,
-            Repeated = repeated,
             Ends = turn.Ends,
             Before = before,
             After = _values,
             State = this,
         };
-    }
-
-    /// <summary>Whether a retrieved document is a hit for the stage: a gold supporting document, or one containing a gold answer.</summary>
-    public static bool IsHit(RetrievedDocument document, StageReference stage)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(stage);
-        foreach (var objective in stage.Objectives)
-        {
-            if (objective.SupportingDocuments.Any(s => string.Equals(s.Trim(), document.Title, StringComparison.OrdinalIgnoreCase)))
-            {
-                return true;
-            }
-        }
-
-        return ContainsAnswer(document, stage);
-    }
-
-    /// <summary>Whether a retrieved document's text contains a gold answer of the stage (normalized, whole words).</summary>
-    public static bool ContainsAnswer(RetrievedDocument document, StageReference stage)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        ArgumentNullException.ThrowIfNull(stage);
-        var text = $" {ExactMatch.Normalize(document.Title + " " + document.Text)} ";
-        foreach (var objective in stage.Objectives)
-        {
-            foreach (var answer in objective.Answers)
-            {
-                var gold = ExactMatch.Normalize(answer);
-                if (gold.Length > 0 && text.Contains($" {gold} ", StringComparison.Ordinal))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>The normalized <c>query</c> argument of a call, or null when it has none.</summary>
-    public static string? QueryOf(ToolCall call)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        return call.Arguments.ValueKind == JsonValueKind.Object
-            && call.Arguments.TryGetProperty("query", out var query)
-            && query.ValueKind == JsonValueKind.String
-            ? ExactMatch.Normalize(query.GetString()!)
-            : null;
     }
 
     private void MarkPlanned(int stageIndex, StageReference stage, ToolInvocation invocation)

@@ -48,7 +48,11 @@ public sealed class RewardProgram
 
         Components = components;
         Combine = combine;
+        StateProviders = [.. components.SelectMany(c => c.StateProviders).Concat(combine?.StateProviders ?? []).Distinct()];
     }
+
+    /// <summary>The state providers the components and the tree read; each episode runs one tracker per provider.</summary>
+    public IReadOnlyList<IEpisodeStateProvider> StateProviders { get; }
 
     /// <summary>The components, in declaration order (which is their order in breakdowns).</summary>
     public IReadOnlyList<IRewardComponent> Components { get; }
@@ -57,7 +61,7 @@ public sealed class RewardProgram
     public RewardCombinator? Combine { get; }
 
     /// <summary>Starts scoring one episode.</summary>
-    public RewardEpisode Begin(Episodes.TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt));
+    public RewardEpisode Begin(Episodes.TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt, StateProviders));
 }
 
 /// <summary>One episode's scoring: feed it every turn in order.</summary>

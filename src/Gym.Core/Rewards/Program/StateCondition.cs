@@ -12,20 +12,26 @@ public sealed class StateCondition
     private static readonly string[] Operators = [">=", "<=", "==", "!=", ">", "<"];
     private readonly IReadOnlyList<(string Key, string Op, double Value)> _clauses;
 
-    private StateCondition(string text, IReadOnlyList<(string Key, string Op, double Value)> clauses)
+    private StateCondition(string text, IReadOnlyList<(string Key, string Op, double Value)> clauses, IReadOnlyList<IEpisodeStateProvider> providers)
     {
         Text = text;
         _clauses = clauses;
+        StateProviders = providers;
     }
+
+    /// <summary>The providers whose keys the condition reads (none for core keys only).</summary>
+    public IReadOnlyList<IEpisodeStateProvider> StateProviders { get; }
 
     /// <summary>The condition as written.</summary>
     public string Text { get; }
 
-    /// <summary>Parses a condition; throws <see cref="FormatException"/> saying what is wrong and what is expected.</summary>
-    public static StateCondition Parse(string text)
+    /// <summary>Parses a condition over the keys of <paramref name="keys"/> (the core keys when null); throws <see cref="FormatException"/> saying what is wrong and what is expected.</summary>
+    public static StateCondition Parse(string text, StateKeyCatalog? keys = null)
     {
         ArgumentNullException.ThrowIfNull(text);
+        keys ??= StateKeyCatalog.Core;
         var clauses = new List<(string, string, double)>();
+        var providers = new List<IEpisodeStateProvider>();
         foreach (var clause in text.Split(" and ", StringSplitOptions.TrimEntries))
         {
             var op = Operators.FirstOrDefault(o => clause.Contains(o, StringComparison.Ordinal))
@@ -33,9 +39,14 @@ public sealed class StateCondition
             var at = clause.IndexOf(op, StringComparison.Ordinal);
             var key = clause[..at].Trim();
             var number = clause[(at + op.Length)..].Trim();
-            if (!StateValues.Keys.Contains(key))
+            if (!keys.TryResolve(key, out var provider))
             {
-                throw new FormatException($"unknown state key '{key}' in condition '{text}'; known keys: {string.Join(", ", StateValues.Keys)}");
+                throw new FormatException($"unknown state key '{key}' in condition '{text}'; known keys: {keys.KeyList}");
+            }
+
+            if (provider is not null && !providers.Contains(provider))
+            {
+                providers.Add(provider);
             }
 
             if (!double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
@@ -46,7 +57,7 @@ public sealed class StateCondition
             clauses.Add((key, op, value));
         }
 
-        return new StateCondition(text, clauses);
+        return new StateCondition(text, clauses, providers);
     }
 
     /// <summary>Whether every clause holds for <paramref name="state"/>.</summary>

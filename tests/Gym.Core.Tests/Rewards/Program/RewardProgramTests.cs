@@ -4,7 +4,10 @@ using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Rewards.Components;
 using Gym.Core.Rewards.Rubrics;
+using Gym.Core.Registry;
 using Gym.Core.Tests.Composition;
+using Gym.Environments.SearchQa;
+using Gym.Environments.SearchQa.Rewards;
 using Xunit;
 
 namespace Gym.Core.Tests.Rewards.Program;
@@ -13,8 +16,11 @@ public sealed class RewardProgramTests
 {
     private static readonly Dictionary<string, string> None = [];
 
+    // The search module's components (retrieval_hit, rank, repeated_query, search_r1) join the core's here.
+    private static readonly RewardComponentRegistry Components = new EnvironmentRegistry().AddSearchQa().Rewards;
+
     private static IRewardComponent C(string kind, double weight = 1, RewardKind rewardKind = RewardKind.Process, Dictionary<string, string>? parameters = null, string? name = null, Rubric? rubric = null) =>
-        RewardComponentCatalog.Create(new ComponentDefinition(kind, name ?? kind, weight, rewardKind, parameters ?? None, rubric));
+        Components.Create(new ComponentDefinition(kind, name ?? kind, weight, rewardKind, parameters ?? None, rubric));
 
     private static AdderEnvironment Adder(params IRewardComponent[] components) => Adder(null, components);
 
@@ -313,8 +319,8 @@ public sealed class RewardProgramTests
     [Fact]
     public void Search_results_parse_titles_with_parentheses()
     {
-        var documents = SearchResults.Parse("<information>Doc 1(Title: Paris (city)) The capital.\nDoc 2(Title: Seine) A river.</information>");
+        var documents = SearchResultsText.Parse("<information>Doc 1(Title: Paris (city)) The capital.\nDoc 2(Title: Seine) A river.</information>");
         documents.Select(d => (d.Rank, d.Title, d.Text)).Should().Equal((1, "Paris (city)", "The capital."), (2, "Seine", "A river."));
-        SearchResults.Parse("no documents here").Should().BeEmpty();
+        SearchResultsText.Parse("no documents here").Should().BeEmpty();
     }
 }

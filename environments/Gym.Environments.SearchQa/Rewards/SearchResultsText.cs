@@ -1,18 +1,13 @@
 using System.Text.RegularExpressions;
 
-namespace Gym.Core.Rewards;
-
-/// <summary>One document a search tool returned.</summary>
-/// <param name="Rank">One-based rank in the result list.</param>
-/// <param name="Title">The document's title (search tasks use it as the document's id).</param>
-/// <param name="Text">The document's text as shown.</param>
-public sealed record RetrievedDocument(int Rank, string Title, string Text);
+namespace Gym.Environments.SearchQa.Rewards;
 
 /// <summary>
 /// Reads Search-R1 style results, <c>Doc 1(Title: T) text Doc 2(Title: …) …</c> (optionally inside
-/// <c>&lt;information&gt;</c>), from a tool's text. Text in any other shape holds no documents.
+/// <c>&lt;information&gt;</c>), from a tool's text. Text in any other shape holds no documents. Only for
+/// rollout files recorded before tool results carried <see cref="RetrievedDocuments"/> data.
 /// </summary>
-public static partial class SearchResults
+public static partial class SearchResultsText
 {
     [GeneratedRegex(@"Doc\s+(\d+)\s*\(Title:\s*", RegexOptions.CultureInvariant)]
     private static partial Regex DocStart();
@@ -37,7 +32,7 @@ public static partial class SearchResults
             var close = FindTitleEnd(body);
             var title = (close < 0 ? body : body[..close]).Trim();
             var text = close < 0 ? string.Empty : body[(close + 1)..].Replace("</information>", "", StringComparison.Ordinal).Trim();
-            documents.Add(new RetrievedDocument(int.Parse(starts[i].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), title, text));
+            documents.Add(new RetrievedDocument(int.Parse(starts[i].Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), null, title, text));
         }
 
         return documents;

@@ -1,4 +1,4 @@
-namespace Gym.Core.Rewards;
+namespace Gym.Environments.SearchQa.Rewards;
 
 /// <summary>
 /// Retrieval rank reward: the DCG discount of the first relevant document's rank, so a hit at the top
