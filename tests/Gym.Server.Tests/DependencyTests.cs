@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using FluentAssertions;
 using Xunit;
 
@@ -6,7 +7,8 @@ namespace Gym.Server.Tests;
 
 /// <summary>
 /// gym serve must not need TorchSharp: Gym.Server and everything it references stay clear of Gym.Learning
-/// and TorchSharp (the policy endpoint that needs them is Gym.PolicyServing).
+/// and TorchSharp (the policy endpoint that needs them is Gym.PolicyServing). The compiler leaves unused
+/// references out of an assembly's metadata, so the deps file is what catches a project reference nothing uses yet.
 /// </summary>
 public sealed class DependencyTests
 {
@@ -45,12 +47,15 @@ public sealed class DependencyTests
     }
 
     [Fact]
-    public void Neither_gym_learning_nor_torchsharp_is_in_this_test_output()
+    public void Neither_gym_learning_nor_torchsharp_is_a_dependency_of_this_test_project()
     {
-        // A project reference anywhere below Gym.Server would copy them here.
-        var files = Directory.EnumerateFiles(AppContext.BaseDirectory, "*.dll").Select(Path.GetFileNameWithoutExtension).ToList();
+        // The deps file the build writes for this output lists every package and project below it, so a
+        // reference anywhere under Gym.Server would show here (stale files in bin/ would not, unlike a file listing).
+        var deps = Path.Combine(AppContext.BaseDirectory, $"{typeof(DependencyTests).Assembly.GetName().Name}.deps.json");
+        using var document = JsonDocument.Parse(File.ReadAllBytes(deps));
+        var libraries = document.RootElement.GetProperty("libraries").EnumerateObject().Select(library => library.Name.Split('/')[0]).ToList();
 
-        files.Should().Contain("Gym.Server");
-        files.Where(IsForbidden).Should().BeEmpty();
+        libraries.Should().Contain("Gym.Server").And.Contain("Gym.Runtime");
+        libraries.Where(IsForbidden).Should().BeEmpty();
     }
 }
