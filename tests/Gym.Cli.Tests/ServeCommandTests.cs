@@ -83,6 +83,37 @@ public sealed partial class ServeCommandTests
     }
 
     [Fact]
+    public async Task Gym_serve_does_not_load_torchsharp_or_gym_learning()
+    {
+        // Every managed assembly and native library a process has loaded is mapped from its file, so the
+        // process's memory map names them; gym.dll is run by the dotnet host in that same process.
+        var maps = $"/proc/{Environment.ProcessId}/maps";
+        if (!File.Exists(maps))
+        {
+            return;
+        }
+
+        using var dir = new TempDirectory();
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0");
+        using var http = new HttpClient { BaseAddress = await serve.WaitForUrlAsync(), Timeout = TimeSpan.FromSeconds(30) };
+        using var created = await http.PostAsync(new Uri("/sessions", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json"));
+        created.StatusCode.Should().Be(HttpStatusCode.Created);
+
+        var mapped = (await File.ReadAllLinesAsync($"/proc/{serve.Id}/maps"))
+            .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(fields => fields.Length >= 6)
+            .Select(fields => Path.GetFileName(fields[^1]))
+            .ToHashSet(StringComparer.Ordinal);
+        mapped.Should().Contain("Gym.Server.dll", "the map lists the managed assemblies the server runs");
+        mapped.Should().NotContain(name => name.StartsWith("TorchSharp", StringComparison.Ordinal)
+            || name.StartsWith("Gym.Learning", StringComparison.Ordinal)
+            || name.StartsWith("Gym.PolicyServing", StringComparison.Ordinal)
+            || name.Contains("torch", StringComparison.OrdinalIgnoreCase));
+
+        (await serve.StopAsync()).ExitCode.Should().Be(0);
+    }
+
+    [Fact]
     public async Task The_python_client_in_the_docs_runs_against_gym_serve()
     {
         var python = FindPython();

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Gym.Cli.Training;
-using Gym.Server.PolicyServing;
+using Gym.PolicyServing;
 using TorchSharp;
 
 namespace Gym.Cli.Commands;

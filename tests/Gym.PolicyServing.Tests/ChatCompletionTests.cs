@@ -4,10 +4,9 @@ using FluentAssertions;
 using Gym.Learning.Model;
 using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
-using Gym.Server.PolicyServing;
 using Xunit;
 
-namespace Gym.Server.Tests.PolicyServing;
+namespace Gym.PolicyServing.Tests;
 
 public sealed class ChatCompletionTests
 {

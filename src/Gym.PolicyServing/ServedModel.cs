@@ -2,7 +2,7 @@ using Gym.Learning.Model;
 using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>The TorchSharp policy a <see cref="PolicyServer"/> serves, already on its device.</summary>
 /// <param name="Id">The model id clients name in <c>model</c> and <c>GET /v1/models</c> lists.</param>

@@ -4,7 +4,7 @@ using Gym.Learning.Model;
 using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>One sampled token as the reply reports it.</summary>
 /// <param name="Token">Its text (a special token as its marker, a lone byte of a multi-byte character as U+FFFD).</param>

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gym.Core.Episodes;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>The fields of a <c>POST /v1/chat/completions</c> body the server acts on, validated.</summary>
 /// <param name="Model">The model the client names.</param>

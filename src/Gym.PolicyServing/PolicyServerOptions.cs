@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
+using Gym.Server;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>Where a <see cref="PolicyServer"/> listens and how it batches.</summary>
 /// <param name="Host">An IP address to listen on, or <c>localhost</c> (127.0.0.1).</param>

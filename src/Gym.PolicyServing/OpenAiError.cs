@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>
 /// A request the server refuses, answered in OpenAI's error shape:

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Gym.Learning.Model;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>
 /// Owns the model while it serves: one generation thread takes the requests that arrived while the

@@ -7,7 +7,7 @@ using Gym.Core.Policies.OpenAi;
 using Gym.Learning.Tokenization;
 using Xunit;
 
-namespace Gym.Server.Tests.PolicyServing;
+namespace Gym.PolicyServing.Tests;
 
 public sealed class PolicyServerTests : IAsyncLifetime
 {

@@ -3,10 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Gym.Learning.Model;
 using Gym.Learning.Tokenization;
-using Gym.Server.PolicyServing;
 using TorchSharp;
 
-namespace Gym.Server.Tests.PolicyServing;
+namespace Gym.PolicyServing.Tests;
 
 /// <summary>
 /// A real <see cref="PolicyServer"/> on 127.0.0.1 (Kestrel, a free port) serving a freshly initialized

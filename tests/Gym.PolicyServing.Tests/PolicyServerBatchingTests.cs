@@ -2,7 +2,7 @@ using System.Text.Json;
 using FluentAssertions;
 using Xunit;
 
-namespace Gym.Server.Tests.PolicyServing;
+namespace Gym.PolicyServing.Tests;
 
 public sealed class PolicyServerBatchingTests
 {
@@ -73,9 +73,9 @@ public sealed class PolicyServerBatchingTests
         var port = first.Server.BaseUrl.Port;
         using var model = new Learning.Model.PolicyModel(Learning.Model.PolicyConfig.Tiny, seed: 1);
 
-        var act = () => Gym.Server.PolicyServing.PolicyServer.StartAsync(
-            new Gym.Server.PolicyServing.ServedModel("m", model, Learning.Tokenization.ByteTokenizer.Instance),
-            new Gym.Server.PolicyServing.PolicyServerOptions("127.0.0.1", port));
+        var act = () => PolicyServer.StartAsync(
+            new ServedModel("m", model, Learning.Tokenization.ByteTokenizer.Instance),
+            new PolicyServerOptions("127.0.0.1", port));
 
         await act.Should().ThrowAsync<IOException>();
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Gym.Learning.Policy;
+using Gym.Server;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -9,7 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>
 /// Serves a TorchSharp policy over an OpenAI-compatible HTTP API (Kestrel): <c>GET /v1/models</c>,

@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Gym.Server.PolicyServing;
+namespace Gym.PolicyServing;
 
 /// <summary>How the server writes JSON.</summary>
 internal static class JsonOutput
