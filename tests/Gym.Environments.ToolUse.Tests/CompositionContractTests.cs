@@ -1,7 +1,7 @@
 using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
-using Gym.Core.Tests.Contract;
+using Gym.Testing;
 
 namespace Gym.Environments.ToolUse.Tests;
 

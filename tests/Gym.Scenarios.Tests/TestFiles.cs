@@ -1,8 +1,8 @@
 using Gym.Core.Registry;
-using Gym.Core.Tests.Support;
 using Gym.Environments.SearchQa;
 using Gym.Environments.SearchQa.Index;
 using Gym.Environments.ToolUse;
+using Gym.Testing;
 
 namespace Gym.Scenarios.Tests;
 

@@ -3,8 +3,7 @@ using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies;
-using Gym.Core.Tests.Contract;
-using Gym.Core.Tests.Fakes;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Composition;

@@ -1,7 +1,7 @@
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies;
-using Gym.Core.Tests.Fakes;
+using Gym.Testing;
 
 namespace Gym.Core.Tests.Contract;
 

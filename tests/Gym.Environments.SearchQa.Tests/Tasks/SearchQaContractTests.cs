@@ -1,7 +1,7 @@
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
-using Gym.Core.Tests.Contract;
+using Gym.Testing;
 
 namespace Gym.Environments.SearchQa.Tests.Tasks;
 

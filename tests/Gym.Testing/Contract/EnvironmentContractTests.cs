@@ -6,7 +6,7 @@ using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 using Xunit;
 
-namespace Gym.Core.Tests.Contract;
+namespace Gym.Testing;
 
 /// <summary>
 /// The environment contract, run against every environment: each environment's test project
@@ -24,6 +24,7 @@ public abstract class EnvironmentContractTests
     /// <summary>An expert policy that solves the environment, when it has one.</summary>
     protected virtual IPolicy? CreateExpert() => null;
 
+    /// <summary><see cref="EnvironmentChecker"/> (what <c>gym check</c> runs) passes every check, with the expert when there is one.</summary>
     [Fact]
     public async Task The_environment_checker_report_passes()
     {
@@ -35,6 +36,7 @@ public abstract class EnvironmentContractTests
         report.EnvironmentId.Should().Be(CreateEnvironment().Id);
     }
 
+    /// <summary>A reset shows a system prompt first and the task last, with no empty message.</summary>
     [Fact]
     public async Task Reset_observation_is_a_non_empty_system_message_followed_by_a_user_message()
     {
@@ -50,6 +52,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>Resets are a function of the seed alone, and the seed matters.</summary>
     [Fact]
     public async Task The_same_seed_gives_an_identical_serialized_reset_and_different_seeds_differ()
     {
@@ -65,6 +68,7 @@ public abstract class EnvironmentContractTests
         resets.Distinct(StringComparer.Ordinal).Should().HaveCountGreaterThan(1, "different seeds should give different tasks");
     }
 
+    /// <summary>Steps are a function of the seed and the actions alone.</summary>
     [Fact]
     public async Task The_same_seed_and_the_same_actions_give_identical_steps()
     {
@@ -77,6 +81,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>The expert's episodes serialize to the same bytes on two runs of a seed.</summary>
     [Fact]
     public async Task The_same_seed_and_the_expert_give_byte_identical_trajectories()
     {
@@ -94,6 +99,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>A reset clears everything the previous episode left on the instance.</summary>
     [Fact]
     public async Task A_reused_instance_plays_the_same_episode_as_a_fresh_one()
     {
@@ -113,6 +119,7 @@ public abstract class EnvironmentContractTests
         again.Should().Be(fresh);
     }
 
+    /// <summary>An episode ends by the task or by the turn limit, never both, and its stop reason says which.</summary>
     [Fact]
     public async Task Terminated_and_truncated_are_never_both_set_and_stop_reasons_match_them()
     {
@@ -144,6 +151,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>The expert solves every probed seed within the turn limit.</summary>
     [Fact]
     public async Task The_expert_ends_its_episodes_terminated_and_successful_before_the_turn_limit()
     {
@@ -167,6 +175,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>Every step's reward is the weighted sum of its breakdown's terms.</summary>
     [Fact]
     public async Task Every_step_breakdown_sums_to_its_reward()
     {
@@ -204,6 +213,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>Each of the checker's malformed actions is penalized and explained, never thrown on.</summary>
     [Fact]
     public async Task Malformed_actions_never_throw_and_give_a_format_error_and_a_negative_reward()
     {
@@ -222,6 +232,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>A step before any reset is a caller error.</summary>
     [Fact]
     public async Task Stepping_before_the_first_reset_throws_InvalidOperationException()
     {
@@ -230,6 +241,7 @@ public abstract class EnvironmentContractTests
         await environment.Invoking(e => e.StepAsync("<answer>0</answer>").AsTask()).Should().ThrowAsync<InvalidOperationException>();
     }
 
+    /// <summary>A step after the episode ended is a caller error until the next reset.</summary>
     [Fact]
     public async Task Stepping_after_the_episode_ended_throws_until_the_next_reset()
     {
@@ -246,6 +258,7 @@ public abstract class EnvironmentContractTests
         afterReset.IsDone.Should().Be(environment.MaxTurns == 1, "a reset starts a new episode");
     }
 
+    /// <summary>Only the turn limit ends an episode of malformed actions, at exactly the limit.</summary>
     [Fact]
     public async Task Malformed_actions_are_truncated_at_exactly_max_turns()
     {
