@@ -11,7 +11,9 @@ namespace Gym.Testing;
 /// <summary>
 /// The environment contract, run against every environment: each environment's test project
 /// subclasses this once per registered id (and per notable parameter set) and supplies a factory.
-/// Every fact makes its own fresh environments so one failure cannot mask another.
+/// Every fact here holds without an expert; an environment whose expert solves it subclasses
+/// <see cref="ExpertContractTests"/> instead, which adds the expert's facts and plays the expert
+/// in these too. Every fact makes its own fresh environments so one failure cannot mask another.
 /// </summary>
 public abstract class EnvironmentContractTests
 {
@@ -21,14 +23,17 @@ public abstract class EnvironmentContractTests
     /// <summary>Makes a fresh environment instance.</summary>
     protected abstract IEnvironment CreateEnvironment();
 
-    /// <summary>An expert policy that solves the environment, when it has one.</summary>
-    protected virtual IPolicy? CreateExpert() => null;
+    /// <summary>
+    /// The expert the facts here also play, when there is one. Only <see cref="ExpertContractTests"/>
+    /// supplies it, so an expert given to the suite always gets the expert facts too.
+    /// </summary>
+    private protected virtual IPolicy? ExpertIfAny() => null;
 
     /// <summary><see cref="EnvironmentChecker"/> (what <c>gym check</c> runs) passes every check, with the expert when there is one.</summary>
     [Fact]
     public async Task The_environment_checker_report_passes()
     {
-        var report = await EnvironmentChecker.CheckAsync(CreateEnvironment, CreateExpert(), Seeds);
+        var report = await EnvironmentChecker.CheckAsync(CreateEnvironment, ExpertIfAny(), Seeds);
 
         var failures = report.Results.Where(r => !r.Passed).Select(r => $"{r.Name}: {r.Detail}");
         report.Passed.Should().BeTrue($"every contract check should pass for {report.EnvironmentId}, but: {string.Join("; ", failures)}");
@@ -81,45 +86,20 @@ public abstract class EnvironmentContractTests
         }
     }
 
-    /// <summary>The expert's episodes serialize to the same bytes on two runs of a seed.</summary>
-    [Fact]
-    public async Task The_same_seed_and_the_expert_give_byte_identical_trajectories()
-    {
-        var expert = CreateExpert();
-        if (expert is null)
-        {
-            return;
-        }
-
-        foreach (var seed in Seeds)
-        {
-            var first = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(CreateEnvironment(), expert, 0, seed));
-            var second = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(CreateEnvironment(), CreateExpert()!, 0, seed));
-            second.Should().Be(first, $"seed {seed} with the same expert must give the same trajectory bytes");
-        }
-    }
-
     /// <summary>A reset clears everything the previous episode left on the instance.</summary>
     [Fact]
     public async Task A_reused_instance_plays_the_same_episode_as_a_fresh_one()
     {
-        var expert = CreateExpert();
         var actions = EnvironmentChecker.MalformedActions.Take(2).ToList();
         var reused = CreateEnvironment();
         await PlayAsync(reused, Seeds[^1], actions);
 
-        if (expert is null)
-        {
-            (await PlayAsync(reused, Seeds[0], actions)).Should().Equal(await PlayAsync(CreateEnvironment(), Seeds[0], actions));
-            return;
-        }
+        var again = await PlayAsync(reused, Seeds[0], actions);
 
-        var again = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(reused, expert, 0, Seeds[0]));
-        var fresh = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(CreateEnvironment(), expert, 0, Seeds[0]));
-        again.Should().Be(fresh);
+        again.Should().Equal(await PlayAsync(CreateEnvironment(), Seeds[0], actions));
     }
 
-    /// <summary>An episode ends by the task or by the turn limit, never both, and its stop reason says which.</summary>
+    /// <summary>An episode ends by the task or by the turn limit, never both, and its stop reason says which (for malformed actions, and for the expert when there is one).</summary>
     [Fact]
     public async Task Terminated_and_truncated_are_never_both_set_and_stop_reasons_match_them()
     {
@@ -129,7 +109,7 @@ public abstract class EnvironmentContractTests
             steps.AddRange(await PlayUntilDoneAsync(CreateEnvironment(), seed, turn => EnvironmentChecker.MalformedActions[turn % EnvironmentChecker.MalformedActions.Count]));
         }
 
-        var expert = CreateExpert();
+        var expert = ExpertIfAny();
         if (expert is not null)
         {
             foreach (var seed in Seeds)
@@ -151,31 +131,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
-    /// <summary>The expert solves every probed seed within the turn limit.</summary>
-    [Fact]
-    public async Task The_expert_ends_its_episodes_terminated_and_successful_before_the_turn_limit()
-    {
-        var expert = CreateExpert();
-        if (expert is null)
-        {
-            return;
-        }
-
-        foreach (var seed in Seeds)
-        {
-            var environment = CreateEnvironment();
-            var record = await EpisodeRunner.RunAsync(environment, expert, 3, seed);
-
-            record.Status.Should().Be(EpisodeStatus.Completed);
-            record.Terminated.Should().BeTrue($"seed {seed}: the expert should finish the task, not run out of turns");
-            record.Truncated.Should().BeFalse();
-            record.Success.Should().BeTrue($"seed {seed}: the expert should solve the task");
-            record.Turns.Count.Should().BeLessThanOrEqualTo(environment.MaxTurns);
-            record.Turns.Take(record.Turns.Count - 1).Where(t => t.Terminated || t.Truncated || t.StopReason != StopReason.None).Should().BeEmpty();
-        }
-    }
-
-    /// <summary>Every step's reward is the weighted sum of its breakdown's terms.</summary>
+    /// <summary>Every step's reward is the weighted sum of its breakdown's terms (for malformed actions, and for the expert when there is one).</summary>
     [Fact]
     public async Task Every_step_breakdown_sums_to_its_reward()
     {
@@ -185,7 +141,7 @@ public abstract class EnvironmentContractTests
             steps.AddRange(await PlayUntilDoneAsync(CreateEnvironment(), seed, turn => EnvironmentChecker.MalformedActions[(turn + (int)(seed % 5)) % EnvironmentChecker.MalformedActions.Count]));
         }
 
-        var expert = CreateExpert();
+        var expert = ExpertIfAny();
         if (expert is not null)
         {
             foreach (var seed in Seeds)
