@@ -28,3 +28,18 @@ public sealed class FileSearchQaContractTests : EnvironmentContractTests
 
     protected override IEnvironment CreateEnvironment() => SearchQaTestData.Registry().Make(SearchQaEnvironments.Files, new EnvironmentParameters(Parameters));
 }
+
+/// <summary>The environment contract on file-based questions with JSON tool calls and the default turn limit, with the expert.</summary>
+public sealed class FileSearchQaExpertContractTests : ExpertContractTests
+{
+    private static EnvironmentParameters Parameters => new(new Dictionary<string, string>
+    {
+        ["questions"] = SearchQaTestData.ScenarioData("questions.jsonl"),
+        ["corpus"] = SearchQaTestData.ScenarioData("corpus.jsonl"),
+        ["format"] = "json-tool-calls",
+    });
+
+    protected override IEnvironment CreateEnvironment() => SearchQaTestData.Registry().Make(SearchQaEnvironments.Files, Parameters);
+
+    protected override IPolicy CreateExpert() => SearchQaTestData.Registry().Get(SearchQaEnvironments.Files).CreateExpert!(Parameters, new ExpertSettings());
+}
