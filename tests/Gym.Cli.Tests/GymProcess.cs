@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.RegularExpressions;
 using FluentAssertions;
-using Gym.Core.Tests.Support;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Cli.Tests;

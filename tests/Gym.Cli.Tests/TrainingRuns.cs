@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using FluentAssertions;
-using Gym.Core.Tests.Support;
+using Gym.Testing;
 
 namespace Gym.Cli.Tests;
 

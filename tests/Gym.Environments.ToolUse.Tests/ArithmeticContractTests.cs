@@ -1,18 +1,18 @@
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
-using Gym.Core.Tests.Contract;
+using Gym.Testing;
 
 namespace Gym.Environments.ToolUse.Tests;
 
 /// <summary>Builds a registered tool-use environment and its expert the way the CLI does.</summary>
-public abstract class ToolUseContractTests(string id, params string[] parameters) : EnvironmentContractTests
+public abstract class ToolUseContractTests(string id, params string[] parameters) : ExpertContractTests
 {
     private static readonly EnvironmentRegistry Registry = new EnvironmentRegistry().AddToolUse();
 
     protected override IEnvironment CreateEnvironment() => Registry.Make(id, EnvironmentParameters.Parse(parameters));
 
-    protected override IPolicy? CreateExpert() =>
+    protected override IPolicy CreateExpert() =>
         Registry.Get(id).CreateExpert!(EnvironmentParameters.Parse(parameters), new ExpertSettings());
 }
 

@@ -1,12 +1,12 @@
 using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
-using Gym.Core.Tests.Contract;
+using Gym.Testing;
 
 namespace Gym.Environments.ToolUse.Tests;
 
 /// <summary>The environment contract for each composition operator over the arithmetic environment, with the plan expert.</summary>
-public abstract class CompositionContractTests : EnvironmentContractTests
+public abstract class CompositionContractTests : ExpertContractTests
 {
     /// <summary>The task source the expert regenerates tasks from (the environment itself, or the one a wrapper wraps).</summary>
     protected abstract ITaskSource CreateSource();
@@ -16,7 +16,7 @@ public abstract class CompositionContractTests : EnvironmentContractTests
 
     protected override IEnvironment CreateEnvironment() => Wrap(CreateSource());
 
-    protected override IPolicy? CreateExpert() => new PlanExpert(CreateSource(), new ExpertSettings());
+    protected override IPolicy CreateExpert() => new PlanExpert(CreateSource(), new ExpertSettings());
 }
 
 public sealed class SequenceContractTests : CompositionContractTests

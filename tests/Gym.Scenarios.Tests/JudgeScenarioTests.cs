@@ -1,9 +1,9 @@
 using FluentAssertions;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
-using Gym.Core.Tests.Rewards;
 using Gym.Core.Trajectories;
 using Gym.Environments.ToolUse;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Scenarios.Tests;

@@ -1,7 +1,7 @@
 using Gym.Core.Registry;
-using Gym.Core.Tests.Support;
 using Gym.Environments.SearchQa.Index;
 using Gym.Modules;
+using Gym.Testing;
 
 namespace Gym.Scenarios.Tests;
 

@@ -3,7 +3,7 @@ using Gym.Core.Checking;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
-using Gym.Core.Tests.Fakes;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Checking;

@@ -3,8 +3,8 @@ using System.Text.Json;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Seeding;
-using Gym.Core.Tests.Fakes;
 using Gym.Core.Tools;
+using Gym.Testing;
 
 namespace Gym.Core.Tests.Composition;
 

@@ -3,8 +3,7 @@ using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies;
-using Gym.Core.Tests.Contract;
-using Gym.Core.Tests.Fakes;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Composition;
@@ -60,19 +59,19 @@ public sealed class CompositionCoreTests
 }
 
 /// <summary>The contract on Gym.Core's own composites, so the operators are checked where they are defined.</summary>
-public sealed class AdderSequenceContractTests : EnvironmentContractTests
+public sealed class AdderSequenceContractTests : ExpertContractTests
 {
     protected override IEnvironment CreateEnvironment() =>
         Compose.WithDistractors(Compose.Sequence(new AdderEnvironment(new ToolEnvironmentSettings(MaxTurns: 4)), Compose.MultiObjective(new AdderEnvironment(new ToolEnvironmentSettings()), 2)), 0.5);
 
-    protected override IPolicy? CreateExpert() =>
+    protected override IPolicy CreateExpert() =>
         new PlanExpert(((DistractorEnvironment)CreateEnvironment()).Inner as ITaskSource ?? throw new InvalidOperationException(), new ExpertSettings());
 }
 
-public sealed class AdderToolFaultContractTests : EnvironmentContractTests
+public sealed class AdderToolFaultContractTests : ExpertContractTests
 {
     protected override IEnvironment CreateEnvironment() =>
         new AdderEnvironment(new ToolEnvironmentSettings(MaxTurns: 12, Format: ActionFormat.XmlTags, Faults: new ToolFaultSpec(0.2, 0.2)));
 
-    protected override IPolicy? CreateExpert() => new PlanExpert((ITaskSource)CreateEnvironment(), new ExpertSettings());
+    protected override IPolicy CreateExpert() => new PlanExpert((ITaskSource)CreateEnvironment(), new ExpertSettings());
 }

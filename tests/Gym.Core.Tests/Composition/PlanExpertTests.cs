@@ -4,8 +4,8 @@ using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies;
 using Gym.Core.Seeding;
-using Gym.Core.Tests.Fakes;
 using Gym.Core.Tools;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Composition;

@@ -3,8 +3,8 @@ using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
 using Gym.Core.Tests.Composition;
-using Gym.Core.Tests.Fakes;
 using Gym.Core.Tools;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Episodes;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using FluentAssertions;
 using Gym.Core.Parsing;
-using Gym.Core.Tests.Fakes;
 using Gym.Core.Tools;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Parsing;

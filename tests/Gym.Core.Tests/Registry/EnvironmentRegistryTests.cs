@@ -2,7 +2,7 @@ using FluentAssertions;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Registry;
-using Gym.Core.Tests.Fakes;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Registry;

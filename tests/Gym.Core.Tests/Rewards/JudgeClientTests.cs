@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FluentAssertions;
 using Gym.Core.Rewards.Judging;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Rewards;

@@ -1,5 +1,6 @@
 using FluentAssertions;
 using Gym.Core.Rewards.Judging;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Rewards;

@@ -1,6 +1,7 @@
 using FluentAssertions;
 using Gym.Core.Rewards.Judging;
 using Gym.Core.Rewards.Rubrics;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Rewards;

@@ -1,6 +1,6 @@
 using Gym.Core.Registry;
-using Gym.Core.Tests.Support;
 using Gym.Environments.SearchQa.Index;
+using Gym.Testing;
 
 namespace Gym.Environments.SearchQa.Tests.Tasks;
 

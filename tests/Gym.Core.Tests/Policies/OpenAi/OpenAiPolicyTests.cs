@@ -5,7 +5,7 @@ using Gym.Core.ChatCompletions;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Policies.OpenAi;
-using Gym.Core.Tests.Support;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Core.Tests.Policies.OpenAi;

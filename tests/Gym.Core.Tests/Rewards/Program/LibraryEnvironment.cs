@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
-using Gym.Core.Tests.Fakes;
 using Gym.Core.Tools;
+using Gym.Testing;
 
 namespace Gym.Core.Tests.Rewards.Program;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Gym.Core.Tools;
 
-namespace Gym.Core.Tests.Fakes;
+namespace Gym.Testing;
 
 /// <summary>A tool whose behaviour is a lambda, for exercising the toolbox and parsers.</summary>
 public sealed class DelegateTool(string name, string schemaJson, Func<JsonElement, CancellationToken, ValueTask<ToolResult>> invoke) : ITool
@@ -16,16 +16,22 @@ public sealed class DelegateTool(string name, string schemaJson, Func<JsonElemen
         SingleStringParameter(parameter),
         (arguments, _) => ValueTask.FromResult(ToolResult.Ok(arguments.GetProperty(parameter).GetString()!)));
 
+    /// <inheritdoc />
     public string Name { get; } = name;
 
+    /// <inheritdoc />
     public string Description => $"test tool {Name}";
 
+    /// <inheritdoc />
     public JsonElement ParametersSchema { get; } = JsonDocument.Parse(schemaJson).RootElement.Clone();
 
+    /// <summary>How many times the tool was invoked.</summary>
     public int Calls { get; private set; }
 
+    /// <inheritdoc />
     public bool RunsInline { get; init; }
 
+    /// <inheritdoc />
     public ValueTask<ToolResult> InvokeAsync(JsonElement arguments, CancellationToken cancellationToken)
     {
         Calls++;

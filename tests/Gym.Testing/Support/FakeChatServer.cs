@@ -10,10 +10,15 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Gym.Core.Tests.Support;
+namespace Gym.Testing;
 
 /// <summary>One request as the fake server received it: its index, method, path, bearer header and JSON body.</summary>
-internal sealed record ChatRequest(int Index, string Method, string Path, string? Authorization, JsonElement Body)
+/// <param name="Index">The request's arrival index, from 0.</param>
+/// <param name="Method">The HTTP method.</param>
+/// <param name="Path">The request path, e.g. /v1/chat/completions.</param>
+/// <param name="Authorization">The Authorization header, if any.</param>
+/// <param name="Body">The JSON body (default when there was none).</param>
+public sealed record ChatRequest(int Index, string Method, string Path, string? Authorization, JsonElement Body)
 {
     /// <summary>The last user message's content, or empty.</summary>
     public string LastUser => Body.TryGetProperty("messages", out var messages)
@@ -22,10 +27,19 @@ internal sealed record ChatRequest(int Index, string Method, string Path, string
 }
 
 /// <summary>What the fake server answers: a chat completion, an HTTP error, a raw body, a delay or a dropped connection.</summary>
-internal sealed record ChatReply(int Status = 200, string? Content = null, float[]? LogProbs = null, string? Body = null, TimeSpan Delay = default, string? RetryAfter = null, bool Abort = false)
+/// <param name="Status">The HTTP status code.</param>
+/// <param name="Content">The assistant message of a chat completion (when <paramref name="Body"/> is null).</param>
+/// <param name="LogProbs">Per-token log-probabilities to report with <paramref name="Content"/>.</param>
+/// <param name="Body">A raw response body that replaces the chat completion.</param>
+/// <param name="Delay">How long to wait before answering.</param>
+/// <param name="RetryAfter">A Retry-After header value.</param>
+/// <param name="Abort">Drop the connection instead of answering.</param>
+public sealed record ChatReply(int Status = 200, string? Content = null, float[]? LogProbs = null, string? Body = null, TimeSpan Delay = default, string? RetryAfter = null, bool Abort = false)
 {
+    /// <summary>A 200 chat completion with <paramref name="content"/> and, when given, per-token log-probabilities.</summary>
     public static ChatReply Ok(string content, params float[] logProbs) => new(Content: content, LogProbs: logProbs.Length == 0 ? null : logProbs);
 
+    /// <summary>An HTTP error with an OpenAI-style error body and, when given, a Retry-After header.</summary>
     public static ChatReply Error(int status, string body = "{\"error\":{\"message\":\"scripted failure\"}}", string? retryAfter = null) =>
         new(status, Body: body, RetryAfter: retryAfter);
 }
@@ -33,10 +47,9 @@ internal sealed record ChatReply(int Status = 200, string? Content = null, float
 /// <summary>
 /// A stand-in for a third-party OpenAI-compatible chat-completions server on 127.0.0.1 (Kestrel, port chosen
 /// by the OS), scripted per test: it records each request, when it arrived and how many were in flight at once.
-/// The policy tests use it directly; the judge tests through <c>FakeJudgeServer</c>. Linked into the other
-/// test projects that need one.
+/// The policy tests use it directly; the judge tests through <see cref="FakeJudgeServer"/>.
 /// </summary>
-internal sealed class FakeChatServer : IAsyncDisposable
+public sealed class FakeChatServer : IAsyncDisposable
 {
     private static readonly int[] XBytes = [120];
     private readonly WebApplication _app;
@@ -60,16 +73,20 @@ internal sealed class FakeChatServer : IAsyncDisposable
     /// <summary>HTTP requests received, whatever their fate.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>The most requests that were being handled at once.</summary>
     public int MaxInFlight => Volatile.Read(ref _maxInFlight);
 
+    /// <summary>The requests received, in arrival order.</summary>
     public IReadOnlyList<ChatRequest> Received => [.. _received.OrderBy(r => r.Index)];
 
     /// <summary>When each request arrived, measured from the server's start.</summary>
     public IReadOnlyList<TimeSpan> Arrivals => [.. _arrivals];
 
+    /// <summary>Starts a server that answers each request with <paramref name="handler"/>.</summary>
     public static Task<FakeChatServer> StartAsync(Func<ChatRequest, ChatReply> handler) =>
         StartAsync(request => Task.FromResult(handler(request)));
 
+    /// <summary>Starts a server that answers each request with the asynchronous <paramref name="handler"/>.</summary>
     public static async Task<FakeChatServer> StartAsync(Func<ChatRequest, Task<ChatReply>> handler)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
@@ -84,6 +101,7 @@ internal sealed class FakeChatServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Stops the server.</summary>
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

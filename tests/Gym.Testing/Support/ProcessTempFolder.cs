@@ -1,8 +1,8 @@
-namespace Gym.Core.Tests.Support;
+namespace Gym.Testing;
 
 /// <summary>
 /// A temp folder shared by one test process (index caches that many tests reuse), created on first
-/// use and deleted when the process exits. Linked into the other test projects that need one.
+/// use and deleted when the process exits.
 /// </summary>
 public static class ProcessTempFolder
 {

@@ -7,7 +7,7 @@ using Gym.Core.Rewards;
 using Gym.Core.Seeding;
 using Gym.Core.Tools;
 
-namespace Gym.Core.Tests.Fakes;
+namespace Gym.Testing;
 
 /// <summary>
 /// The smallest real tool environment: the agent looks up a seed-derived secret with the
@@ -25,7 +25,6 @@ public sealed class SecretNumberEnvironment(ToolEnvironmentSettings settings) : 
     /// <summary>The secret for a seed.</summary>
     public static long Secret(long seed) => SeededRandom.ForStream(seed, "secret").NextInt64(1, 1_000_000);
 
-    /// <inheritdoc />
     /// <summary>The key to look up for a seed; it is in the prompt, so different seeds give different tasks.</summary>
     public static string Key(long seed) => $"k{Secret(seed) % 997}";
 
@@ -60,8 +59,10 @@ public sealed class SecretNumberEnvironment(ToolEnvironmentSettings settings) : 
 /// <summary>Looks the key from the prompt up, then answers with what the tool said.</summary>
 public sealed class SecretNumberExpert(ActionFormat format) : IPolicy
 {
+    /// <inheritdoc />
     public string Id => "secret-expert";
 
+    /// <inheritdoc />
     public ValueTask<IReadOnlyList<AgentAction>> ActAsync(IReadOnlyList<PolicyRequest> requests, CancellationToken cancellationToken)
     {
         var actions = requests.Select(request =>

@@ -1,10 +1,16 @@
 using Gym.Core.Rewards.Judging;
-using Gym.Core.Tests.Support;
 
-namespace Gym.Core.Tests.Rewards;
+namespace Gym.Testing;
 
 /// <summary>One chat-completions request as the fake judge server received it.</summary>
-internal sealed record JudgeRequest(
+/// <param name="Index">The request's arrival index, from 0.</param>
+/// <param name="Path">The request path.</param>
+/// <param name="Authorization">The Authorization header, if any.</param>
+/// <param name="Model">The model asked for.</param>
+/// <param name="Temperature">The sampling temperature asked for.</param>
+/// <param name="MaxTokens">The completion token limit asked for.</param>
+/// <param name="Messages">The chat messages, as (role, content).</param>
+public sealed record JudgeRequest(
     int Index,
     string Path,
     string? Authorization,
@@ -13,8 +19,10 @@ internal sealed record JudgeRequest(
     int MaxTokens,
     IReadOnlyList<(string Role, string Content)> Messages)
 {
+    /// <summary>The last user message.</summary>
     public string User => Messages.Last(m => m.Role == "user").Content;
 
+    /// <summary>The system message, if any.</summary>
     public string? System => Messages.FirstOrDefault(m => m.Role == "system").Content;
 
     /// <summary>Reads a judge call from what the chat server received; throws on a body that is not one.</summary>
@@ -33,13 +41,22 @@ internal sealed record JudgeRequest(
 }
 
 /// <summary>What the fake judge server answers: a completion, an HTTP error, a raw body, a delay or a dropped connection.</summary>
-internal sealed record ServerReply(int Status = 200, string? Content = null, string? Body = null, TimeSpan Delay = default, string? RetryAfter = null, bool Abort = false)
+/// <param name="Status">The HTTP status code.</param>
+/// <param name="Content">The judge's completion (when <paramref name="Body"/> is null).</param>
+/// <param name="Body">A raw response body that replaces the completion.</param>
+/// <param name="Delay">How long to wait before answering.</param>
+/// <param name="RetryAfter">A Retry-After header value.</param>
+/// <param name="Abort">Drop the connection instead of answering.</param>
+public sealed record ServerReply(int Status = 200, string? Content = null, string? Body = null, TimeSpan Delay = default, string? RetryAfter = null, bool Abort = false)
 {
+    /// <summary>A 200 completion with <paramref name="content"/>.</summary>
     public static ServerReply Ok(string content) => new(Content: content);
 
+    /// <summary>An HTTP error with an OpenAI-style error body and, when given, a Retry-After header.</summary>
     public static ServerReply Error(int status, string body = "{\"error\":{\"message\":\"scripted failure\"}}", string? retryAfter = null) =>
         new(status, Body: body, RetryAfter: retryAfter);
 
+    /// <summary>The same reply for the underlying <see cref="FakeChatServer"/>.</summary>
     public ChatReply ToChatReply() => new(Status, Content, Body: Body, Delay: Delay, RetryAfter: RetryAfter, Abort: Abort);
 }
 
@@ -48,7 +65,7 @@ internal sealed record ServerReply(int Status = 200, string? Content = null, str
 /// (model, temperature, max tokens, messages), anything but POST /v1/chat/completions is a 404,
 /// and <see cref="Endpoint"/> points a judge client at it with test-sized backoff.
 /// </summary>
-internal sealed class FakeJudgeServer : IAsyncDisposable
+public sealed class FakeJudgeServer : IAsyncDisposable
 {
     private const string ChatPath = "/v1/chat/completions";
     private readonly FakeChatServer _server;
@@ -67,12 +84,15 @@ internal sealed class FakeJudgeServer : IAsyncDisposable
     /// <summary>When each request arrived, measured from the server's start.</summary>
     public IReadOnlyList<TimeSpan> Arrivals => _server.Arrivals;
 
+    /// <summary>Starts a judge that answers every call with the completion <paramref name="reply"/> gives.</summary>
     public static Task<FakeJudgeServer> StartAsync(Func<JudgeRequest, string> reply) =>
         StartAsync(request => ServerReply.Ok(reply(request)));
 
+    /// <summary>Starts a judge that answers every call with <paramref name="handler"/>.</summary>
     public static Task<FakeJudgeServer> StartAsync(Func<JudgeRequest, ServerReply> handler) =>
         StartAsync(request => Task.FromResult(handler(request)));
 
+    /// <summary>Starts a judge that answers every call with the asynchronous <paramref name="handler"/>.</summary>
     public static async Task<FakeJudgeServer> StartAsync(Func<JudgeRequest, Task<ServerReply>> handler) =>
         new(await FakeChatServer.StartAsync(async request =>
             IsJudgeCall(request) ? (await handler(JudgeRequest.From(request))).ToChatReply() : new ChatReply(404, Body: "")));
@@ -87,6 +107,7 @@ internal sealed class FakeJudgeServer : IAsyncDisposable
         RetryBaseDelay = TimeSpan.FromMilliseconds(10),
     };
 
+    /// <summary>Stops the server.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
     private static bool IsJudgeCall(ChatRequest request) => request.Method == "POST" && request.Path == ChatPath;

@@ -6,12 +6,14 @@ using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 using Xunit;
 
-namespace Gym.Core.Tests.Contract;
+namespace Gym.Testing;
 
 /// <summary>
 /// The environment contract, run against every environment: each environment's test project
 /// subclasses this once per registered id (and per notable parameter set) and supplies a factory.
-/// Every fact makes its own fresh environments so one failure cannot mask another.
+/// Every fact here holds without an expert; an environment whose expert solves it subclasses
+/// <see cref="ExpertContractTests"/> instead, which adds the expert's facts and plays the expert
+/// in these too. Every fact makes its own fresh environments so one failure cannot mask another.
 /// </summary>
 public abstract class EnvironmentContractTests
 {
@@ -21,13 +23,17 @@ public abstract class EnvironmentContractTests
     /// <summary>Makes a fresh environment instance.</summary>
     protected abstract IEnvironment CreateEnvironment();
 
-    /// <summary>An expert policy that solves the environment, when it has one.</summary>
-    protected virtual IPolicy? CreateExpert() => null;
+    /// <summary>
+    /// The expert the facts here also play, when there is one. Only <see cref="ExpertContractTests"/>
+    /// supplies it, so an expert given to the suite always gets the expert facts too.
+    /// </summary>
+    private protected virtual IPolicy? ExpertIfAny() => null;
 
+    /// <summary><see cref="EnvironmentChecker"/> (what <c>gym check</c> runs) passes every check, with the expert when there is one.</summary>
     [Fact]
     public async Task The_environment_checker_report_passes()
     {
-        var report = await EnvironmentChecker.CheckAsync(CreateEnvironment, CreateExpert(), Seeds);
+        var report = await EnvironmentChecker.CheckAsync(CreateEnvironment, ExpertIfAny(), Seeds);
 
         var failures = report.Results.Where(r => !r.Passed).Select(r => $"{r.Name}: {r.Detail}");
         report.Passed.Should().BeTrue($"every contract check should pass for {report.EnvironmentId}, but: {string.Join("; ", failures)}");
@@ -35,6 +41,7 @@ public abstract class EnvironmentContractTests
         report.EnvironmentId.Should().Be(CreateEnvironment().Id);
     }
 
+    /// <summary>A reset shows a system prompt first and the task last, with no empty message.</summary>
     [Fact]
     public async Task Reset_observation_is_a_non_empty_system_message_followed_by_a_user_message()
     {
@@ -50,6 +57,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>Resets are a function of the seed alone, and the seed matters.</summary>
     [Fact]
     public async Task The_same_seed_gives_an_identical_serialized_reset_and_different_seeds_differ()
     {
@@ -65,6 +73,7 @@ public abstract class EnvironmentContractTests
         resets.Distinct(StringComparer.Ordinal).Should().HaveCountGreaterThan(1, "different seeds should give different tasks");
     }
 
+    /// <summary>Steps are a function of the seed and the actions alone.</summary>
     [Fact]
     public async Task The_same_seed_and_the_same_actions_give_identical_steps()
     {
@@ -77,42 +86,20 @@ public abstract class EnvironmentContractTests
         }
     }
 
-    [Fact]
-    public async Task The_same_seed_and_the_expert_give_byte_identical_trajectories()
-    {
-        var expert = CreateExpert();
-        if (expert is null)
-        {
-            return;
-        }
-
-        foreach (var seed in Seeds)
-        {
-            var first = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(CreateEnvironment(), expert, 0, seed));
-            var second = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(CreateEnvironment(), CreateExpert()!, 0, seed));
-            second.Should().Be(first, $"seed {seed} with the same expert must give the same trajectory bytes");
-        }
-    }
-
+    /// <summary>A reset clears everything the previous episode left on the instance.</summary>
     [Fact]
     public async Task A_reused_instance_plays_the_same_episode_as_a_fresh_one()
     {
-        var expert = CreateExpert();
         var actions = EnvironmentChecker.MalformedActions.Take(2).ToList();
         var reused = CreateEnvironment();
         await PlayAsync(reused, Seeds[^1], actions);
 
-        if (expert is null)
-        {
-            (await PlayAsync(reused, Seeds[0], actions)).Should().Equal(await PlayAsync(CreateEnvironment(), Seeds[0], actions));
-            return;
-        }
+        var again = await PlayAsync(reused, Seeds[0], actions);
 
-        var again = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(reused, expert, 0, Seeds[0]));
-        var fresh = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(CreateEnvironment(), expert, 0, Seeds[0]));
-        again.Should().Be(fresh);
+        again.Should().Equal(await PlayAsync(CreateEnvironment(), Seeds[0], actions));
     }
 
+    /// <summary>An episode ends by the task or by the turn limit, never both, and its stop reason says which (for malformed actions, and for the expert when there is one).</summary>
     [Fact]
     public async Task Terminated_and_truncated_are_never_both_set_and_stop_reasons_match_them()
     {
@@ -122,7 +109,7 @@ public abstract class EnvironmentContractTests
             steps.AddRange(await PlayUntilDoneAsync(CreateEnvironment(), seed, turn => EnvironmentChecker.MalformedActions[turn % EnvironmentChecker.MalformedActions.Count]));
         }
 
-        var expert = CreateExpert();
+        var expert = ExpertIfAny();
         if (expert is not null)
         {
             foreach (var seed in Seeds)
@@ -144,29 +131,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
-    [Fact]
-    public async Task The_expert_ends_its_episodes_terminated_and_successful_before_the_turn_limit()
-    {
-        var expert = CreateExpert();
-        if (expert is null)
-        {
-            return;
-        }
-
-        foreach (var seed in Seeds)
-        {
-            var environment = CreateEnvironment();
-            var record = await EpisodeRunner.RunAsync(environment, expert, 3, seed);
-
-            record.Status.Should().Be(EpisodeStatus.Completed);
-            record.Terminated.Should().BeTrue($"seed {seed}: the expert should finish the task, not run out of turns");
-            record.Truncated.Should().BeFalse();
-            record.Success.Should().BeTrue($"seed {seed}: the expert should solve the task");
-            record.Turns.Count.Should().BeLessThanOrEqualTo(environment.MaxTurns);
-            record.Turns.Take(record.Turns.Count - 1).Where(t => t.Terminated || t.Truncated || t.StopReason != StopReason.None).Should().BeEmpty();
-        }
-    }
-
+    /// <summary>Every step's reward is the weighted sum of its breakdown's terms (for malformed actions, and for the expert when there is one).</summary>
     [Fact]
     public async Task Every_step_breakdown_sums_to_its_reward()
     {
@@ -176,7 +141,7 @@ public abstract class EnvironmentContractTests
             steps.AddRange(await PlayUntilDoneAsync(CreateEnvironment(), seed, turn => EnvironmentChecker.MalformedActions[(turn + (int)(seed % 5)) % EnvironmentChecker.MalformedActions.Count]));
         }
 
-        var expert = CreateExpert();
+        var expert = ExpertIfAny();
         if (expert is not null)
         {
             foreach (var seed in Seeds)
@@ -204,6 +169,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>Each of the checker's malformed actions is penalized and explained, never thrown on.</summary>
     [Fact]
     public async Task Malformed_actions_never_throw_and_give_a_format_error_and_a_negative_reward()
     {
@@ -222,6 +188,7 @@ public abstract class EnvironmentContractTests
         }
     }
 
+    /// <summary>A step before any reset is a caller error.</summary>
     [Fact]
     public async Task Stepping_before_the_first_reset_throws_InvalidOperationException()
     {
@@ -230,6 +197,7 @@ public abstract class EnvironmentContractTests
         await environment.Invoking(e => e.StepAsync("<answer>0</answer>").AsTask()).Should().ThrowAsync<InvalidOperationException>();
     }
 
+    /// <summary>A step after the episode ended is a caller error until the next reset.</summary>
     [Fact]
     public async Task Stepping_after_the_episode_ended_throws_until_the_next_reset()
     {
@@ -246,6 +214,7 @@ public abstract class EnvironmentContractTests
         afterReset.IsDone.Should().Be(environment.MaxTurns == 1, "a reset starts a new episode");
     }
 
+    /// <summary>Only the turn limit ends an episode of malformed actions, at exactly the limit.</summary>
     [Fact]
     public async Task Malformed_actions_are_truncated_at_exactly_max_turns()
     {
