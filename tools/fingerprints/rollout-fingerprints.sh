@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Prints one line per scenario in scenarios/ (and per built-in environment id): the SHA-256 of the
-# rollout file `gym run` writes for it with a fixed seed, episode count and the scripted expert.
+# rollout file `gym run` writes for it with a fixed seed, episode count and the scripted expert, the
+# line count, the target, and (after "without-data") the SHA-256 of the same file with every tool
+# call's structured "data" removed (strip-tool-data.py): that one compares with files written before
+# tool results carried data.
 # A refactoring that must not change behaviour keeps every line identical:
 #   tools/fingerprints/rollout-fingerprints.sh > before.txt; …change…; … > after.txt; diff before.txt after.txt
 # Usage: rollout-fingerprints.sh [path of a built gym.dll] (default: a Release build of src/Gym.Cli).
@@ -19,7 +22,7 @@ for target in "${targets[@]}"; do
   out="$work/out.jsonl"
   rm -f "$out"
   if dotnet "$gym" run "$target" --episodes 24 --seed 11 --concurrency 8 --policy expert:0.2 --no-progress --out "$out" >"$work/log" 2>&1; then
-    echo "$(sha256sum "$out" | cut -c1-16) $(wc -l <"$out" | tr -d ' ') $target"
+    echo "$(sha256sum "$out" | cut -c1-16) $(wc -l <"$out" | tr -d ' ') $target without-data $(python3 tools/fingerprints/strip-tool-data.py <"$out" | sha256sum | cut -c1-16)"
   else
     echo "failed($?) $target: $(tail -1 "$work/log")"
   fi
