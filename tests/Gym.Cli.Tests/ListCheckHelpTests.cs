@@ -22,6 +22,33 @@ public sealed class ListCheckHelpTests
         result.Stderr.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("components", "retrieval_hit")]
+    [InlineData("components", "milestone")]
+    [InlineData("state-keys", "gold_retrieved")]
+    [InlineData("operators", "with-tool-faults")]
+    [InlineData("modules", "search-qa")]
+    public async Task List_shows_what_every_module_registered(string what, string expected)
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "list", what);
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.StdoutLines.Should().Contain(line => line.Contains(expected, StringComparison.Ordinal), result.Because);
+    }
+
+    [Fact]
+    public async Task List_refuses_an_unknown_section()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "list", "widgets");
+
+        result.ExitCode.Should().Be(2, result.Because);
+        result.Stderr.Should().Contain("widgets");
+    }
+
     [Fact]
     public async Task Check_passes_for_the_arithmetic_environment()
     {
