@@ -4,6 +4,7 @@ using System.Text.Json;
 using Gym.Server.Metrics;
 using Gym.Server.Protocol;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace Gym.Server.Http;
 
@@ -15,11 +16,19 @@ internal static class HttpResponses
 
     private const string JsonContentType = "application/json; charset=utf-8";
 
-    /// <summary>Reads the whole body, failing with <c>body_too_large</c> past <paramref name="limit"/> bytes.</summary>
+    /// <summary>
+    /// The most bytes of an over-limit body read and discarded before answering 413: a client still
+    /// uploading when the server closes gets a broken pipe instead of the answer, so bodies up to this
+    /// size are drained first; larger ones are cut off.
+    /// </summary>
+    public const long DrainLimit = 64L * 1024 * 1024;
+
+    /// <summary>Reads the whole body, failing with <c>body_too_large</c> past <paramref name="limit"/> bytes (after draining the rest, up to <see cref="DrainLimit"/>).</summary>
     public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
         if (request.ContentLength > limit)
         {
+            await DrainAsync(request, cancellationToken).ConfigureAwait(false);
             throw new ServerErrorException(ServerError.BodyTooLarge(limit));
         }
 
@@ -31,6 +40,7 @@ internal static class HttpResponses
             {
                 if (length > limit)
                 {
+                    await DrainAsync(request, cancellationToken).ConfigureAwait(false);
                     throw new ServerErrorException(ServerError.BodyTooLarge(limit));
                 }
 
@@ -47,6 +57,35 @@ internal static class HttpResponses
         }
 
         return length > limit ? throw new ServerErrorException(ServerError.BodyTooLarge(limit)) : buffer.AsMemory(0, length);
+    }
+
+    private static async Task DrainAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > DrainLimit)
+        {
+            return;
+        }
+
+        // Kestrel's own limit equals ours; lift it for this request so the rest can be read and dropped.
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+        {
+            size.MaxRequestBodySize = DrainLimit;
+        }
+
+        var scratch = new byte[16 * 1024];
+        long drained = 0;
+        try
+        {
+            int read;
+            while (drained < DrainLimit && (read = await request.Body.ReadAsync(scratch, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                drained += read;
+            }
+        }
+        catch (BadHttpRequestException)
+        {
+            // Past Kestrel's limit or malformed: the 413 still goes out, on a connection that then closes.
+        }
     }
 
     /// <summary>Writes a JSON answer.</summary>
@@ -78,6 +117,11 @@ internal static class HttpResponses
         else if (error.Status == HttpStatusCode.Unauthorized)
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
+        }
+        else if (error.Status == HttpStatusCode.RequestEntityTooLarge)
+        {
+            // Whatever of the body was not drained is still on the wire: say the connection ends here.
+            context.Response.Headers.Connection = "close";
         }
 
         return WriteJsonAsync(context, error.Status, w => ResponseWriter.Error(w, error));
