@@ -1,4 +1,5 @@
 using Gym.Core.Registry;
+using Gym.Environments.Guessing;
 using Gym.Environments.SearchQa;
 using Gym.Environments.ToolUse;
 
@@ -11,6 +12,7 @@ public static class GymModules
     /// <remarks>One line per module; adding a module to Gym is adding its line here (docs/extending.md).</remarks>
     public static EnvironmentRegistry AddAll(this EnvironmentRegistry registry) => registry
         .AddToolUse()
+        .AddGuessing()
         .AddSearchQa();
 
     /// <summary>A new registry with every module.</summary>

@@ -61,14 +61,15 @@ public sealed partial class SchemaTests
     [Fact]
     public void The_json_schema_is_draft_2020_12_closed_and_complete()
     {
-        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema(TestFiles.Registry()));
+        var registry = TestFiles.Registry();
+        using var document = JsonDocument.Parse(ScenarioSchema.ToJsonSchema(registry));
         var root = document.RootElement;
 
         root.GetProperty("$schema").GetString().Should().Be("https://json-schema.org/draft/2020-12/schema");
         root.GetProperty("additionalProperties").GetBoolean().Should().BeFalse();
         var keys = root.GetProperty("properties").EnumerateObject().Select(p => p.Name);
         keys.Should().Equal("extends", "id", "description", "task", "operators", "tools", "action_format", "system_prompt", "limits", "memory", "rewards", "policy", "seed", "episodes");
-        root.GetProperty("properties").GetProperty("operators").GetProperty("items").GetProperty("oneOf").GetArrayLength().Should().Be(5);
+        root.GetProperty("properties").GetProperty("operators").GetProperty("items").GetProperty("oneOf").GetArrayLength().Should().Be(Gym.Core.Composition.OperatorRegistry.BuiltInKinds.Count + registry.Operators.Kinds.Count, "one entry per built-in and per registered operator");
 
         var definitions = root.GetProperty("$defs");
         foreach (var definition in definitions.EnumerateObject())
