@@ -498,6 +498,12 @@ public static class ScenarioSchema
     /// <summary>The JSON Schema (draft 2020-12) for scenario files of <paramref name="registry"/>'s modules, as committed in docs/scenario.schema.json.</summary>
     public static string ToJsonSchema(EnvironmentRegistry? registry = null) => JsonSchemaWriter.Write(RootFor(registry));
 
+    /// <summary>The component-kind table of docs/rewards.md: every kind <paramref name="registry"/>'s modules registered.</summary>
+    public static string ToComponentTable(EnvironmentRegistry registry) => RegistryTables.Components(registry);
+
+    /// <summary>The state-key table of docs/rewards.md: the core keys and those of every registered provider.</summary>
+    public static string ToStateKeyTable(EnvironmentRegistry registry) => RegistryTables.StateKeys(registry);
+
     /// <summary>The key tables of docs/scenarios.md for <paramref name="registry"/>'s modules, one section per mapping type.</summary>
     public static string ToMarkdown(EnvironmentRegistry? registry = null) => MarkdownWriter.Write(RootFor(registry));
 

@@ -58,6 +58,30 @@ public sealed partial class SchemaTests
         text[start..end].Should().Be(generated, $"the key tables in docs/scenarios.md are out of date; {Regenerate}");
     }
 
+    [Theory]
+    [InlineData("COMPONENT TABLE")]
+    [InlineData("STATE KEY TABLE")]
+    public void The_reward_reference_tables_are_generated_from_the_registry(string table)
+    {
+        var path = Path.Combine(TestFiles.RepositoryRoot, "docs", "rewards.md");
+        var (begin, end) = ($"<!-- BEGIN GENERATED {table} -->", $"<!-- END GENERATED {table} -->");
+        var text = File.ReadAllText(path).ReplaceLineEndings("\n");
+        var from = text.IndexOf(begin, StringComparison.Ordinal);
+        var to = text.IndexOf(end, StringComparison.Ordinal);
+        from.Should().BeGreaterThan(0, $"docs/rewards.md marks its generated {table}");
+        to.Should().BeGreaterThan(from);
+        var start = from + begin.Length + 1;
+        var generated = table == "COMPONENT TABLE" ? ScenarioSchema.ToComponentTable(TestFiles.Registry()) : ScenarioSchema.ToStateKeyTable(TestFiles.Registry());
+        if (Update)
+        {
+            text = string.Concat(text.AsSpan(0, start), generated, text.AsSpan(to));
+            File.WriteAllText(path, text);
+            to = text.IndexOf(end, StringComparison.Ordinal);
+        }
+
+        text[start..to].Should().Be(generated, $"the {table} in docs/rewards.md is out of date; {Regenerate}");
+    }
+
     [Fact]
     public void The_json_schema_is_draft_2020_12_closed_and_complete()
     {
