@@ -157,11 +157,27 @@ public sealed class EpisodeActor : UntypedActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        if (_phase != Phase.Idle)
+        try
         {
-            var why = _crash is null ? "the episode actor stopped before the episode ended" : $"episode crashed: {Describe(_crash)}";
-            Report(_recorder!.Fail(why, Timings()), slotStopped: true);
+            if (_phase != Phase.Idle)
+            {
+                var why = _crash is null ? "the episode actor stopped before the episode ended" : $"episode crashed: {Describe(_crash)}";
+                Report(_recorder!.Fail(why, Timings()), slotStopped: true);
+            }
         }
+        finally
+        {
+            // The slot made the episode's environment, so it disposes it: after a crash, a
+            // cancellation or a shutdown as after an ended episode.
+            ReleaseEnvironment();
+        }
+    }
+
+    private void ReleaseEnvironment()
+    {
+        var environment = _environment;
+        _environment = null;
+        environment?.Dispose();
     }
 
     // Members of a same-seed group are attempts 0..G-1 at one task: same task, fresh noise.
@@ -262,7 +278,7 @@ public sealed class EpisodeActor : UntypedActor
         // Back to idle: drop the episode's state so that an idle slot holds nothing alive.
         _phase = Phase.Idle;
         _start = null;
-        _environment = null;
+        ReleaseEnvironment();
         _recorder = null;
         _pendingAction = null;
         _clock.Reset();
