@@ -252,11 +252,21 @@ public static class ScenarioEnvironments
 
         private ITaskSource Source(TaskSpec task, IReadOnlyDictionary<string, string> overrides) => task switch
         {
-            EnvironmentTaskSpec environment => registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))) as ITaskSource
-                ?? throw Fail($"environment '{environment.Environment}' is not a tool environment, so scenario operators and limits cannot apply to it"),
+            EnvironmentTaskSpec environment => AsTaskSource(registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))), environment.Environment),
             DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path)),
             _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
         };
+
+        private ITaskSource AsTaskSource(IEnvironment made, string id)
+        {
+            if (made is ITaskSource source)
+            {
+                return source;
+            }
+
+            made.Dispose();
+            throw Fail($"environment '{id}' is not a tool environment, so scenario operators and limits cannot apply to it");
+        }
 
         private IReadOnlyList<QaItem> LoadDataset(string file)
         {

@@ -159,17 +159,18 @@ public sealed class EpisodeActor : UntypedActor
     {
         try
         {
+            // The slot made the episode's environment, so it disposes it: after a crash, a
+            // cancellation or a shutdown as after an ended episode (before reporting, so that a
+            // finished run has released every environment it made).
+            ReleaseEnvironment();
+        }
+        finally
+        {
             if (_phase != Phase.Idle)
             {
                 var why = _crash is null ? "the episode actor stopped before the episode ended" : $"episode crashed: {Describe(_crash)}";
                 Report(_recorder!.Fail(why, Timings()), slotStopped: true);
             }
-        }
-        finally
-        {
-            // The slot made the episode's environment, so it disposes it: after a crash, a
-            // cancellation or a shutdown as after an ended episode.
-            ReleaseEnvironment();
         }
     }
 
@@ -273,6 +274,8 @@ public sealed class EpisodeActor : UntypedActor
 
     private void End(EpisodeRecord record)
     {
+        // Released before the report: a disposal that throws crashes the episode like a failing step.
+        ReleaseEnvironment();
         Report(record, slotStopped: false);
 
         // Back to idle: drop the episode's state so that an idle slot holds nothing alive.
