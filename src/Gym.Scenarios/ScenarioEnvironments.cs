@@ -28,8 +28,22 @@ public sealed class ScenarioLoadException(IReadOnlyList<ScenarioError> errors)
 /// <param name="Spec">The validated scenario.</param>
 /// <param name="Path">The scenario file.</param>
 /// <param name="Descriptor">The registered descriptor (id = the scenario id).</param>
-public sealed record BuiltScenario(ScenarioSpec Spec, string Path, EnvironmentDescriptor Descriptor)
+/// <remarks>
+/// The scenario owns what it built once and shares with every environment it makes: its reward
+/// program (with a rubric's LLM judge, its HTTP client and its reply cache file) and the datasets it
+/// read. Dispose it when no environment made from it is in use any more (after the run, on server
+/// shutdown): that closes the judge's connections and flushes and closes the cache file. The
+/// environments it makes are their creators' to dispose. Once disposed, its descriptor makes no more
+/// environments (<see cref="ObjectDisposedException"/>). Disposing twice is safe.
+/// </remarks>
+public sealed record BuiltScenario(ScenarioSpec Spec, string Path, EnvironmentDescriptor Descriptor) : IDisposable
 {
+    /// <summary>What the scenario built and owns; null for a scenario built elsewhere.</summary>
+    internal IDisposable? Owned { get; init; }
+
+    /// <summary>Disposes the reward program (and its judge) and drops the datasets; later calls do nothing.</summary>
+    public void Dispose() => Owned?.Dispose();
+
     /// <summary>What the agent sees each turn.</summary>
     public MemorySpec Memory => Spec.Memory.Mode == MemoryMode.Window
         ? MemorySpec.ForWindow(Spec.Memory.Window ?? 1)
@@ -77,22 +91,71 @@ public static class ScenarioEnvironments
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(registry);
         var builder = new Builder(spec, path, registry);
-        // Build once and draw one task now, so a scenario that cannot run fails before any episode starts.
-        builder.Probe();
+        try
+        {
+            // Build once and draw one task now, so a scenario that cannot run fails before any episode starts.
+            builder.Probe();
+        }
+        catch
+        {
+            builder.Dispose();
+            throw;
+        }
+
         var descriptor = new EnvironmentDescriptor(
             spec.Id,
             spec.Description.Length > 0 ? spec.Description : $"scenario {System.IO.Path.GetFileName(path)}",
             builder.ParameterHelp,
             parameters => builder.Create(parameters),
             (parameters, expert) => builder.CreateExpert(parameters, expert));
-        registry.RegisterScenario(descriptor);
-        return new BuiltScenario(spec, path, descriptor);
+        try
+        {
+            registry.RegisterScenario(descriptor);
+        }
+        catch
+        {
+            builder.Dispose();
+            throw;
+        }
+
+        return new BuiltScenario(spec, path, descriptor) { Owned = builder };
     }
 
-    private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry)
+    private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry) : IDisposable
     {
         private readonly Dictionary<string, IReadOnlyList<QaItem>> _datasets = new(StringComparer.Ordinal);
         private RewardProgram? _program;
+        private bool _disposed;
+
+        public void Dispose()
+        {
+            RewardProgram? program;
+            lock (_datasets)
+            {
+                if (_disposed)
+                {
+                    return;
+                }
+
+                _disposed = true;
+                program = _program;
+                _program = null;
+                _datasets.Clear();
+            }
+
+            program?.Dispose();
+        }
+
+        private void ThrowIfDisposed()
+        {
+            lock (_datasets)
+            {
+                if (_disposed)
+                {
+                    throw new ObjectDisposedException(nameof(BuiltScenario), $"{path}: scenario {spec.Id} has been disposed; load it again to make environments");
+                }
+            }
+        }
 
         public IReadOnlyDictionary<string, string> ParameterHelp
         {
@@ -113,21 +176,35 @@ public static class ScenarioEnvironments
         public IEnvironment Create(EnvironmentParameters parameters)
         {
             var (core, distractors) = Build(parameters);
-            return distractors is null
-                ? core
-                : Compose.WithDistractors(core, distractors.Rate, distractors.Texts, distractors.Misleading, id: spec.Id);
+            if (distractors is null)
+            {
+                return core;
+            }
+
+            try
+            {
+                return Compose.WithDistractors(core, distractors.Rate, distractors.Texts, distractors.Misleading, id: spec.Id);
+            }
+            catch
+            {
+                core.Dispose();
+                throw;
+            }
         }
 
         public void Probe()
         {
-            Create(EnvironmentParameters.None);
-            ((ITaskSource)Build(EnvironmentParameters.None).Core).CreateTask(0);
+            Create(EnvironmentParameters.None).Dispose();
+            using var core = Build(EnvironmentParameters.None).Core;
+            ((ITaskSource)core).CreateTask(0);
         }
 
+        // The expert keeps its environment only to draw tasks from; that environment holds nothing of its own.
         public PlanExpert CreateExpert(EnvironmentParameters parameters, ExpertSettings settings) => new PlanExpert(Build(parameters).Core, settings);
 
         private (TaskSourceEnvironment Core, WithDistractorsSpec? Distractors) Build(EnvironmentParameters parameters)
         {
+            ThrowIfDisposed();
             var given = parameters.Keys.ToDictionary(k => k, k => parameters.GetString(k, ""), StringComparer.Ordinal);
             int? objectives = null;
             if (given.Remove(ObjectivesParameter, out var kText))
@@ -138,39 +215,58 @@ public static class ScenarioEnvironments
             }
 
             var source = Source(spec.Task, given);
-            var context = new OperatorContext(spec.Id, objectives, t => Source(t, new Dictionary<string, string>()));
-            WithDistractorsSpec? distractors = null;
-            foreach (var op in spec.Operators)
+            try
             {
-                if (distractors is not null && op is not CurriculumSpec)
+                var context = new OperatorContext(spec.Id, objectives, t => Source(t, new Dictionary<string, string>()));
+                WithDistractorsSpec? distractors = null;
+                foreach (var op in spec.Operators)
                 {
-                    throw Fail($"'with-distractors' must be the last operator: it changes observations, so '{op.Kind}' cannot wrap it");
+                    if (distractors is not null && op is not CurriculumSpec)
+                    {
+                        throw Fail($"'with-distractors' must be the last operator: it changes observations, so '{op.Kind}' cannot wrap it");
+                    }
+
+                    source = op.Apply(source, context);
+                    distractors ??= op as WithDistractorsSpec;
                 }
 
-                source = op.Apply(source, context);
-                distractors ??= op as WithDistractorsSpec;
-            }
+                if (objectives is not null && !spec.Operators.OfType<MultiObjectiveSpec>().Any())
+                {
+                    throw new EnvironmentParameterException($"parameter '{ObjectivesParameter}' needs a multi-objective operator in {spec.Id}");
+                }
 
-            if (objectives is not null && !spec.Operators.OfType<MultiObjectiveSpec>().Any())
+                if (spec.Tools is { } tools)
+                {
+                    source = new ToolSubset(source, tools, path);
+                }
+
+                return (new TaskSourceEnvironment(spec.Id, source, Settings(source.Settings)), distractors);
+            }
+            catch
             {
-                throw new EnvironmentParameterException($"parameter '{ObjectivesParameter}' needs a multi-objective operator in {spec.Id}");
+                // The environments built so far hold nothing shared; release them like any other.
+                (source as IDisposable)?.Dispose();
+                throw;
             }
-
-            if (spec.Tools is { } tools)
-            {
-                source = new ToolSubset(source, tools, path);
-            }
-
-            return (new TaskSourceEnvironment(spec.Id, source, Settings(source.Settings)), distractors);
         }
 
         private ITaskSource Source(TaskSpec task, IReadOnlyDictionary<string, string> overrides) => task switch
         {
-            EnvironmentTaskSpec environment => registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))) as ITaskSource
-                ?? throw Fail($"environment '{environment.Environment}' is not a tool environment, so scenario operators and limits cannot apply to it"),
+            EnvironmentTaskSpec environment => AsTaskSource(registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))), environment.Environment),
             DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path)),
             _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
         };
+
+        private ITaskSource AsTaskSource(IEnvironment made, string id)
+        {
+            if (made is ITaskSource source)
+            {
+                return source;
+            }
+
+            made.Dispose();
+            throw Fail($"environment '{id}' is not a tool environment, so scenario operators and limits cannot apply to it");
+        }
 
         private IReadOnlyList<QaItem> LoadDataset(string file)
         {
@@ -214,12 +310,14 @@ public static class ScenarioEnvironments
         private ToolEnvironmentSettings Weighted(ToolEnvironmentSettings settings, RewardSpec rewards)
         {
             // One program per scenario: components are stateless and judges share their client and cache.
+            RewardProgram program;
             lock (_datasets)
             {
-                _program ??= BuildProgram(rewards);
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                program = _program ??= BuildProgram(rewards);
             }
 
-            return settings with { Rewards = _program };
+            return settings with { Rewards = program };
         }
 
         private RewardProgram BuildProgram(RewardSpec rewards)
@@ -236,6 +334,7 @@ public static class ScenarioEnvironments
                     }
                     catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
                     {
+                        DisposeAll(components);
                         throw Fail($"reward component '{component.EffectiveName}': {ex.Message}");
                     }
                 }
@@ -247,7 +346,16 @@ public static class ScenarioEnvironments
             }
             catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
             {
+                DisposeAll(components);
                 throw Fail(ex.Message);
+            }
+        }
+
+        private static void DisposeAll(IEnumerable<IRewardComponent> components)
+        {
+            foreach (var component in components)
+            {
+                (component as IDisposable)?.Dispose();
             }
         }
 
@@ -261,18 +369,45 @@ public static class ScenarioEnvironments
             {
                 var folder = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".";
                 var cache = new JudgeCache(endpoint.Cache is { } file ? System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, file)) : null);
-                var client = new JudgeClient(
-                    new JudgeEndpoint(new Uri(endpoint.BaseUrl), endpoint.Model, endpoint.ApiKeyEnv)
+                JudgeClient? client = null;
+                try
+                {
+                    // The judge owns its client, the client its cache; the rubric owns the judge.
+                    client = new JudgeClient(
+                        new JudgeEndpoint(new Uri(endpoint.BaseUrl), endpoint.Model, endpoint.ApiKeyEnv)
+                        {
+                            Timeout = TimeSpan.FromMilliseconds(endpoint.TimeoutMs),
+                            MaxRetries = endpoint.Retries,
+                            MaxTokens = endpoint.MaxTokens,
+                        },
+                        cache,
+                        ownsCache: true);
+                    judge = new LlmJudge(client, endpoint.FailureValue);
+                }
+                catch
+                {
+                    if (client is null)
                     {
-                        Timeout = TimeSpan.FromMilliseconds(endpoint.TimeoutMs),
-                        MaxRetries = endpoint.Retries,
-                        MaxTokens = endpoint.MaxTokens,
-                    },
-                    cache);
-                judge = new LlmJudge(client, endpoint.FailureValue);
+                        cache.Dispose();
+                    }
+                    else
+                    {
+                        client.Dispose();
+                    }
+
+                    throw;
+                }
             }
 
-            return new Rubric([.. component.Criteria.Select(c => new RubricCriterion(c.Name, Rule(c, judge), c.Weight, c.Hard))]);
+            try
+            {
+                return new Rubric([.. component.Criteria.Select(c => new RubricCriterion(c.Name, Rule(c, judge), c.Weight, c.Hard))]);
+            }
+            catch
+            {
+                judge?.Dispose();
+                throw;
+            }
         }
 
         private static RubricRule Rule(CriterionSpec criterion, LlmJudge? judge) => criterion.Rule switch
@@ -301,10 +436,12 @@ public static class ScenarioEnvironments
         private ScenarioBuildException Fail(string message) => new($"{path}: error: {message}");
     }
 
-    /// <summary>Offers only the tools a scenario lists; a listed tool the task lacks is an error.</summary>
-    private sealed class ToolSubset(ITaskSource inner, IReadOnlyList<string> names, string path) : ITaskSource
+    /// <summary>Offers only the tools a scenario lists; a listed tool the task lacks is an error. Owns the source it filters.</summary>
+    private sealed class ToolSubset(ITaskSource inner, IReadOnlyList<string> names, string path) : ITaskSource, IDisposable
     {
         public ToolEnvironmentSettings Settings => inner.Settings;
+
+        public void Dispose() => (inner as IDisposable)?.Dispose();
 
         public EpisodeTask CreateTask(long seed) => new Filtered(inner.CreateTask(seed), names, path);
 

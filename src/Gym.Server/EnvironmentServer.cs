@@ -69,7 +69,7 @@ public sealed class EnvironmentServer : IAsyncDisposable
         foreach (var id in environmentIds)
         {
             // Fail before listening: an unknown id, or one whose defaults cannot build an environment.
-            registry.Make(id);
+            registry.Make(id).Dispose();
         }
 
         GymRuntimeHost? runtime = null;

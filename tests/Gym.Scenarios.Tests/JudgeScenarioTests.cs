@@ -40,15 +40,68 @@ public sealed class JudgeScenarioTests : IDisposable
         var path = Path.Combine(_dir, "judged.yaml");
         File.WriteAllText(path, yaml);
         var registry = new EnvironmentRegistry().AddToolUse();
-        var scenario = ScenarioEnvironments.Load(path, registry);
+        using var scenario = ScenarioEnvironments.Load(path, registry);
         var records = new List<EpisodeRecord>();
         for (var i = 0; i < episodes; i++)
         {
             var expert = registry.Get(scenario.Spec.Id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings());
-            records.Add(await EpisodeRunner.RunAsync(registry.Make(scenario.Spec.Id), expert, i, 40 + i));
+            using var environment = registry.Make(scenario.Spec.Id);
+            records.Add(await EpisodeRunner.RunAsync(environment, expert, i, 40 + i));
         }
 
         return records;
+    }
+
+    [Fact]
+    public async Task Disposing_the_scenario_closes_its_judge_and_leaves_a_complete_cache_file_that_can_be_opened_exclusively()
+    {
+        await using var server = await FakeJudgeServer.StartAsync(_ => "Score: 9");
+        var path = Path.Combine(_dir, "judged.yaml");
+        var cacheFile = Path.Combine(_dir, "owned-cache.jsonl");
+        File.WriteAllText(path, Scenario(server.BaseUrl, "pointwise", "owned-cache.jsonl"));
+        var registry = new EnvironmentRegistry().AddToolUse();
+        var scenario = ScenarioEnvironments.Load(path, registry);
+        Core.Rewards.Judging.JudgeClient? client = null;
+        for (var i = 0; i < 4; i++)
+        {
+            var expert = registry.Get(scenario.Spec.Id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings());
+            using var environment = registry.Make(scenario.Spec.Id);
+            client ??= JudgeOf(environment);
+            await EpisodeRunner.RunAsync(environment, expert, i, 70 + i);
+        }
+
+        var exclusiveWhileOpen = () => new FileStream(cacheFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None).Dispose();
+        exclusiveWhileOpen.Should().Throw<IOException>("the scenario's cache holds its file while the scenario lives");
+
+        scenario.Dispose();
+        scenario.Dispose();
+
+        using (var exclusive = new FileStream(cacheFile, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+        {
+            exclusive.Length.Should().BePositive("the handle is released and the entries are on disk");
+        }
+
+        var lines = File.ReadAllLines(cacheFile);
+        lines.Should().HaveCount(server.Requests, "one entry per judge request, none lost");
+        lines.Should().OnlyContain(l => l.StartsWith("{\"key\":", StringComparison.Ordinal) && l.EndsWith('}'));
+        using (var reloaded = new Core.Rewards.Judging.JudgeCache(cacheFile))
+        {
+            reloaded.Count.Should().Be(lines.Length, "every line is a complete entry");
+        }
+
+        client.Should().NotBeNull();
+        client!.Cache!.Invoking(c => c.Add("another", "reply")).Should().Throw<ObjectDisposedException>("the client disposed the cache it owns");
+        await client.Invoking(c => c.CompleteAsync("", "never judged before")).Should().ThrowAsync<ObjectDisposedException>("its HTTP client is disposed");
+        registry.Invoking(r => r.Make(scenario.Spec.Id)).Should().Throw<ObjectDisposedException>().WithMessage("*has been disposed*");
+        File.Delete(cacheFile);
+        File.Exists(cacheFile).Should().BeFalse();
+    }
+
+    private static Core.Rewards.Judging.JudgeClient JudgeOf(Core.Episodes.IEnvironment environment)
+    {
+        var tool = (Core.Episodes.ToolEnvironment)environment;
+        var rubric = tool.Rewards.Components.OfType<Core.Rewards.Components.RubricComponent>().Single().Rubric;
+        return rubric.Criteria.Select(c => c.Rule).OfType<Core.Rewards.Rubrics.JudgeRule>().Single().Judge.Client;
     }
 
     [Fact]
@@ -66,10 +119,11 @@ public sealed class JudgeScenarioTests : IDisposable
 
         // A new process's scenario (a new cache object on the same file) re-scores without asking the server again.
         var registry = new EnvironmentRegistry().AddToolUse();
-        var scenario = ScenarioEnvironments.Load(Path.Combine(_dir, "judged.yaml"), registry);
+        using var scenario = ScenarioEnvironments.Load(Path.Combine(_dir, "judged.yaml"), registry);
         foreach (var record in records)
         {
-            var rescored = await EpisodeRescorer.RescoreAsync((Core.Episodes.IReplayableEnvironment)registry.Make(scenario.Spec.Id), record);
+            using var environment = registry.Make(scenario.Spec.Id);
+            var rescored = await EpisodeRescorer.RescoreAsync((Core.Episodes.IReplayableEnvironment)environment, record);
             TrajectoryJson.Serialize(rescored).Should().Be(TrajectoryJson.Serialize(record));
         }
 

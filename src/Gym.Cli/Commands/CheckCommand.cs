@@ -27,9 +27,10 @@ internal static class CheckCommand
                 throw new CliUsageException($"--seeds must be between 1 and 10000 (got {seedCount})");
             }
 
-            var (registry, environmentId, _) = CommonOptions.Resolve(result.GetValue(id)!);
+            var (registry, environmentId, scenario) = CommonOptions.Resolve(result.GetValue(id)!);
+            using var loaded = scenario;
             var descriptor = registry.Get(environmentId);
-            registry.Make(environmentId, new EnvironmentParameters(values));
+            registry.Make(environmentId, new EnvironmentParameters(values)).Dispose();
             var expert = descriptor.CreateExpert?.Invoke(new EnvironmentParameters(values), new ExpertSettings());
             var report = await EnvironmentChecker.CheckAsync(
                 () => registry.Make(environmentId, new EnvironmentParameters(values)),

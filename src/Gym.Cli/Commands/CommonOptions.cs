@@ -13,7 +13,7 @@ internal static class CommonOptions
         Description = "A registered environment id, e.g. tool-use/arithmetic-v0 (see 'gym list'), or the path of a YAML scenario file.",
     };
 
-    /// <summary>Resolves an id or a scenario path: a scenario is loaded, validated and registered under its id.</summary>
+    /// <summary>Resolves an id or a scenario path: a scenario is loaded, validated and registered under its id; the caller owns (and disposes) it.</summary>
     public static (EnvironmentRegistry Registry, string Id, BuiltScenario? Scenario) Resolve(string idOrPath) => Resolve(CreateRegistry(), idOrPath);
 
     /// <summary>Resolves an id or a scenario path against <paramref name="registry"/>, registering a scenario there.</summary>

@@ -63,6 +63,8 @@ internal static class RunCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var (registry, environmentId, scenario) = CommonOptions.Resolve(result.GetValue(id)!);
+            // The scenario's reward program (and judge cache) outlives every episode of the run.
+            using var loaded = scenario;
             bool Given(Option option) => result.GetResult(option) is { Implicit: false };
             T PickValue<T>(Option<T> option, T? fromScenario)
                 where T : struct => fromScenario is { } value && !Given(option) ? value : result.GetValue(option);
@@ -96,7 +98,7 @@ internal static class RunCommand
         plan.Validate();
         var descriptor = registry.Get(plan.EnvironmentId);
         // Fail on bad parameters before any actor starts or any file is touched.
-        registry.Make(plan.EnvironmentId, new EnvironmentParameters(plan.Parameters));
+        registry.Make(plan.EnvironmentId, new EnvironmentParameters(plan.Parameters)).Dispose();
         var policy = PolicyFactory.Create(policyText, descriptor, plan.Parameters, plan.Seed, openAi);
         using var disposePolicy = policy as IDisposable;
         PolicyGatewayOptions gateway;

@@ -44,7 +44,8 @@ internal static class ScoreCommand
                 throw new CliUsageException($"{target}: the output must not be the input file");
             }
 
-            var (registry, id, _) = CommonOptions.Resolve(result.GetValue(scenario)!);
+            var (registry, id, built) = CommonOptions.Resolve(result.GetValue(scenario)!);
+            using var loaded = built;
             var environmentParameters = new EnvironmentParameters(CommonOptions.ParseParameters(result.GetValue(parameters)!));
             return await ScoreAsync(registry, id, environmentParameters, input, target, !result.GetValue(noProgress), cancellationToken);
         });
@@ -60,7 +61,8 @@ internal static class ScoreCommand
 
     private static async Task<int> ScoreAsync(EnvironmentRegistry registry, string id, EnvironmentParameters parameters, string input, string target, bool showProgress, CancellationToken cancellationToken)
     {
-        if (registry.Make(id, parameters) is not IReplayableEnvironment environment)
+        using var made = registry.Make(id, parameters);
+        if (made is not IReplayableEnvironment environment)
         {
             throw new CliUsageException($"{id} cannot replay recorded episodes, so it cannot re-score them");
         }

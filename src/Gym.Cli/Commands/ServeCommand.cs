@@ -61,7 +61,24 @@ internal static class ServeCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var registry = CommonOptions.CreateRegistry();
-            var ids = result.GetValue(scenarios)!.Select(s => CommonOptions.Resolve(registry, s).Id).Distinct(StringComparer.Ordinal).ToList();
+            // The loaded scenarios outlive every session; they are disposed after the server stops.
+            var loaded = new List<IDisposable>();
+            using var release = new Releaser(loaded);
+            var ids = new List<string>();
+            foreach (var path in result.GetValue(scenarios)!)
+            {
+                var (_, resolved, scenario) = CommonOptions.Resolve(registry, path);
+                if (scenario is not null)
+                {
+                    loaded.Add(scenario);
+                }
+
+                if (!ids.Contains(resolved, StringComparer.Ordinal))
+                {
+                    ids.Add(resolved);
+                }
+            }
+
             var key = result.GetValue(apiKey) ?? (Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null);
             var options = new EnvironmentServerOptions
             {
@@ -122,6 +139,20 @@ internal static class ServeCommand
         if (!ok)
         {
             result.AddError(message);
+        }
+    }
+
+    /// <summary>Disposes what it was given, in reverse order, when it is disposed.</summary>
+    private sealed class Releaser(List<IDisposable> owned) : IDisposable
+    {
+        public void Dispose()
+        {
+            for (var i = owned.Count - 1; i >= 0; i--)
+            {
+                owned[i].Dispose();
+            }
+
+            owned.Clear();
         }
     }
 }

@@ -33,7 +33,7 @@ internal static class SftCommand
 
         command.SetAction(async (result, cancellationToken) =>
         {
-            var task = common.ReadTask(result);
+            using var task = common.ReadTask(result);
             var settings = common.ReadSettings(result);
             var stepCount = result.GetValue(steps);
             var batch = result.GetValue(batchSize);

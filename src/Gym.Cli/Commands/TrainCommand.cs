@@ -39,7 +39,7 @@ internal static class TrainCommand
 
         command.SetAction(async (result, cancellationToken) =>
         {
-            var task = common.ReadTask(result);
+            using var task = common.ReadTask(result);
             var settings = common.ReadSettings(result);
             var algorithm = result.GetValue(algo) switch
             {

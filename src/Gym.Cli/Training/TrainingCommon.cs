@@ -54,12 +54,20 @@ internal sealed class TrainingCommon
     public TrainingTask ReadTask(ParseResult result)
     {
         var (registry, id, scenario) = CommonOptions.Resolve(result.GetValue(_id)!);
-        var parameters = CommonOptions.ParseParameters(result.GetValue(_parameters)!);
+        try
+        {
+            var parameters = CommonOptions.ParseParameters(result.GetValue(_parameters)!);
 
-        // Fail on bad parameters before a model is built or a file is written.
-        registry.Make(id, new EnvironmentParameters(parameters));
-        var memory = result.GetValue(_memory) is { } text ? MemorySpec.Parse(text) : scenario?.Memory ?? default;
-        return new TrainingTask(registry, id, scenario, parameters, memory);
+            // Fail on bad parameters before a model is built or a file is written.
+            registry.Make(id, new EnvironmentParameters(parameters)).Dispose();
+            var memory = result.GetValue(_memory) is { } text ? MemorySpec.Parse(text) : scenario?.Memory ?? default;
+            return new TrainingTask(registry, id, scenario, parameters, memory);
+        }
+        catch
+        {
+            scenario?.Dispose();
+            throw;
+        }
     }
 
     public TrainingSettings ReadSettings(ParseResult result)
@@ -160,9 +168,12 @@ internal sealed class TrainingCommon
     }
 }
 
-/// <summary>What to train on.</summary>
-internal sealed record TrainingTask(EnvironmentRegistry Registry, string EnvironmentId, BuiltScenario? Scenario, IReadOnlyDictionary<string, string> Parameters, MemorySpec Memory)
+/// <summary>What to train on; owns the scenario it loaded (dispose it when training ends).</summary>
+internal sealed record TrainingTask(EnvironmentRegistry Registry, string EnvironmentId, BuiltScenario? Scenario, IReadOnlyDictionary<string, string> Parameters, MemorySpec Memory) : IDisposable
 {
+    /// <summary>Disposes the scenario (its reward program and judge), if one was loaded.</summary>
+    public void Dispose() => Scenario?.Dispose();
+
     public ActorRolloutCollector Collector(RolloutRunner runner, int concurrency) => new(runner, EnvironmentId, Parameters, concurrency);
 
     /// <summary>The gateway for a TorchSharp policy: one generation at a time, so requests gather into large batches while it runs.</summary>

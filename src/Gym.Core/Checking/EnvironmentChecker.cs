@@ -135,7 +135,7 @@ public static class EnvironmentChecker
 
         await Run("malformed actions never throw and are explained", async () =>
         {
-            var environment = create();
+            using var environment = create();
             foreach (var action in MalformedActions)
             {
                 await environment.ResetAsync(seeds[0], cancellationToken).ConfigureAwait(false);
@@ -163,7 +163,7 @@ public static class EnvironmentChecker
         {
             foreach (var seed in seeds)
             {
-                var environment = create();
+                using var environment = create();
                 await environment.ResetAsync(seed, cancellationToken).ConfigureAwait(false);
                 for (var turn = 0; turn < environment.MaxTurns; turn++)
                 {
@@ -186,7 +186,7 @@ public static class EnvironmentChecker
 
         await Run("the turn limit truncates (not terminates)", async () =>
         {
-            var environment = create();
+            using var environment = create();
             await environment.ResetAsync(seeds[0], cancellationToken).ConfigureAwait(false);
             StepResult? last = null;
             for (var turn = 1; turn <= environment.MaxTurns; turn++)
@@ -205,7 +205,7 @@ public static class EnvironmentChecker
 
         await Run("step after the end throws InvalidOperationException", async () =>
         {
-            var environment = create();
+            using var environment = create();
             await environment.ResetAsync(seeds[0], cancellationToken).ConfigureAwait(false);
             for (var turn = 0; turn < environment.MaxTurns; turn++)
             {
@@ -242,7 +242,7 @@ public static class EnvironmentChecker
 
             await Run("reset starts a clean episode on a reused instance", async () =>
             {
-                var environment = create();
+                using var environment = create();
                 await EpisodeRunner.RunAsync(environment, expert, 0, seeds[^1], cancellationToken).ConfigureAwait(false);
                 var reused = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(environment, expert, 0, seeds[0], cancellationToken).ConfigureAwait(false));
                 var fresh = TrajectoryJson.Serialize(await EpisodeRunner.RunAsync(create(), expert, 0, seeds[0], cancellationToken).ConfigureAwait(false));

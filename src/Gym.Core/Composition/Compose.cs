@@ -5,7 +5,8 @@ namespace Gym.Core.Composition;
 /// <summary>
 /// Factories for the composition operators, so C# callers (and the scenario loader) can build
 /// composed environments in one call. Every operator is deterministic per seed and keeps the
-/// environment contract; see docs/composition.md.
+/// environment contract; see docs/composition.md. The environment an operator returns owns what it
+/// was given (sources, parts, the wrapped environment): dispose the result, not its parts.
 /// </summary>
 public static class Compose
 {

@@ -34,9 +34,10 @@ public sealed record DistractorOptions(double Rate, IReadOnlyList<string>? Texts
 /// <c>ForStream(Derive(seed, "distractors", options.Seed), "turn", turn)</c>, a user message is
 /// appended: irrelevant chatter, or with <see cref="DistractorOptions.Misleading"/> a wrong
 /// "correction" of the latest intermediate value. Rewards, termination and the turn limit are the
-/// wrapped environment's; <c>info.distractor</c> says whether the step got one.
+/// wrapped environment's; <c>info.distractor</c> says whether the step got one. The wrapper owns
+/// the wrapped environment: disposing it disposes that one.
 /// </summary>
-public sealed class DistractorEnvironment : IReplayableEnvironment
+public sealed class DistractorEnvironment : IReplayableEnvironment, IDisposable
 {
     /// <summary>The info key set on every step: whether a distractor was appended.</summary>
     public const string DistractorInfo = "distractor";
@@ -63,9 +64,10 @@ public sealed class DistractorEnvironment : IReplayableEnvironment
     private readonly IEnvironment _inner;
     private long _seed;
     private int _turn;
+    private bool _disposed;
 
     /// <summary>Creates the wrapper.</summary>
-    /// <param name="inner">The environment whose observations get distractors.</param>
+    /// <param name="inner">The environment whose observations get distractors; owned (disposed with the wrapper).</param>
     /// <param name="options">Rate, texts and kind.</param>
     /// <param name="id">The id recorded in trajectories; default <c>{inner id}+distractors</c>.</param>
     public DistractorEnvironment(IEnvironment inner, DistractorOptions options, string? id = null)
@@ -96,6 +98,7 @@ public sealed class DistractorEnvironment : IReplayableEnvironment
     /// <inheritdoc />
     public async ValueTask<ResetResult> ResetAsync(long seed, int attempt, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         var reset = await _inner.ResetAsync(seed, attempt, cancellationToken).ConfigureAwait(false);
         _seed = IEnvironment.NoiseSeed(seed, attempt);
         _turn = 0;
@@ -103,16 +106,43 @@ public sealed class DistractorEnvironment : IReplayableEnvironment
     }
 
     /// <inheritdoc />
-    public async ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default) =>
-        Decorate(await _inner.StepAsync(action, cancellationToken).ConfigureAwait(false));
+    public async ValueTask<StepResult> StepAsync(AgentAction action, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        return Decorate(await _inner.StepAsync(action, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <inheritdoc />
     public async ValueTask<StepResult> ReplayStepAsync(AgentAction action, IReadOnlyList<ToolInvocation> recorded, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         var inner = _inner as IReplayableEnvironment
             ?? throw new NotSupportedException($"{_inner.Id} cannot replay recorded episodes");
         return Decorate(await inner.ReplayStepAsync(action, recorded, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>Disposes the wrapped environment; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _inner.Dispose();
+    }
+
+    private void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    private void ThrowDisposed() =>
+        throw new ObjectDisposedException(nameof(DistractorEnvironment), $"{Id}: the environment has been disposed; make a new one to play another episode");
 
     private StepResult Decorate(StepResult step)
     {

@@ -69,7 +69,7 @@ public sealed class MultiObjectiveEnvironment : ToolEnvironment
 
     /// <summary>Creates the environment.</summary>
     /// <param name="id">The environment id recorded in trajectories.</param>
-    /// <param name="source">Where each objective's task comes from.</param>
+    /// <param name="source">Where each objective's task comes from; owned (disposed with this environment).</param>
     /// <param name="options">K, aggregation, separator and limits.</param>
     public MultiObjectiveEnvironment(string id, ITaskSource source, MultiObjectiveOptions options)
         : base(id, Resolve(source, options))
@@ -120,6 +120,18 @@ public sealed class MultiObjectiveEnvironment : ToolEnvironment
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) =>
         new MultiObjectiveTask([.. Enumerable.Range(0, Options.Objectives).Select(j => Source.CreateTask(SeededRandom.Derive(seed, "objective", j)))], Options);
+
+    /// <summary>Disposes the source this environment owns, when it is disposable.</summary>
+    /// <param name="disposing">True when called from <see cref="ToolEnvironment.Dispose()"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeOwned(Source);
+        }
+
+        base.Dispose(disposing);
+    }
 
     private static ToolEnvironmentSettings Resolve(ITaskSource source, MultiObjectiveOptions options)
     {

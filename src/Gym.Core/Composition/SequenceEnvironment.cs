@@ -17,7 +17,7 @@ public sealed class SequenceEnvironment : ToolEnvironment
 {
     /// <summary>Creates the environment.</summary>
     /// <param name="id">The environment id recorded in trajectories.</param>
-    /// <param name="parts">The parts, in order (at least one).</param>
+    /// <param name="parts">The parts, in order (at least one); owned (disposed with this environment).</param>
     /// <param name="maxTurns">The turn limit; defaults to the sum of the parts' limits.</param>
     /// <param name="settings">Format, weights and timeouts; default the first part's. <paramref name="maxTurns"/> overrides its turn limit.</param>
     public SequenceEnvironment(string id, IReadOnlyList<ITaskSource> parts, int? maxTurns = null, ToolEnvironmentSettings? settings = null)
@@ -35,6 +35,21 @@ public sealed class SequenceEnvironment : ToolEnvironment
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) =>
         new SequenceTask([.. Parts.Select((part, i) => part.CreateTask(SeededRandom.Derive(seed, "part", i)))]);
+
+    /// <summary>Disposes the parts this environment owns, those that are disposable.</summary>
+    /// <param name="disposing">True when called from <see cref="ToolEnvironment.Dispose()"/>.</param>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            foreach (var part in Parts)
+            {
+                DisposeOwned(part);
+            }
+        }
+
+        base.Dispose(disposing);
+    }
 
     private static ToolEnvironmentSettings Resolve(IReadOnlyList<ITaskSource> parts, int? maxTurns, ToolEnvironmentSettings? settings)
     {

@@ -5,6 +5,7 @@ namespace Gym.Core.Composition;
 /// <summary>
 /// Plays the tasks of any <see cref="ITaskSource"/> under settings of the caller's choosing, e.g.
 /// a source's own settings plus <see cref="ToolEnvironmentSettings.Faults"/> (see <see cref="Compose.WithToolFaults"/>).
+/// The environment owns its source: disposing it disposes the source when that is disposable.
 /// </summary>
 public sealed class TaskSourceEnvironment : ToolEnvironment
 {
@@ -23,4 +24,15 @@ public sealed class TaskSourceEnvironment : ToolEnvironment
 
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) => Source.CreateTask(seed);
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            DisposeOwned(Source);
+        }
+
+        base.Dispose(disposing);
+    }
 }

@@ -13,7 +13,13 @@ namespace Gym.Core.Episodes;
 /// truncate at the turn limit. Subclasses only generate tasks from seeds. A task whose answer
 /// opens another stage (<see cref="AnswerScore.NextPrompt"/>) keeps the episode going.
 /// </summary>
-public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
+/// <remarks>
+/// Disposal follows <see cref="IEnvironment"/>'s contract: idempotent, and a disposed environment
+/// throws <see cref="ObjectDisposedException"/> from reset and step. The environment does not own its
+/// <see cref="Rewards"/> program, which is shared by every environment built from the same settings;
+/// subclasses that own something (a wrapped task source) release it in <see cref="Dispose(bool)"/>.
+/// </remarks>
+public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDisposable
 {
     /// <summary>The info key listing the tool faults injected during a step (only when <see cref="ToolEnvironmentSettings.Faults"/> is set).</summary>
     public const string ToolFaultsInfo = "tool_faults";
@@ -32,6 +38,7 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
     private int _turn;
     private int _stage;
     private bool _done;
+    private bool _disposed;
 
     /// <summary>Creates the environment.</summary>
     protected ToolEnvironment(string id, ToolEnvironmentSettings settings)
@@ -64,6 +71,7 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
     /// <inheritdoc />
     public ValueTask<ResetResult> ResetAsync(long seed, int attempt, CancellationToken cancellationToken = default)
     {
+        ThrowIfDisposed();
         _task = CreateTask(seed);
         _faults = Settings.Faults is { IsActive: true } spec ? new ToolFaultInjector(spec, IEnvironment.NoiseSeed(seed, attempt), Settings.EffectiveToolTimeout) : null;
         _toolbox = new Toolbox(_faults?.Wrap(_task.Tools) ?? _task.Tools, Settings.EffectiveToolTimeout);
@@ -95,6 +103,7 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
     private async ValueTask<StepResult> StepCoreAsync(AgentAction action, IReadOnlyList<ToolInvocation>? recorded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
+        ThrowIfDisposed();
         if (_task is null || _toolbox is null || _parser is null || _rewards is null)
         {
             throw new InvalidOperationException($"{Id}: call ResetAsync before StepAsync");
@@ -196,6 +205,51 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource
         };
         var breakdown = new RewardBreakdown(await _rewards.ScoreAsync(turn, cancellationToken).ConfigureAwait(false));
         return new StepResult(observation, breakdown.Total, breakdown, terminated, truncated, reason, info, invocations, parsed.Error);
+    }
+
+    /// <summary>Releases what this environment owns (see <see cref="Dispose(bool)"/>); later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _task = null;
+        _toolbox = null;
+        _parser = null;
+        _faults = null;
+        _rewards = null;
+        Dispose(disposing: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Releases what a subclass owns; called once, by the first <see cref="Dispose()"/>. The base holds nothing to release.</summary>
+    /// <param name="disposing">True when called from <see cref="Dispose()"/>.</param>
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> when this environment has been disposed.</summary>
+    protected void ThrowIfDisposed()
+    {
+        if (_disposed)
+        {
+            ThrowDisposed();
+        }
+    }
+
+    private void ThrowDisposed() =>
+        throw new ObjectDisposedException(GetType().FullName, $"{Id}: the environment has been disposed; make a new one to play another episode");
+
+    /// <summary>Disposes <paramref name="owned"/> when it is disposable: how wrappers release the task sources they own.</summary>
+    protected static void DisposeOwned(object? owned)
+    {
+        if (owned is IDisposable disposable)
+        {
+            disposable.Dispose();
+        }
     }
 
     /// <summary>The MEM1 turns-left hint for <paramref name="left"/> remaining turns.</summary>

@@ -130,13 +130,22 @@ public sealed partial class EnvironmentRegistry
         throw new UnknownEnvironmentException($"unknown environment '{id}'; {hint}");
     }
 
-    /// <summary>Creates an environment; unknown or invalid parameters throw <see cref="EnvironmentParameterException"/>.</summary>
+    /// <summary>Creates an environment, which the caller owns and disposes; unknown or invalid parameters throw <see cref="EnvironmentParameterException"/>.</summary>
     public IEnvironment Make(string id, EnvironmentParameters? parameters = null)
     {
         var descriptor = Get(id);
         parameters ??= EnvironmentParameters.None;
         var environment = descriptor.Create(parameters);
-        parameters.EnsureAllUsed(id, descriptor.Parameters.Keys);
+        try
+        {
+            parameters.EnsureAllUsed(id, descriptor.Parameters.Keys);
+        }
+        catch
+        {
+            environment.Dispose();
+            throw;
+        }
+
         return environment;
     }
 

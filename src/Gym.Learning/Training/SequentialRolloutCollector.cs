@@ -11,7 +11,7 @@ namespace Gym.Learning.Training;
 /// <see cref="EpisodeRunner"/>: no actors, no batching across episodes. For tests and small scripts; the
 /// CLI collects through the actor runtime, whose gateway batches many episodes into one generation.
 /// </summary>
-/// <param name="createEnvironment">Makes a fresh environment (one per episode).</param>
+/// <param name="createEnvironment">Makes a fresh environment (one per episode), which the collector disposes after the episode.</param>
 /// <param name="tokenCounter">Counts recorded context tokens; null for the default counter.</param>
 public sealed class SequentialRolloutCollector(Func<IEnvironment> createEnvironment, ITokenCounter? tokenCounter = null) : IRolloutCollector
 {
@@ -33,7 +33,8 @@ public sealed class SequentialRolloutCollector(Func<IEnvironment> createEnvironm
                 // Distinct attempts make the G episodes of a task sample distinct streams.
                 var actor = new AttemptPolicy(policy, attempt);
                 var episode = ((long)task * request.GroupSize) + attempt;
-                episodes.Add(await EpisodeRunner.RunAsync(_createEnvironment(), actor, episode, seed, context, tokenCounter, cancellationToken).ConfigureAwait(false));
+                using var environment = _createEnvironment();
+                episodes.Add(await EpisodeRunner.RunAsync(environment, actor, episode, seed, context, tokenCounter, cancellationToken).ConfigureAwait(false));
             }
         }
 

@@ -157,11 +157,28 @@ public sealed class EpisodeActor : UntypedActor
     /// <inheritdoc />
     protected override void PostStop()
     {
-        if (_phase != Phase.Idle)
+        try
         {
-            var why = _crash is null ? "the episode actor stopped before the episode ended" : $"episode crashed: {Describe(_crash)}";
-            Report(_recorder!.Fail(why, Timings()), slotStopped: true);
+            // The slot made the episode's environment, so it disposes it: after a crash, a
+            // cancellation or a shutdown as after an ended episode (before reporting, so that a
+            // finished run has released every environment it made).
+            ReleaseEnvironment();
         }
+        finally
+        {
+            if (_phase != Phase.Idle)
+            {
+                var why = _crash is null ? "the episode actor stopped before the episode ended" : $"episode crashed: {Describe(_crash)}";
+                Report(_recorder!.Fail(why, Timings()), slotStopped: true);
+            }
+        }
+    }
+
+    private void ReleaseEnvironment()
+    {
+        var environment = _environment;
+        _environment = null;
+        environment?.Dispose();
     }
 
     // Members of a same-seed group are attempts 0..G-1 at one task: same task, fresh noise.
@@ -257,12 +274,14 @@ public sealed class EpisodeActor : UntypedActor
 
     private void End(EpisodeRecord record)
     {
+        // Released before the report: a disposal that throws crashes the episode like a failing step.
+        ReleaseEnvironment();
         Report(record, slotStopped: false);
 
         // Back to idle: drop the episode's state so that an idle slot holds nothing alive.
         _phase = Phase.Idle;
         _start = null;
-        _environment = null;
+        ReleaseEnvironment();
         _recorder = null;
         _pendingAction = null;
         _clock.Reset();

@@ -21,8 +21,11 @@ public sealed class EnvironmentActor : ReceiveActor, IWithUnboundedStash
     /// <inheritdoc />
     public IStash Stash { get; set; } = null!;
 
-    /// <summary>Props for one environment.</summary>
+    /// <summary>Props for one environment; the actor owns it and disposes it when it stops.</summary>
     public static Props Props(IEnvironment environment) => Akka.Actor.Props.Create(() => new EnvironmentActor(environment));
+
+    /// <inheritdoc />
+    protected override void PostStop() => _environment.Dispose();
 
     private void Ready()
     {

@@ -72,12 +72,25 @@ public sealed class VectorGym : IAsyncDisposable
         }
 
         var environments = new IEnvironment[count];
-        for (var i = 0; i < count; i++)
+        try
         {
-            // Parameters are read afresh for each copy so unknown keys are still reported.
-            environments[i] = registry.Make(environmentId, parameters is null ? null : new EnvironmentParameters(parameters));
+            for (var i = 0; i < count; i++)
+            {
+                // Parameters are read afresh for each copy so unknown keys are still reported.
+                environments[i] = registry.Make(environmentId, parameters is null ? null : new EnvironmentParameters(parameters));
+            }
+        }
+        catch
+        {
+            foreach (var made in environments)
+            {
+                made?.Dispose();
+            }
+
+            throw;
         }
 
+        // From here each slot's actor owns its environment and disposes it when it stops.
         return new VectorGym(system, environments, timeout ?? TimeSpan.FromSeconds(60));
     }
 
@@ -128,7 +141,7 @@ public sealed class VectorGym : IAsyncDisposable
         return results;
     }
 
-    /// <inheritdoc />
+    /// <summary>Stops every slot; each slot's actor disposes its environment as it stops, before this completes.</summary>
     public async ValueTask DisposeAsync()
     {
         await Task.WhenAll(_slots.Select(slot => slot.GracefulStop(Timeout))).ConfigureAwait(false);

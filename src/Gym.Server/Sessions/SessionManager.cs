@@ -97,7 +97,19 @@ public sealed class SessionManager
         {
             var environment = MakeEnvironment(id, parameters);
             var sessionId = NewSessionId();
-            var actor = _system.ActorOf(EnvironmentActor.Props(environment), $"session-{sessionId}");
+            IActorRef actor;
+            try
+            {
+                // The session's actor owns the environment and disposes it when the session closes
+                // (by the client, by idle expiry or at shutdown) and the actor stops.
+                actor = _system.ActorOf(EnvironmentActor.Props(environment), $"session-{sessionId}");
+            }
+            catch
+            {
+                environment.Dispose();
+                throw;
+            }
+
             var session = new Session(this, sessionId, id, environment.MaxTurns, Interlocked.Increment(ref _ordinal), actor, transport);
             _sessions[sessionId] = session;
             Metrics.SessionCreated();

@@ -233,6 +233,71 @@ public abstract class EnvironmentContractTests
         last.Info.Get(StepInfo.IsSuccess, true).Should().BeFalse("an episode cut off without an answer is not a success");
     }
 
+    /// <summary>
+    /// Whether a disposed instance refuses reset and step with <see cref="ObjectDisposedException"/>.
+    /// Every library environment does; an environment that holds nothing and keeps
+    /// <see cref="IEnvironment"/>'s default, empty dispose overrides this with false, and is then
+    /// only held to disposal being safe.
+    /// </summary>
+    protected virtual bool RefusesUseAfterDispose => true;
+
+    /// <summary>Disposal is idempotent: before any reset, mid-episode and after an ended episode, twice in a row.</summary>
+    [Fact]
+    public async Task Disposing_twice_is_safe_whenever_it_happens()
+    {
+        var fresh = CreateEnvironment();
+        fresh.Dispose();
+        fresh.Invoking(e => e.Dispose()).Should().NotThrow("a second dispose does nothing");
+
+        var midEpisode = CreateEnvironment();
+        await midEpisode.ResetAsync(Seeds[0]);
+        await midEpisode.StepAsync("no tags at all");
+        midEpisode.Dispose();
+        midEpisode.Invoking(e => e.Dispose()).Should().NotThrow();
+
+        var ended = CreateEnvironment();
+        await PlayUntilDoneAsync(ended, Seeds[1], _ => "no tags at all");
+        ended.Dispose();
+        ended.Invoking(e => e.Dispose()).Should().NotThrow();
+    }
+
+    /// <summary>
+    /// A disposed environment is not used again: reset and step throw <see cref="ObjectDisposedException"/>
+    /// naming the environment (see <see cref="RefusesUseAfterDispose"/>).
+    /// </summary>
+    [Fact]
+    public async Task Reset_and_step_after_dispose_throw_ObjectDisposedException()
+    {
+        var environment = CreateEnvironment();
+        await environment.ResetAsync(Seeds[0]);
+        environment.Dispose();
+
+        if (!RefusesUseAfterDispose)
+        {
+            return;
+        }
+
+        (await environment.Invoking(e => e.StepAsync("no tags at all").AsTask()).Should().ThrowAsync<ObjectDisposedException>())
+            .Which.Message.Should().Contain(environment.Id, "the message says which environment was disposed");
+        await environment.Invoking(e => e.ResetAsync(Seeds[0]).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+        await environment.Invoking(e => e.ResetAsync(Seeds[0], 1).AsTask()).Should().ThrowAsync<ObjectDisposedException>();
+    }
+
+    /// <summary>Disposing one instance leaves every other instance (and what they share, e.g. a reward program or an index) working.</summary>
+    [Fact]
+    public async Task Disposing_one_instance_leaves_another_playing_identically()
+    {
+        var expected = await PlayAsync(CreateEnvironment(), Seeds[2], ["no tags at all", "<answer>0</answer>"]);
+        var disposed = CreateEnvironment();
+        await PlayUntilDoneAsync(disposed, Seeds[2], _ => "no tags at all");
+        disposed.Dispose();
+
+        using var other = CreateEnvironment();
+        var actual = await PlayAsync(other, Seeds[2], ["no tags at all", "<answer>0</answer>"]);
+
+        actual.Should().Equal(expected, "what instances share must outlive any one of them");
+    }
+
     /// <summary>Serializes a reset the way rollout files do.</summary>
     protected static string Serialize(ResetResult reset) => JsonSerializer.Serialize(reset, TrajectoryJson.Options);
 

@@ -6,8 +6,9 @@ namespace Gym.Core.Rewards.Components;
 /// <c>rubric</c>: weighted criteria scored by rules or an LLM judge, on the answer (once per stage) or
 /// on every action. Reports the rubric's score as <c>NAME</c> and each criterion's as a metric
 /// <c>NAME.CRITERION</c> (weight 0). The reference for pairwise judging is the first gold answer.
+/// The component owns its rubric: disposing it disposes the rubric's judges.
 /// </summary>
-public sealed class RubricComponent(string name, RewardKind kind, double weight, bool everyTurn, Rubric rubric) : IRewardComponent
+public sealed class RubricComponent(string name, RewardKind kind, double weight, bool everyTurn, Rubric rubric) : IRewardComponent, IDisposable
 {
     /// <inheritdoc />
     public string Name { get; } = name;
@@ -23,6 +24,9 @@ public sealed class RubricComponent(string name, RewardKind kind, double weight,
 
     /// <summary>The criteria.</summary>
     public Rubric Rubric { get; } = rubric;
+
+    /// <summary>Disposes the rubric (its judges); safe to call more than once.</summary>
+    public void Dispose() => Rubric.Dispose();
 
     /// <inheritdoc />
     public async ValueTask ScoreAsync(TurnEvent turn, TurnFacts facts, IList<RewardTerm> terms, CancellationToken cancellationToken)

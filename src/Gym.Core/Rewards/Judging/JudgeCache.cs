@@ -115,7 +115,11 @@ public sealed class JudgeCache : IDisposable
         }
     }
 
-    /// <inheritdoc/>
+    /// <summary>
+    /// Flushes the file through to the disk and closes it, releasing the exclusive write handle (so the
+    /// file can be reopened at once); later calls do nothing. Entries added afterwards throw
+    /// <see cref="ObjectDisposedException"/>; lookups keep answering from memory.
+    /// </summary>
     public void Dispose()
     {
         lock (_gate)
@@ -126,7 +130,18 @@ public sealed class JudgeCache : IDisposable
             }
 
             _disposed = true;
-            _file?.Dispose();
+            if (_file is not null)
+            {
+                try
+                {
+                    // Every entry was flushed to the OS as it was added; this makes it durable too.
+                    _file.Flush(flushToDisk: true);
+                }
+                finally
+                {
+                    _file.Dispose();
+                }
+            }
         }
     }
 

@@ -20,6 +20,8 @@ namespace Gym.Core.Rewards.Judging;
 public sealed class JudgeClient : IDisposable
 {
     private readonly ChatCompletionsTransport _transport;
+    private readonly bool _ownsCache;
+    private int _disposed;
 
     /// <summary>Creates a client for <paramref name="endpoint"/>.</summary>
     /// <param name="endpoint">The judge endpoint; validated here.</param>
@@ -28,12 +30,17 @@ public sealed class JudgeClient : IDisposable
     /// A shared <see cref="HttpClient"/> (not disposed by this client), or null for one of its own.
     /// Its own <see cref="HttpClient.Timeout"/> still applies; <see cref="JudgeEndpoint.Timeout"/> is per attempt.
     /// </param>
-    public JudgeClient(JudgeEndpoint endpoint, JudgeCache? cache = null, HttpClient? http = null)
+    /// <param name="ownsCache">
+    /// Whether this client owns <paramref name="cache"/> and disposes it (closing its file) with itself;
+    /// false (the default) leaves a cache shared by several clients to its creator.
+    /// </param>
+    public JudgeClient(JudgeEndpoint endpoint, JudgeCache? cache = null, HttpClient? http = null, bool ownsCache = false)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         endpoint.Validate();
         Endpoint = endpoint;
         Cache = cache;
+        _ownsCache = ownsCache;
         _transport = new ChatCompletionsTransport(
             endpoint.CompletionsUrl,
             new ChatCompletionsRetry(endpoint.Timeout, endpoint.MaxRetries, endpoint.RetryBaseDelay, endpoint.MaxRetryAfter),
@@ -85,8 +92,26 @@ public sealed class JudgeClient : IDisposable
         return reply;
     }
 
-    /// <inheritdoc/>
-    public void Dispose() => _transport.Dispose();
+    /// <summary>Disposes the client's own HTTP client (not a shared one) and an owned cache, which closes its file; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            _transport.Dispose();
+        }
+        finally
+        {
+            if (_ownsCache)
+            {
+                Cache?.Dispose();
+            }
+        }
+    }
 
     /// <summary>The exact request body for a system and user message; the cache key hashes these bytes.</summary>
     internal byte[] BuildBody(string system, string user)

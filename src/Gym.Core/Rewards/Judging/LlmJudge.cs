@@ -4,11 +4,12 @@ namespace Gym.Core.Rewards.Judging;
 /// An LLM judge over a <see cref="JudgeClient"/>: pointwise ratings and position-debiased,
 /// length-invariant pairwise comparisons. Transport failures throw <see cref="JudgeException"/>;
 /// replies that cannot be read become a verdict with <see cref="JudgeVerdict.Parsed"/> false.
+/// The judge owns its client: disposing the judge disposes it.
 /// </summary>
-public sealed class LlmJudge
+public sealed class LlmJudge : IDisposable
 {
     /// <summary>Creates a judge.</summary>
-    /// <param name="client">The endpoint client (with its cache, if any).</param>
+    /// <param name="client">The endpoint client (with its cache, if any); owned: disposed with the judge.</param>
     /// <param name="failureValue">The score, in [0,1], of a reply that cannot be read.</param>
     public LlmJudge(JudgeClient client, double failureValue = 0)
     {
@@ -27,6 +28,9 @@ public sealed class LlmJudge
 
     /// <summary>The score given when the judge's reply cannot be read.</summary>
     public double FailureValue { get; }
+
+    /// <summary>Disposes the client (and through it an owned cache); safe to call more than once.</summary>
+    public void Dispose() => Client.Dispose();
 
     /// <summary>
     /// Pointwise: asks to rate how well the answer meets the criterion on an integer scale 0..10,

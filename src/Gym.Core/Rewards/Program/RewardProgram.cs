@@ -7,7 +7,12 @@ namespace Gym.Core.Rewards;
 /// more term, <see cref="CombinedTerm"/>, carries the tree's value, so the breakdown still sums to
 /// the reward. Immutable and shared; <see cref="Begin"/> starts one episode's scoring.
 /// </summary>
-public sealed class RewardProgram
+/// <remarks>
+/// The program owns its components: <see cref="Dispose"/> disposes those that are disposable (a
+/// rubric's LLM judge, with its HTTP client and reply cache). Environments that score with a program
+/// only borrow it; whoever built it (a scenario) disposes it once no episode uses it any more.
+/// </remarks>
+public sealed class RewardProgram : IDisposable
 {
     /// <summary>The name of the term that carries a combinator tree's value.</summary>
     public const string CombinedTerm = "combined";
@@ -59,6 +64,37 @@ public sealed class RewardProgram
 
     /// <summary>The combinator tree, or null for the plain weighted sum.</summary>
     public RewardCombinator? Combine { get; }
+
+    /// <summary>Disposes the components that are disposable, each once; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        List<Exception>? failures = null;
+        foreach (var component in Components)
+        {
+            try
+            {
+                (component as IDisposable)?.Dispose();
+            }
+#pragma warning disable CA1031 // one component's failure must not keep the others' files and connections open
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                (failures ??= []).Add(ex);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException("disposing the reward program's components failed", failures);
+        }
+    }
+
+    private int _disposed;
 
     /// <summary>Starts scoring one episode.</summary>
     public RewardEpisode Begin(Episodes.TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt, StateProviders));

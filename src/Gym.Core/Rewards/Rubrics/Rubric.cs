@@ -7,7 +7,11 @@ namespace Gym.Core.Rewards.Rubrics;
 /// A list of weighted criteria scored together (OpenRubrics / RaR style): hard criteria gate, soft
 /// criteria average by weight.
 /// </summary>
-public sealed class Rubric
+/// <remarks>
+/// The rubric owns the judges its criteria use (several <see cref="JudgeRule"/>s may share one) and
+/// any rule that is itself disposable: <see cref="Dispose"/> disposes each of them once.
+/// </remarks>
+public sealed class Rubric : IDisposable
 {
     /// <summary>The score a hard criterion needs for the gate to pass.</summary>
     public const double GateThreshold = 0.5;
@@ -57,6 +61,36 @@ public sealed class Rubric
 
     /// <summary>The criteria, in order.</summary>
     public ImmutableArray<RubricCriterion> Criteria { get; }
+
+    /// <summary>Disposes the distinct judges of the criteria's judge rules, and the rules that are disposable; later calls do nothing.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        var owned = new HashSet<IDisposable>(ReferenceEqualityComparer.Instance);
+        foreach (var criterion in Criteria)
+        {
+            if (criterion.Rule is JudgeRule judged)
+            {
+                owned.Add(judged.Judge);
+            }
+
+            if (criterion.Rule is IDisposable disposable)
+            {
+                owned.Add(disposable);
+            }
+        }
+
+        foreach (var resource in owned)
+        {
+            resource.Dispose();
+        }
+    }
+
+    private int _disposed;
 
     /// <summary>
     /// Score = 0 if any hard criterion scores below 0.5; otherwise the weight-normalized mean of the
