@@ -61,7 +61,7 @@ public sealed class RewardProgram
     public RewardCombinator? Combine { get; }
 
     /// <summary>Starts scoring one episode.</summary>
-    public RewardEpisode Begin(Episodes.TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt, StateProviders));
+    public RewardEpisode Begin(TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt, StateProviders));
 }
 
 /// <summary>One episode's scoring: feed it every turn in order.</summary>
