@@ -5,7 +5,7 @@ namespace Gym.Core.Rewards.Judging;
 /// length-invariant pairwise comparisons. Transport failures throw <see cref="JudgeException"/>;
 /// replies that cannot be read become a verdict with <see cref="JudgeVerdict.Parsed"/> false.
 /// </summary>
-public sealed class LlmJudge
+public sealed class LlmJudge : IJudge
 {
     /// <summary>Creates a judge.</summary>
     /// <param name="client">The endpoint client (with its cache, if any).</param>
