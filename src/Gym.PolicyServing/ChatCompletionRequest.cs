@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Gym.Core.Episodes;
+using Gym.Core;
 
 namespace Gym.PolicyServing;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gym.Core;
 using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Datasets;

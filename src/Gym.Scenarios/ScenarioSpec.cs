@@ -2,6 +2,8 @@ using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
 
 namespace Gym.Scenarios;
 

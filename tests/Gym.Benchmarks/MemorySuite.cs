@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;

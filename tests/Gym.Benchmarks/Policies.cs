@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Policies;
 
 namespace Gym.Benchmarks;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Registry;
 using Gym.Environments.ToolUse;
 using Gym.Runtime.Facade;

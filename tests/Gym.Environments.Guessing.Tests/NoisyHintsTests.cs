@@ -3,6 +3,7 @@ using Gym.Core;
 using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Registry;
+using Gym.Core.Rewards;
 using Gym.Environments.Guessing.Operators;
 using Gym.Environments.Guessing.SecretNumber;
 using Gym.Core.Tools;

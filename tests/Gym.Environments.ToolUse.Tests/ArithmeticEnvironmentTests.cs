@@ -1,5 +1,6 @@
 using System.Globalization;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;

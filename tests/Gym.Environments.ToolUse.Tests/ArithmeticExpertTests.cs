@@ -1,4 +1,5 @@
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies;

@@ -1,6 +1,8 @@
 using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
 using Gym.Testing;
 
 namespace Gym.Environments.ToolUse.Tests;

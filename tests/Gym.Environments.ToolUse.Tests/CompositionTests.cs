@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;

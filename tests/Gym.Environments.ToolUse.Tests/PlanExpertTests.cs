@@ -2,6 +2,7 @@ using FluentAssertions;
 using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
+using Gym.Core.Tools;
 using Xunit;
 
 namespace Gym.Environments.ToolUse.Tests;

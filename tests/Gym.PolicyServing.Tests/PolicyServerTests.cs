@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Policies;
 using Gym.Core.Policies.OpenAi;
 using Gym.Learning.Tokenization;

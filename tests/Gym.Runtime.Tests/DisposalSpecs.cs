@@ -1,5 +1,6 @@
 using Akka.TestKit.Xunit2;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Akka.TestKit.Xunit2;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 using Gym.Runtime.Rollouts;

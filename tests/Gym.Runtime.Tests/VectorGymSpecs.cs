@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Akka.TestKit.Xunit2;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;

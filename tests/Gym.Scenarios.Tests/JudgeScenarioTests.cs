@@ -101,7 +101,7 @@ public sealed class JudgeScenarioTests : IDisposable
     {
         var tool = (Core.Episodes.ToolEnvironment)environment;
         var rubric = tool.Rewards.Components.OfType<Core.Rewards.Components.RubricComponent>().Single().Rubric;
-        return rubric.Criteria.Select(c => c.Rule).OfType<Core.Rewards.Rubrics.JudgeRule>().Single().Judge.Client;
+        return rubric.Criteria.Select(c => c.Rule).OfType<Core.Rewards.Rubrics.JudgeRule>().Single().Judge.Should().BeOfType<Core.Rewards.Judging.LlmJudge>().Subject.Client;
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using FluentAssertions;
-using Gym.Core.Composition;
 using Gym.Core.Context;
 using Gym.Core.Parsing;
+using Gym.Core.Rewards;
 using Xunit;
 
 namespace Gym.Scenarios.Tests;

@@ -1,4 +1,3 @@
-using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Environments.Guessing.SecretNumber;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;
 

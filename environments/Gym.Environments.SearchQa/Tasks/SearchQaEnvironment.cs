@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Seeding;

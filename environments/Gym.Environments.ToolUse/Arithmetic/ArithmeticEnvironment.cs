@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;

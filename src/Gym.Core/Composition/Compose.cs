@@ -1,4 +1,6 @@
 using Gym.Core.Episodes;
+using Gym.Core.Rewards;
+using Gym.Core.Tools;
 
 namespace Gym.Core.Composition;
 

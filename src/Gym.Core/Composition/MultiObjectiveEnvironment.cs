@@ -1,20 +1,9 @@
-using System.Text.Json.Serialization;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Seeding;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Composition;
-
-/// <summary>How per-objective outcome scores combine into the episode outcome.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<ObjectiveAggregate>))]
-public enum ObjectiveAggregate
-{
-    /// <summary>The sum of the objectives' scores (MEM1): each component keeps its weight.</summary>
-    Sum,
-    /// <summary>The mean: each component's weight is divided by K.</summary>
-    Mean,
-}
 
 /// <summary>The knobs of <see cref="MultiObjectiveEnvironment"/>.</summary>
 /// <param name="Objectives">K, the number of questions packed into one episode (1–1024).</param>
@@ -85,7 +74,7 @@ public sealed class MultiObjectiveEnvironment : ToolEnvironment
     public MultiObjectiveOptions Options { get; }
 
     /// <summary>The outcome-component prefix of objective <paramref name="index"/> (0-based): <c>objective1</c>, ….</summary>
-    public static string ObjectivePrefix(int index) => $"objective{index + 1}";
+    public static string ObjectivePrefix(int index) => ObjectiveAnswers.Prefix(index);
 
     /// <summary>The default turn limit: the objectives' planned calls (for seed 0; the source's turn limit when a task has no plan) + K + 2.</summary>
     public static int DefaultMaxTurns(ITaskSource source, int objectives)
@@ -103,19 +92,7 @@ public sealed class MultiObjectiveEnvironment : ToolEnvironment
     }
 
     /// <summary>Splits a joined answer into its parts: on the separator's trimmed form (or the separator itself when that is blank), each part trimmed, trailing empty parts dropped.</summary>
-    public static IReadOnlyList<string> SplitAnswers(string answer, string separator)
-    {
-        ArgumentNullException.ThrowIfNull(answer);
-        ArgumentException.ThrowIfNullOrEmpty(separator);
-        var cut = separator.Trim().Length > 0 ? separator.Trim() : separator;
-        var parts = answer.Split(cut).Select(p => p.Trim()).ToList();
-        while (parts.Count > 0 && parts[^1].Length == 0)
-        {
-            parts.RemoveAt(parts.Count - 1);
-        }
-
-        return parts;
-    }
+    public static IReadOnlyList<string> SplitAnswers(string answer, string separator) => ObjectiveAnswers.Split(answer, separator);
 
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) =>

@@ -1,5 +1,3 @@
-using Gym.Core.Episodes;
-
 namespace Gym.Core.Context;
 
 /// <summary>The built-in context policies, one per <see cref="MemoryMode"/>.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Gym.Core.Episodes;
 
 namespace Gym.Core.Context;
 
@@ -18,7 +17,7 @@ public enum ContextSource
 
 /// <summary>
 /// The origin of one message the policy saw: enough, with the episode's prompt and turns, to
-/// rebuild that message exactly (see <see cref="ContextRebuilder"/>), and so the attention mask
+/// rebuild that message exactly (see <c>Gym.Core.Trajectories.ContextRebuilder</c>), and so the attention mask
 /// and positions a learner must use for the tokens generated from it.
 /// </summary>
 /// <param name="Turn">The turn the message comes from; -1 for the reset prompt.</param>

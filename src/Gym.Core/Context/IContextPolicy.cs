@@ -1,5 +1,3 @@
-using Gym.Core.Episodes;
-
 namespace Gym.Core.Context;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
-using Gym.Core.Episodes;
 using Microsoft.ML.Tokenizers;
 
 namespace Gym.Core.Context;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Gym.Core.Parsing;
-using Gym.Core.Registry;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Episodes;
@@ -96,8 +95,8 @@ public static class SystemPromptTemplate
                 var name = template[(i + 1)..close];
                 if (!Placeholders.Contains(name, StringComparer.Ordinal))
                 {
-                    var nearest = Placeholders.OrderBy(p => EnvironmentRegistry.EditDistance(p, name)).First();
-                    var suggestion = name.Length > 2 && EnvironmentRegistry.EditDistance(nearest, name) <= 2 ? $"did you mean '{{{nearest}}}'? " : "";
+                    var nearest = Placeholders.OrderBy(p => Suggestions.EditDistance(p, name)).First();
+                    var suggestion = name.Length > 2 && Suggestions.EditDistance(nearest, name) <= 2 ? $"did you mean '{{{nearest}}}'? " : "";
                     return Problem(template, i, $"has an unknown placeholder '{{{Shown(name)}}}'", $"{suggestion}known placeholders: {KnownPlaceholders}; write {{{{ and }}}} for literal braces");
                 }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
-using Gym.Core.Composition;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;

@@ -1,5 +1,5 @@
-using Gym.Core.Composition;
 using Gym.Core.Parsing;
+using Gym.Core.Tools;
 
 namespace Gym.Core.Episodes;
 

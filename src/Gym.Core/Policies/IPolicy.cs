@@ -1,5 +1,3 @@
-using Gym.Core.Episodes;
-
 namespace Gym.Core.Policies;
 
 /// <summary>One episode's request for its next action.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Gym.Core.Episodes;
 
 namespace Gym.Core.Policies;
 

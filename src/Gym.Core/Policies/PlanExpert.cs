@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
+using Gym.Core.Rewards;
 using Gym.Core.Seeding;
 using Gym.Core.Tools;
 

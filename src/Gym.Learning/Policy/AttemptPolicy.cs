@@ -21,7 +21,7 @@ public sealed class AttemptPolicy(IPolicy inner, int attempt) : IPolicy
     public string Id => _inner.Id;
 
     /// <inheritdoc />
-    public ValueTask<IReadOnlyList<Core.Episodes.AgentAction>> ActAsync(IReadOnlyList<PolicyRequest> requests, CancellationToken cancellationToken)
+    public ValueTask<IReadOnlyList<Core.AgentAction>> ActAsync(IReadOnlyList<PolicyRequest> requests, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(requests);
         return _inner.ActAsync([.. requests.Select(r => r with { Attempt = Attempt })], cancellationToken);

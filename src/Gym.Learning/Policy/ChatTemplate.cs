@@ -1,4 +1,4 @@
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Learning.Tokenization;
 
 namespace Gym.Learning.Policy;

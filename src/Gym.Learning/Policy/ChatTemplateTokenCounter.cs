@@ -1,5 +1,5 @@
+using Gym.Core;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 
 namespace Gym.Learning.Policy;
 

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Policies;
 using Gym.Learning.Model;
 using Gym.Learning.Tokenization;

@@ -28,7 +28,7 @@ public sealed class SftSampleBuilder(ChatTemplate template)
     private readonly ChatTemplate _template = template ?? throw new ArgumentNullException(nameof(template));
 
     /// <summary>The target ids of an action: its recorded ids, or its text encoded plus the turn-end id.</summary>
-    public int[] TargetIds(Gym.Core.Episodes.AgentAction action)
+    public int[] TargetIds(Gym.Core.AgentAction action)
     {
         ArgumentNullException.ThrowIfNull(action);
         if (action.TokenIds is { Count: > 0 } ids)

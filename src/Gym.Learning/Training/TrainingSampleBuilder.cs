@@ -1,5 +1,4 @@
 using System.Globalization;
-using Gym.Core.Context;
 using Gym.Core.Rewards.Credit;
 using Gym.Core.Trajectories;
 using Gym.Learning.Policy;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Akka.Actor;
+using Gym.Core;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Gym.Core;
 using Gym.Core.Episodes;
 
 namespace Gym.Runtime.Facade;

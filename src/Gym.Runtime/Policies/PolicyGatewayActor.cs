@@ -1,5 +1,5 @@
 using Akka.Actor;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Policies;
 using Gym.Runtime.Rollouts;
 

@@ -1,4 +1,4 @@
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Gym.Core.Episodes;
+using Gym.Core;
 
 namespace Gym.Server.Protocol;
 

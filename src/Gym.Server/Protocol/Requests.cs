@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Gym.Core.Episodes;
+using Gym.Core;
 
 namespace Gym.Server.Protocol;
 

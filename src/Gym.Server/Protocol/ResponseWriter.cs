@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;

@@ -3,6 +3,7 @@ using Gym.Core.Composition;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies;
+using Gym.Core.Tools;
 using Gym.Testing;
 using Xunit;
 

@@ -1,6 +1,5 @@
 using FluentAssertions;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 using Xunit;
 using static Gym.Core.Tests.Context.ContextTestData;
 

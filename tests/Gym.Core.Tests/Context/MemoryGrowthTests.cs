@@ -1,7 +1,6 @@
 using System.Globalization;
 using FluentAssertions;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;

@@ -1,7 +1,6 @@
 using System.Text;
 using FluentAssertions;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 using Xunit;
 
 namespace Gym.Core.Tests.Context;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using FluentAssertions;
-using Gym.Core.Episodes;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;
 using Gym.Core.Rewards.Components;

@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
 using Xunit;

@@ -1,6 +1,6 @@
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 using Gym.Learning.Model;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;

@@ -1,3 +1,4 @@
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;

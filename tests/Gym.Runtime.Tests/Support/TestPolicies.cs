@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Gym.Core.Episodes;
+using Gym.Core;
 using Gym.Core.Policies;
 
 namespace Gym.Runtime.Tests.Support;

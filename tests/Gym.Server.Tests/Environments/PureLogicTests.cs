@@ -1,5 +1,6 @@
 using System.Text;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Server.Http;

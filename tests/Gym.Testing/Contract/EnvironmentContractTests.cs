@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentAssertions;
+using Gym.Core;
 using Gym.Core.Checking;
 using Gym.Core.Episodes;
 using Gym.Core.Policies;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using Gym.Core.Composition;
 
 namespace Gym.Core.Rewards.Components;
 
@@ -48,12 +47,12 @@ public sealed class AnswerMatchComponent(string name, RewardKind kind, double we
             return ValueTask.CompletedTask;
         }
 
-        var parts = turn.Answer is { } joined ? MultiObjectiveEnvironment.SplitAnswers(joined, facts.Stage.Separator ?? "; ") : [];
+        var parts = turn.Answer is { } joined ? ObjectiveAnswers.Split(joined, facts.Stage.Separator ?? "; ") : [];
         var scale = facts.Stage.Aggregate == ObjectiveAggregate.Mean ? 1.0 / objectives.Count : 1.0;
         for (var j = 0; j < objectives.Count; j++)
         {
             var raw = j < parts.Count ? match(parts[j], objectives[j].Answers) : 0;
-            terms.Add(new RewardTerm($"{MultiObjectiveEnvironment.ObjectivePrefix(j)}.{Name}", Kind, raw, Weight * scale));
+            terms.Add(new RewardTerm($"{ObjectiveAnswers.Prefix(j)}.{Name}", Kind, raw, Weight * scale));
         }
 
         return ValueTask.CompletedTask;

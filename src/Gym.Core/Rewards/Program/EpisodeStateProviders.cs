@@ -1,5 +1,3 @@
-using Gym.Core.Episodes;
-
 namespace Gym.Core.Rewards;
 
 /// <summary>One episode-state key, as milestone conditions and shaping potentials name it.</summary>

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Gym.Core.Episodes;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Rewards;

@@ -97,7 +97,7 @@ public sealed class RewardProgram : IDisposable
     private int _disposed;
 
     /// <summary>Starts scoring one episode.</summary>
-    public RewardEpisode Begin(Episodes.TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt, StateProviders));
+    public RewardEpisode Begin(TaskReference reference, string taskPrompt) => new(this, new RewardEpisodeState(reference, taskPrompt, StateProviders));
 }
 
 /// <summary>One episode's scoring: feed it every turn in order.</summary>

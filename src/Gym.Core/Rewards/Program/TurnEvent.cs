@@ -1,4 +1,3 @@
-using Gym.Core.Episodes;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Rewards;

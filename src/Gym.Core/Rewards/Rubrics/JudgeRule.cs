@@ -10,10 +10,10 @@ namespace Gym.Core.Rewards.Rubrics;
 /// <param name="Judge">The judge.</param>
 /// <param name="Protocol">Pointwise or pairwise.</param>
 /// <param name="Criterion">What the judge checks, in plain words.</param>
-public sealed record JudgeRule(LlmJudge Judge, JudgeProtocol Protocol, string Criterion) : RubricRule
+public sealed record JudgeRule(IJudge Judge, JudgeProtocol Protocol, string Criterion) : RubricRule
 {
     /// <summary>The judge.</summary>
-    public LlmJudge Judge { get; } = Judge ?? throw new ArgumentNullException(nameof(Judge));
+    public IJudge Judge { get; } = Judge ?? throw new ArgumentNullException(nameof(Judge));
 
     /// <summary>Pointwise or pairwise.</summary>
     public JudgeProtocol Protocol { get; } = Enum.IsDefined(Protocol)

@@ -73,9 +73,9 @@ public sealed class Rubric : IDisposable
         var owned = new HashSet<IDisposable>(ReferenceEqualityComparer.Instance);
         foreach (var criterion in Criteria)
         {
-            if (criterion.Rule is JudgeRule judged)
+            if (criterion.Rule is JudgeRule { Judge: IDisposable judge })
             {
-                owned.Add(judged.Judge);
+                owned.Add(judge);
             }
 
             if (criterion.Rule is IDisposable disposable)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using FluentAssertions;
 using Gym.Core.ChatCompletions;
-using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Policies.OpenAi;
 using Gym.Testing;

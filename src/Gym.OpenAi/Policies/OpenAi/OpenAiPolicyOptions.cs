@@ -28,7 +28,7 @@ public sealed record OpenAiPolicyOptions(Uri BaseUrl, string Model, string? ApiK
 
     /// <summary>
     /// Ask for the sampled tokens' log-probabilities (<c>logprobs: true</c>) and record them in
-    /// <see cref="Episodes.AgentAction.LogProbs"/> when the reply has them.
+    /// <see cref="AgentAction.LogProbs"/> when the reply has them.
     /// </summary>
     public bool LogProbs { get; init; } = true;
 

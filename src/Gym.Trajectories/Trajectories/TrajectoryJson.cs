@@ -2,7 +2,6 @@ using System.Collections.Immutable;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;
 

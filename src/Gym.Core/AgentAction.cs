@@ -1,4 +1,4 @@
-namespace Gym.Core.Episodes;
+namespace Gym.Core;
 
 /// <summary>
 /// What the agent did in one turn: the generated text, and optionally the exact token ids and

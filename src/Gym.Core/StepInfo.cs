@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
-namespace Gym.Core.Episodes;
+namespace Gym.Core;
 
 /// <summary>
 /// Auxiliary diagnostic data returned by reset and step (Gymnasium's <c>info</c>). Keys are kept

@@ -6,7 +6,7 @@ namespace Gym.Core.Rewards.Judging;
 /// replies that cannot be read become a verdict with <see cref="JudgeVerdict.Parsed"/> false.
 /// The judge owns its client: disposing the judge disposes it.
 /// </summary>
-public sealed class LlmJudge : IDisposable
+public sealed class LlmJudge : IJudge, IDisposable
 {
     /// <summary>Creates a judge.</summary>
     /// <param name="client">The endpoint client (with its cache, if any); owned: disposed with the judge.</param>

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using Gym.Core.Seeding;
-using Gym.Core.Tools;
 
-namespace Gym.Core.Composition;
+namespace Gym.Core.Tools;
 
 /// <summary>What happened to one tool call under fault injection.</summary>
 public enum ToolFaultKind

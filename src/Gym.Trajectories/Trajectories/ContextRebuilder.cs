@@ -1,8 +1,7 @@
 using System.Globalization;
-using Gym.Core.Episodes;
-using Gym.Core.Trajectories;
+using Gym.Core.Context;
 
-namespace Gym.Core.Context;
+namespace Gym.Core.Trajectories;
 
 /// <summary>
 /// Rebuilds, from a trajectory alone, the exact messages the policy saw on a turn: each recorded

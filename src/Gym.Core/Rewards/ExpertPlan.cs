@@ -1,6 +1,6 @@
 using Gym.Core.Tools;
 
-namespace Gym.Core.Episodes;
+namespace Gym.Core.Rewards;
 
 /// <summary>
 /// A scripted solution of a task: stages, each a list of tool calls followed by one answer. A

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Gym.Core.ChatCompletions;
-using Gym.Core.Episodes;
 using Gym.Core.Seeding;
 
 namespace Gym.Core.Policies.OpenAi;

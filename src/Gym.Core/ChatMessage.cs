@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Gym.Core.Episodes;
+namespace Gym.Core;
 
 /// <summary>Who authored a chat message, in the usual chat-completion roles.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<ChatRole>))]

@@ -1,6 +1,4 @@
-using Gym.Core.Composition;
-
-namespace Gym.Core.Episodes;
+namespace Gym.Core.Rewards;
 
 /// <summary>
 /// What reward components compare an episode against: per stage, the gold answers of each objective
