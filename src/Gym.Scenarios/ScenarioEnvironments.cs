@@ -278,7 +278,7 @@ public static class ScenarioEnvironments
                 {
                     try
                     {
-                        items = QaDataset.Load(file);
+                        items = registry.DatasetFormats.Load(file);
                     }
                     catch (QaDatasetException ex)
                     {

@@ -77,7 +77,11 @@ public static class ScenarioSchema
             : new DatasetTaskSpec(b.Get<string>("dataset")))
     {
         Alternatives = [new Alternative("environment", ["params"]), new Alternative("dataset", [])],
-        Check = CheckEnvironment,
+        Check = check =>
+        {
+            CheckEnvironment(check);
+            CheckDataset(check);
+        },
     };
 
     private static IReadOnlyList<ObjectSchema> BuiltInOperators { get; } =
@@ -640,6 +644,17 @@ public static class ScenarioSchema
         {
             check.Error(check.Node, $"the fault rates of {check.Path} add up to {ScalarSchema.Format(total)}", "error_rate + timeout_rate + latency_rate must be at most 1");
         }
+    }
+
+    private static void CheckDataset(ObjectCheck check)
+    {
+        if (check.Registry is not { } registry || !check.Values.TryGetValue("dataset", out var value) || value is not string path
+            || registry.DatasetFormats.ForPath(path) is not null || check.Node.Find("dataset") is not { } entry)
+        {
+            return;
+        }
+
+        check.Error(entry.Value, $"no dataset format reads {NodeText.Quote(Path.GetExtension(path))} files for {NodeText.Child(check.Path, "dataset")}", $"known: {registry.DatasetFormats.Known} (gym list shows the modules)");
     }
 
     private static void CheckEnvironment(ObjectCheck check)

@@ -28,6 +28,7 @@ public sealed class ListCheckHelpTests
     [InlineData("state-keys", "gold_retrieved")]
     [InlineData("operators", "with-tool-faults")]
     [InlineData("modules", "search-qa")]
+    [InlineData("dataset-formats", ".jsonl")]
     public async Task List_shows_what_every_module_registered(string what, string expected)
     {
         using var dir = new TempDirectory();

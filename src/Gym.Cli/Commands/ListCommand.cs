@@ -8,13 +8,13 @@ namespace Gym.Cli.Commands;
 /// <summary><c>gym list</c>: what the registry holds — environments, reward components, operators, state keys, modules.</summary>
 internal static class ListCommand
 {
-    private static readonly string[] Sections = ["environments", "components", "operators", "state-keys", "modules"];
+    private static readonly string[] Sections = ["environments", "components", "operators", "state-keys", "dataset-formats", "modules"];
 
     public static Command Create()
     {
         var what = new Argument<string>("what")
         {
-            Description = "What to list: environments (ids, descriptions, parameters), components (reward component kinds and their parameters), operators (scenario operators), state-keys (keys milestone conditions and shaping read), or modules (the environment modules added).",
+            Description = "What to list: environments (ids, descriptions, parameters), components (reward component kinds and their parameters), operators (scenario operators), state-keys (keys milestone conditions and shaping read), dataset-formats (the question files a scenario's task.dataset may name), or modules (the environment modules added).",
             DefaultValueFactory = _ => "environments",
         };
         what.AcceptOnlyFromAmong(Sections);
@@ -27,6 +27,7 @@ internal static class ListCommand
                 "components" => Components(registry),
                 "operators" => Operators(registry),
                 "state-keys" => StateKeys(registry),
+                "dataset-formats" => DatasetFormats(registry),
                 "modules" => Modules(registry),
                 _ => Environments(registry),
             });
@@ -102,6 +103,17 @@ internal static class ListCommand
             {
                 table.AddRow(Markup.Escape(key.Name), Markup.Escape(provider.Name), Markup.Escape(key.Description));
             }
+        }
+
+        return table;
+    }
+
+    private static Table DatasetFormats(EnvironmentRegistry registry)
+    {
+        var table = NewTable("format", "extensions", "what the files hold");
+        foreach (var format in registry.DatasetFormats.All)
+        {
+            table.AddRow(Markup.Escape(format.Name), Markup.Escape(string.Join(", ", format.Extensions)), Markup.Escape(format.Description));
         }
 
         return table;

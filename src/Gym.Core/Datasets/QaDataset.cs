@@ -11,7 +11,7 @@ namespace Gym.Core.Datasets;
 public sealed record QaItem(int Line, string Id, string Question, IReadOnlyList<string> Answers);
 
 /// <summary>A dataset line that cannot be read; the message has <c>path:line</c>.</summary>
-public sealed class QaDatasetException(string message) : Exception(message);
+public sealed class QaDatasetException(string message) : Exception(message), IUserError;
 
 /// <summary>
 /// Question files as JSONL, one object per line, FlashRAG / Search-R1 style: <c>question</c>, and

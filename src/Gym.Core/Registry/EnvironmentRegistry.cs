@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Gym.Core.Episodes;
 using Gym.Core.Composition;
+using Gym.Core.Datasets;
 using Gym.Core.Policies;
 using Gym.Core.Rewards;
 using Gym.Core.Rewards.Components;
@@ -50,6 +51,9 @@ public sealed partial class EnvironmentRegistry
 
     /// <summary>The scenario operators modules registered (the scenario language's own come on top).</summary>
     public OperatorRegistry Operators { get; } = new();
+
+    /// <summary>The question-file formats a scenario's <c>task.dataset</c> may name, by extension.</summary>
+    public QaDatasetFormats DatasetFormats { get; } = new();
 
     /// <summary>The modules added, in order.</summary>
     public IReadOnlyList<string> Modules => _modules;
