@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Xunit;
+using Gym.Testing;
 
 namespace Gym.Cli.Tests;
 
@@ -169,15 +170,5 @@ public sealed partial class ServeCommandTests
             .Select(dir => Path.Combine(dir, "python3"))
             .FirstOrDefault(File.Exists);
 
-    // Tests run from bin/…; the repository root is the first folder above that holds Gym.sln.
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Gym.sln not found above the test directory");
-    }
+    private static string RepositoryRoot() => RepositoryFolders.Root;
 }

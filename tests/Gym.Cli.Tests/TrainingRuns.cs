@@ -16,7 +16,7 @@ internal static class TrainingRuns
     public static readonly TimeSpan TrainingTimeout = TimeSpan.FromSeconds(150);
 
     /// <summary>The repository's root folder (the one holding Gym.sln).</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => RepositoryFolders.Root;
 
     /// <summary>A one-operation, one-digit arithmetic scenario whose episodes fit the tiny model's 1024 positions.</summary>
     public static string Scenario { get; } = Path.Combine(RepositoryRoot, "scenarios", "tool-use", "tiny-arith.yaml");
@@ -113,15 +113,4 @@ internal static class TrainingRuns
         }
     }
 
-    // Tests run from bin/…; the repository root is the first folder above that holds Gym.sln.
-    private static string FindRepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Gym.sln not found above the test directory");
-    }
 }

@@ -5,6 +5,7 @@ using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
 using Xunit;
+using Gym.Testing;
 
 namespace Gym.Scenarios.Tests;
 
@@ -125,15 +126,5 @@ public sealed class ScenarioLibraryTests
         return (peaks / Episodes, prompts / Episodes);
     }
 
-    private static string ScenariosRoot()
-    {
-        // Tests run from bin/…; walk up to the repository root, which holds Gym.sln.
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return Path.Combine(directory?.FullName ?? throw new DirectoryNotFoundException("Gym.sln not found above the test directory"), "scenarios");
-    }
+    private static string ScenariosRoot() => RepositoryFolders.Path("scenarios");
 }

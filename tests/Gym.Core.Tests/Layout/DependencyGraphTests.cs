@@ -9,6 +9,7 @@ using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using FluentAssertions;
 using Xunit;
+using Gym.Testing;
 
 namespace Gym.Core.Tests.Layout;
 
@@ -255,17 +256,7 @@ public sealed class DependencyGraphTests
         return diagram;
     }
 
-    // Tests run from bin/…; the repository root is the first folder above that holds Gym.sln.
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Gym.sln not found above the test directory");
-    }
+    private static string RepositoryRoot() => RepositoryFolders.Root;
 
     // ---- namespaces -------------------------------------------------------------------------
 

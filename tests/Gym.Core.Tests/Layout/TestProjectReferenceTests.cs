@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using FluentAssertions;
 using Xunit;
+using Gym.Testing;
 
 namespace Gym.Core.Tests.Layout;
 
@@ -63,17 +64,7 @@ public sealed class TestProjectReferenceTests
             .Select(TestsProject.Read)];
     }
 
-    // Tests run from bin/…; the repository root is the first folder above that holds Gym.sln.
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
-        {
-            directory = directory.Parent;
-        }
-
-        return directory?.FullName ?? throw new DirectoryNotFoundException("Gym.sln not found above the test directory");
-    }
+    private static string RepositoryRoot() => RepositoryFolders.Root;
 
     /// <summary>One project under tests/: whether the build treats it as a test project, and what it references and compiles.</summary>
     private sealed record TestsProject(string Name, string Folder, bool IsTestProject, IReadOnlyList<string> References, IReadOnlyList<string> CompiledFiles)

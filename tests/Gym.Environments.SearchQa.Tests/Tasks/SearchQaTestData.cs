@@ -16,16 +16,5 @@ internal static class SearchQaTestData
     public static string Fixture(string name) => Path.Combine(AppContext.BaseDirectory, "Data", "Fixtures", name);
 
     /// <summary>The repository's scenarios/search-qa/data folder.</summary>
-    public static string ScenarioData(string name)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Gym.sln")))
-            {
-                return Path.Combine(directory.FullName, "scenarios", "search-qa", "data", name);
-            }
-        }
-
-        throw new InvalidOperationException("Gym.sln not found above the test output folder");
-    }
+    public static string ScenarioData(string name) => RepositoryFolders.Path("scenarios", "search-qa", "data", name);
 }
