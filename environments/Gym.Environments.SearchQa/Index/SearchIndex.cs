@@ -245,7 +245,14 @@ public sealed class SearchIndex : IDisposable
     /// <see cref="Render(IReadOnlyList{SearchHit}, int)"/>, also adding to <paramref name="spans"/> where each
     /// hit's shown text starts in the rendered string and how long it is.
     /// </summary>
-    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans)
+    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans) =>
+        Render(hits, maxTextChars, spans, SearchResultsStyle.Gym);
+
+    /// <summary>
+    /// <see cref="Render(IReadOnlyList{SearchHit}, int, IList{ValueTuple{int, int}})"/> with each title shown in
+    /// <paramref name="style"/>: <see cref="SearchResultsStyle.SearchR1"/> writes <c>Doc 1(Title: "T") text</c>.
+    /// </summary>
+    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans, SearchResultsStyle style)
     {
         ArgumentNullException.ThrowIfNull(hits);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTextChars);
@@ -257,7 +264,7 @@ public sealed class SearchIndex : IDisposable
         var builder = new StringBuilder("<information>");
         foreach (var hit in hits)
         {
-            builder.Append(CultureInfo.InvariantCulture, $"Doc {hit.Rank}(Title: {hit.Title}) ");
+            builder.Append(DocumentHeader(hit.Rank, hit.Title, style));
             var start = builder.Length;
             AppendTruncated(builder, hit.Text, maxTextChars);
             spans?.Add((start, builder.Length - start));
@@ -266,6 +273,14 @@ public sealed class SearchIndex : IDisposable
 
         return builder.Append("</information>").ToString();
     }
+
+    /// <summary>
+    /// What precedes a document's text in results: <c>Doc {rank}(Title: {title}) </c>, with the title in
+    /// double quotes for <see cref="SearchResultsStyle.SearchR1"/>.
+    /// </summary>
+    public static string DocumentHeader(int rank, string title, SearchResultsStyle style) => style == SearchResultsStyle.SearchR1
+        ? string.Create(CultureInfo.InvariantCulture, $"Doc {rank}(Title: \"{title}\") ")
+        : string.Create(CultureInfo.InvariantCulture, $"Doc {rank}(Title: {title}) ");
 
     /// <summary>Closes the index files. Searches must not be running.</summary>
     public void Dispose()

@@ -10,7 +10,11 @@ namespace Gym.Environments.SearchQa.Tasks;
 /// <c>&lt;information&gt;Doc 1(Title: …) …&lt;/information&gt;</c>. Runs inline: a search takes well under a
 /// millisecond, less than handing it to the thread pool.
 /// </summary>
-public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars) : ITool
+/// <param name="index">The corpus's index.</param>
+/// <param name="topK">Documents per search.</param>
+/// <param name="maxDocumentChars">Characters of each document's text shown.</param>
+/// <param name="style">How titles are shown (<see cref="SearchResultsStyle.Gym"/> unless the task asks otherwise).</param>
+public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars, SearchResultsStyle style = SearchResultsStyle.Gym) : ITool
 {
     private static readonly JsonElement Schema = JsonDocument.Parse(
         """{"type": "object", "properties": {"query": {"type": "string", "minLength": 1, "description": "keywords to search for"}}, "required": ["query"], "additionalProperties": false}""").RootElement.Clone();
@@ -35,7 +39,7 @@ public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars
     {
         var hits = index.Search(query, topK);
         var spans = new List<(int Start, int Length)>(hits.Count);
-        var content = SearchIndex.Render(hits, maxDocumentChars, spans);
+        var content = SearchIndex.Render(hits, maxDocumentChars, spans, style);
         return RetrievedDocuments.Result(content, [.. hits.Select((h, i) => (h.Rank, h.Id, h.Title, spans[i].Start, spans[i].Length))]);
     }
 
@@ -45,7 +49,9 @@ public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars
 }
 
 /// <summary><c>open</c>: the full text of one document, by id or by exact title.</summary>
-public sealed class OpenTool(SearchIndex index) : ITool
+/// <param name="index">The corpus's index.</param>
+/// <param name="style">How the title is shown, as <see cref="SearchTool"/> shows it.</param>
+public sealed class OpenTool(SearchIndex index, SearchResultsStyle style = SearchResultsStyle.Gym) : ITool
 {
     private static readonly JsonElement Schema = JsonDocument.Parse(
         """{"type": "object", "properties": {"id": {"type": "string", "minLength": 1, "description": "a document id, or a title exactly as search results show it"}}, "required": ["id"], "additionalProperties": false}""").RootElement.Clone();
@@ -72,7 +78,7 @@ public sealed class OpenTool(SearchIndex index) : ITool
             return ValueTask.FromResult(ToolResult.Fail($"no document has the id or title '{id}'; use a title exactly as search results show it"));
         }
 
-        var prefix = $"<information>Doc 1(Title: {document.Title}) ";
+        var prefix = "<information>" + SearchIndex.DocumentHeader(1, document.Title, style);
         return ValueTask.FromResult(RetrievedDocuments.Result(
             $"{prefix}{document.Text}</information>",
             [(1, document.Id, document.Title, prefix.Length, document.Text.Length)]));
