@@ -229,6 +229,26 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <summary>
+    /// The documents whose title is exactly <paramref name="title"/> (ordinal), in corpus order, at most
+    /// <paramref name="limit"/> of them, and how many there are in all (a chunked corpus gives every chunk
+    /// of an article its title).
+    /// </summary>
+    public (IReadOnlyList<CorpusDocument> Documents, int Total) FindByTitle(string title, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ThrowIfDisposed();
+        if (DocumentCount == 0)
+        {
+            return ([], 0);
+        }
+
+        // Constant scores tie, and ties go to the lowest document number: corpus order.
+        var top = _searcher.Search(new ConstantScoreQuery(new TermQuery(new Term(IndexLayout.TitleKeyField, title))), Math.Min(limit, DocumentCount));
+        return ([.. top.ScoreDocs.Select(d => _store.Read(d.Doc))], top.TotalHits);
+    }
+
+    /// <summary>
     /// Renders hits the way Search-R1 shows them to the model: <c>&lt;information&gt;</c>, then one line
     /// <c>Doc {rank}(Title: {title}) {text}</c> per hit, each ending in a newline, then
     /// <c>&lt;/information&gt;</c>; no hits render as <c>&lt;information&gt;No results.&lt;/information&gt;</c>.
