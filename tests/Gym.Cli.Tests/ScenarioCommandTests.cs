@@ -36,14 +36,58 @@ public sealed class ScenarioCommandTests
         var bad = await GymProcess.RunAsync(dir.Path, "validate", "good.yaml", "bad.yaml");
 
         good.ExitCode.Should().Be(0, good.Because);
-        good.Stdout.Should().BeEmpty();
+        good.StdoutLines.Should().Equal("good.yaml: valid");
         good.StderrLines.Should().Equal("0 errors");
         bad.ExitCode.Should().Be(1, bad.Because);
-        bad.Stdout.Should().BeEmpty();
+        bad.StdoutLines.Should().Equal("good.yaml: valid");
         bad.StderrLines.Should().HaveCount(3, bad.Because);
         bad.StderrLines[0].Should().StartWith("bad.yaml:9:8: error:").And.Contain("k");
         bad.StderrLines[1].Should().StartWith("bad.yaml:11:9: error:").And.Contain("mem2").And.Contain("mem1");
         bad.StderrLines[2].Should().Be("2 errors");
+    }
+
+    [Fact]
+    public async Task Validate_reads_the_data_files_reports_their_lines_and_checks_every_file()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.File("data.jsonl"), """
+            {"question": "a?", "golden_answers": ["x"]}
+            {"question": "b?", "golden_answers": ["y"]}
+            {"question": "c?", broken
+            """);
+        File.WriteAllText(dir.File("corpus.jsonl"), "{\"id\": \"1\", \"contents\": \"\\\"A\\\"\\ntext a\"}\n");
+        File.WriteAllText(dir.File("bad.yaml"), """
+            id: test/bad-data
+            task:
+              dataset: data.jsonl
+            """);
+        File.WriteAllText(dir.File("search.yaml"), """
+            id: test/bad-questions
+            task:
+              environment: search-qa/files-v0
+              params:
+                questions: data.jsonl
+                corpus: corpus.jsonl
+            """);
+        File.WriteAllText(dir.File("good.yaml"), Valid);
+
+        var result = await GymProcess.RunAsync(dir.Path, "validate", "bad.yaml", "search.yaml", "good.yaml");
+
+        result.ExitCode.Should().Be(1, result.Because);
+        result.StderrLines.Should().HaveCount(3, result.Because);
+        result.StderrLines[0].Should().StartWith("data.jsonl:3: error: not valid JSON").And.EndWith("(bad.yaml)");
+        result.StderrLines[1].Should().StartWith("data.jsonl:3: error: not valid JSON").And.EndWith("(search.yaml)");
+        result.StderrLines[2].Should().Be("2 errors");
+        result.StdoutLines.Should().Equal("good.yaml: valid");
+        result.Stderr.Should().NotContain("   at ");
+    }
+
+    [Fact]
+    public async Task Validate_without_a_file_is_a_usage_error()
+    {
+        var result = await GymProcess.RunAsync(Directory.GetCurrentDirectory(), "validate");
+
+        result.ExitCode.Should().Be(2, result.Because);
     }
 
     [Fact]

@@ -229,6 +229,26 @@ public sealed class SearchIndex : IDisposable
     }
 
     /// <summary>
+    /// The documents whose title is exactly <paramref name="title"/> (ordinal), in corpus order, at most
+    /// <paramref name="limit"/> of them, and how many there are in all (a chunked corpus gives every chunk
+    /// of an article its title).
+    /// </summary>
+    public (IReadOnlyList<CorpusDocument> Documents, int Total) FindByTitle(string title, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(title);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ThrowIfDisposed();
+        if (DocumentCount == 0)
+        {
+            return ([], 0);
+        }
+
+        // Constant scores tie, and ties go to the lowest document number: corpus order.
+        var top = _searcher.Search(new ConstantScoreQuery(new TermQuery(new Term(IndexLayout.TitleKeyField, title))), Math.Min(limit, DocumentCount));
+        return ([.. top.ScoreDocs.Select(d => _store.Read(d.Doc))], top.TotalHits);
+    }
+
+    /// <summary>
     /// Renders hits the way Search-R1 shows them to the model: <c>&lt;information&gt;</c>, then one line
     /// <c>Doc {rank}(Title: {title}) {text}</c> per hit, each ending in a newline, then
     /// <c>&lt;/information&gt;</c>; no hits render as <c>&lt;information&gt;No results.&lt;/information&gt;</c>.
@@ -245,7 +265,14 @@ public sealed class SearchIndex : IDisposable
     /// <see cref="Render(IReadOnlyList{SearchHit}, int)"/>, also adding to <paramref name="spans"/> where each
     /// hit's shown text starts in the rendered string and how long it is.
     /// </summary>
-    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans)
+    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans) =>
+        Render(hits, maxTextChars, spans, SearchResultsStyle.Gym);
+
+    /// <summary>
+    /// <see cref="Render(IReadOnlyList{SearchHit}, int, IList{ValueTuple{int, int}})"/> with each title shown in
+    /// <paramref name="style"/>: <see cref="SearchResultsStyle.SearchR1"/> writes <c>Doc 1(Title: "T") text</c>.
+    /// </summary>
+    public static string Render(IReadOnlyList<SearchHit> hits, int maxTextChars, IList<(int Start, int Length)>? spans, SearchResultsStyle style)
     {
         ArgumentNullException.ThrowIfNull(hits);
         ArgumentOutOfRangeException.ThrowIfNegative(maxTextChars);
@@ -257,7 +284,7 @@ public sealed class SearchIndex : IDisposable
         var builder = new StringBuilder("<information>");
         foreach (var hit in hits)
         {
-            builder.Append(CultureInfo.InvariantCulture, $"Doc {hit.Rank}(Title: {hit.Title}) ");
+            builder.Append(DocumentHeader(hit.Rank, hit.Title, style));
             var start = builder.Length;
             AppendTruncated(builder, hit.Text, maxTextChars);
             spans?.Add((start, builder.Length - start));
@@ -266,6 +293,14 @@ public sealed class SearchIndex : IDisposable
 
         return builder.Append("</information>").ToString();
     }
+
+    /// <summary>
+    /// What precedes a document's text in results: <c>Doc {rank}(Title: {title}) </c>, with the title in
+    /// double quotes for <see cref="SearchResultsStyle.SearchR1"/>.
+    /// </summary>
+    public static string DocumentHeader(int rank, string title, SearchResultsStyle style) => style == SearchResultsStyle.SearchR1
+        ? string.Create(CultureInfo.InvariantCulture, $"Doc {rank}(Title: \"{title}\") ")
+        : string.Create(CultureInfo.InvariantCulture, $"Doc {rank}(Title: {title}) ");
 
     /// <summary>Closes the index files. Searches must not be running.</summary>
     public void Dispose()

@@ -14,12 +14,12 @@ public sealed class SearchQaData
 {
     private static readonly ConcurrentDictionary<string, Lazy<SearchQaData>> Loaded = new(StringComparer.Ordinal);
 
-    private SearchQaData(IReadOnlyList<QaExample> questions, SearchIndex index, int topK, int maxDocumentChars)
+    private SearchQaData(IReadOnlyList<QaExample> questions, SearchIndex index, int topK, int maxDocumentChars, SearchResultsStyle style)
     {
         Questions = questions.Count > 0 ? questions : throw new InvalidOperationException("the task has no questions");
         Index = index;
-        Search = new SearchTool(index, topK, maxDocumentChars);
-        Open = new OpenTool(index);
+        Search = new SearchTool(index, topK, maxDocumentChars, style);
+        Open = new OpenTool(index, style);
     }
 
     /// <summary>The question pool.</summary>
@@ -41,7 +41,7 @@ public sealed class SearchQaData
     public static SearchQaData For(SearchQaOptions options, SearchIndexOptions? indexOptions = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var key = $"{options.Source.Key}|k={options.TopK}|chars={options.MaxDocumentChars}|root={indexOptions?.CacheRoot}";
+        var key = $"{options.Source.Key}|k={options.TopK}|chars={options.MaxDocumentChars}|results={options.Results}|root={indexOptions?.CacheRoot}";
         var lazy = Loaded.GetOrAdd(key, _ => new Lazy<SearchQaData>(() => Load(options, indexOptions), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
@@ -63,7 +63,7 @@ public sealed class SearchQaData
             _ => throw new InvalidOperationException($"unknown source {options.Source.GetType().Name}"),
         };
         var index = SearchIndex.Open(corpus, (indexOptions ?? SearchIndexOptions.Default) with { TopK = options.TopK });
-        return new SearchQaData(questions, index, options.TopK, options.MaxDocumentChars);
+        return new SearchQaData(questions, index, options.TopK, options.MaxDocumentChars, options.Results);
     }
 
     private static (IReadOnlyList<QaExample>, IEnumerable<CorpusDocument>) Synthetic(SyntheticSource source)

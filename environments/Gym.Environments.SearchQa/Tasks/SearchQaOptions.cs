@@ -1,6 +1,7 @@
 using Gym.Core.Parsing;
 using Gym.Core.Registry;
 using Gym.Core.Episodes;
+using Gym.Environments.SearchQa.Index;
 
 namespace Gym.Environments.SearchQa.Tasks;
 
@@ -55,6 +56,9 @@ public sealed record FileSource(string QuestionsPath, string? CorpusPath) : Sear
 /// <param name="Settings">Turn limit, action format, hint and reward weights.</param>
 public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDocumentChars, ToolEnvironmentSettings Settings)
 {
+    /// <summary>How results show titles: <see cref="SearchResultsStyle.Gym"/> (default) or Search-R1's quoted titles.</summary>
+    public SearchResultsStyle Results { get; init; } = SearchResultsStyle.Gym;
+
     /// <summary>Parameters of <c>search-qa/synthetic-v0</c>.</summary>
     public static IReadOnlyDictionary<string, string> SyntheticHelp { get; } = new SortedDictionary<string, string>(Common, StringComparer.Ordinal)
     {
@@ -77,6 +81,7 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
         ["max_doc_chars"] = "characters of each document's text shown in search results, 50 to 100000 (default 600)",
         ["max_turns"] = "turns before truncation, 1 to 64 (default 6)",
         ["hint"] = "true to end observations with MEM1's turns-left hint (default false)",
+        ["results"] = "how search and open results show titles: gym (Doc 1(Title: T) text; default) | search-r1 (Doc 1(Title: \"T\") text, as Search-R1 shows its Wikipedia corpus)",
         ["format"] = "xml-tags (<search>query</search>, Search-R1 style; default) | json-tool-calls",
     };
 
@@ -138,6 +143,9 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
                 _ => throw new EnvironmentParameterException($"parameter 'hint' must be true or false (got '{hint}')"),
             },
         };
-        return new SearchQaOptions(source, parameters.GetInt("top_k", 3, 1, 20), parameters.GetInt("max_doc_chars", 600, 50, 100_000), settings);
+        return new SearchQaOptions(source, parameters.GetInt("top_k", 3, 1, 20), parameters.GetInt("max_doc_chars", 600, 50, 100_000), settings)
+        {
+            Results = parameters.GetEnum("results", SearchResultsStyle.Gym),
+        };
     }
 }

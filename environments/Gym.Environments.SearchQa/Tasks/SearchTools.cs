@@ -10,7 +10,11 @@ namespace Gym.Environments.SearchQa.Tasks;
 /// <c>&lt;information&gt;Doc 1(Title: …) …&lt;/information&gt;</c>. Runs inline: a search takes well under a
 /// millisecond, less than handing it to the thread pool.
 /// </summary>
-public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars) : ITool
+/// <param name="index">The corpus's index.</param>
+/// <param name="topK">Documents per search.</param>
+/// <param name="maxDocumentChars">Characters of each document's text shown.</param>
+/// <param name="style">How titles are shown (<see cref="SearchResultsStyle.Gym"/> unless the task asks otherwise).</param>
+public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars, SearchResultsStyle style = SearchResultsStyle.Gym) : ITool
 {
     private static readonly JsonElement Schema = JsonDocument.Parse(
         """{"type": "object", "properties": {"query": {"type": "string", "minLength": 1, "description": "keywords to search for"}}, "required": ["query"], "additionalProperties": false}""").RootElement.Clone();
@@ -35,7 +39,7 @@ public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars
     {
         var hits = index.Search(query, topK);
         var spans = new List<(int Start, int Length)>(hits.Count);
-        var content = SearchIndex.Render(hits, maxDocumentChars, spans);
+        var content = SearchIndex.Render(hits, maxDocumentChars, spans, style);
         return RetrievedDocuments.Result(content, [.. hits.Select((h, i) => (h.Rank, h.Id, h.Title, spans[i].Start, spans[i].Length))]);
     }
 
@@ -44,11 +48,21 @@ public sealed class SearchTool(SearchIndex index, int topK, int maxDocumentChars
         ValueTask.FromResult(Search(arguments.GetProperty("query").GetString()!));
 }
 
-/// <summary><c>open</c>: the full text of one document, by id or by exact title.</summary>
-public sealed class OpenTool(SearchIndex index) : ITool
+/// <summary>
+/// <c>open</c>: the full text of one document, by id or by exact title. An id opens exactly that
+/// document. A title that several documents share (the chunks of one article in a chunked corpus)
+/// opens none of them: the result says so and lists their ids in corpus order (at most
+/// <see cref="MaxListedDocuments"/>), so the agent opens the chunk it wants by id.
+/// </summary>
+/// <param name="index">The corpus's index.</param>
+/// <param name="style">How the title is shown, as <see cref="SearchTool"/> shows it.</param>
+public sealed class OpenTool(SearchIndex index, SearchResultsStyle style = SearchResultsStyle.Gym) : ITool
 {
     private static readonly JsonElement Schema = JsonDocument.Parse(
         """{"type": "object", "properties": {"id": {"type": "string", "minLength": 1, "description": "a document id, or a title exactly as search results show it"}}, "required": ["id"], "additionalProperties": false}""").RootElement.Clone();
+
+    /// <summary>The most ids a result lists for a title that several documents share.</summary>
+    public const int MaxListedDocuments = 20;
 
     /// <inheritdoc />
     public string Name => "open";
@@ -66,15 +80,33 @@ public sealed class OpenTool(SearchIndex index) : ITool
     public ValueTask<ToolResult> InvokeAsync(JsonElement arguments, CancellationToken cancellationToken)
     {
         var id = arguments.GetProperty("id").GetString()!.Trim();
-        var document = index.Get(id) ?? index.GetByTitle(id);
+        var document = index.Get(id);
         if (document is null)
         {
-            return ValueTask.FromResult(ToolResult.Fail($"no document has the id or title '{id}'; use a title exactly as search results show it"));
+            var (titled, total) = index.FindByTitle(id, MaxListedDocuments);
+            if (total == 0)
+            {
+                return ValueTask.FromResult(ToolResult.Fail($"no document has the id or title '{id}'; use a title exactly as search results show it"));
+            }
+
+            if (total > 1)
+            {
+                return ValueTask.FromResult(RetrievedDocuments.Result(SharedTitle(id, titled, total), []));
+            }
+
+            document = titled[0];
         }
 
-        var prefix = $"<information>Doc 1(Title: {document.Title}) ";
+        var prefix = "<information>" + SearchIndex.DocumentHeader(1, document.Title, style);
         return ValueTask.FromResult(RetrievedDocuments.Result(
             $"{prefix}{document.Text}</information>",
             [(1, document.Id, document.Title, prefix.Length, document.Text.Length)]));
+    }
+
+    private static string SharedTitle(string title, IReadOnlyList<Corpus.CorpusDocument> documents, int total)
+    {
+        var ids = string.Join(", ", documents.Select(d => d.Id));
+        var more = total > documents.Count ? $" and {total - documents.Count} more" : "";
+        return $"<information>{total} documents have the title '{title}'; open one by its id: {ids}{more}</information>";
     }
 }

@@ -1,19 +1,28 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Gym.Scenarios;
 
 namespace Gym.Cli.Commands;
 
-/// <summary><c>gym validate</c>: checks scenario files and prints only their errors and a count.</summary>
-internal static class ValidateCommand
+/// <summary>
+/// <c>gym validate</c>: checks every scenario file given, the way <c>gym run</c> loads it (YAML, then
+/// the build, which reads its dataset, question and corpus files and its judge settings), and prints
+/// each valid file on stdout and every error on stderr, then a count.
+/// </summary>
+internal static partial class ValidateCommand
 {
     public static Command Create()
     {
         var files = new Argument<string[]>("files")
         {
-            Description = "Scenario files (.yaml or .yml) to check: every error of every file is printed as file:line:column: message; hint.",
+            Description = "Scenario files (.yaml or .yml) to check: every error of every file is printed as file:line:column: error: message; hint (an error in a data file the scenario reads as data-file:line: error: message (scenario file)).",
             Arity = ArgumentArity.OneOrMore,
         };
-        var command = new Command("validate", "Validate scenario files: unknown keys, wrong types, out-of-range values, missing files, extends cycles, and whether the scenario can be built. Exits 1 on any error.")
+        var command = new Command(
+            "validate",
+            "Validate scenario files: unknown keys, wrong types, out-of-range values, missing files, extends cycles, and whether the scenario can be built as gym run builds it, "
+            + "which reads its data files (task.dataset, search-QA questions and corpus) and judge settings. Every file is checked; each valid one is printed as 'FILE: valid'. "
+            + "Exit codes: 0 every file is valid, 1 some file has an error, 2 usage error (no file given, unknown option).")
         {
             files,
         };
@@ -22,11 +31,18 @@ internal static class ValidateCommand
             var errors = 0;
             foreach (var file in result.GetValue(files)!)
             {
-                foreach (var line in Validate(file))
+                var found = Validate(file);
+                foreach (var line in found)
                 {
                     Console.Error.WriteLine(line);
-                    errors++;
                 }
+
+                if (found.Count == 0)
+                {
+                    Console.WriteLine($"{file}: valid");
+                }
+
+                errors += found.Count;
             }
 
             Console.Error.WriteLine(errors == 1 ? "1 error" : $"{errors} errors");
@@ -35,23 +51,71 @@ internal static class ValidateCommand
         return command;
     }
 
-    private static IEnumerable<string> Validate(string file)
+    /// <summary>The errors of <paramref name="file"/>, one line each; empty when it is valid.</summary>
+    private static List<string> Validate(string file)
     {
-        var registry = CommonOptions.CreateRegistry();
-        var loaded = ScenarioLoader.Load(file, registry);
-        if (loaded.Errors.Count > 0 || loaded.Spec is null)
-        {
-            return loaded.Errors.Select(e => e.ToString());
-        }
-
         try
         {
-            ScenarioEnvironments.Register(loaded.Spec, file, registry);
+            // Exactly what gym run does: load, validate, build (reading every data file) and draw one task.
+            using var built = ScenarioEnvironments.Load(file, CommonOptions.CreateRegistry());
             return [];
         }
-        catch (Exception ex) when (ex is ScenarioBuildException or ArgumentException or Core.Registry.EnvironmentParameterException)
+        catch (ScenarioLoadException ex)
         {
-            return [ex is ScenarioBuildException ? ex.Message : $"{file}: error: {ex.Message}"];
+            return ex.Errors.Select(e => e.ToString()).ToList();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A user error (a bad data line, a bad parameter) or a bug: either way this file is not valid, and the next is still checked.
+            var message = CliErrors.Describe(ex) ?? $"unexpected failure: {ex.GetType().Name}: {ex.Message}";
+            return message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => Locate(file, line)).ToList();
         }
     }
+
+    /// <summary>
+    /// One error line: a message that starts at a data file's line (<c>data.jsonl:3: not valid JSON</c>) is
+    /// reported there, <c>data.jsonl:3: error: not valid JSON (bad.yaml)</c> (one about a whole data file
+    /// at the file, <c>data.jsonl: error: …</c>); any other is reported at the
+    /// scenario file, <c>bad.yaml: error: message</c>.
+    /// </summary>
+    private static string Locate(string file, string message)
+    {
+        var own = $"{file}: error: ";
+        if (message.StartsWith(own, StringComparison.Ordinal))
+        {
+            message = message[own.Length..];
+        }
+
+        var located = DataLocation().Match(message);
+        if (located.Success && File.Exists(located.Groups["path"].Value))
+        {
+            return $"{Shorten(located.Groups["path"].Value)}:{located.Groups["line"].Value}: error: {located.Groups["reason"].Value} ({file})";
+        }
+
+        var whole = DataFile().Match(message);
+        if (whole.Success && File.Exists(whole.Groups["path"].Value))
+        {
+            return $"{Shorten(whole.Groups["path"].Value)}: error: {whole.Groups["reason"].Value} ({file})";
+        }
+
+        return $"{own}{message}";
+    }
+
+    /// <summary>A path under the working folder is shown relative to it, as the user would type it.</summary>
+    private static string Shorten(string path)
+    {
+        if (!Path.IsPathRooted(path))
+        {
+            return path;
+        }
+
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
+    }
+
+    [GeneratedRegex(@"^(?<path>.+?):(?<line>\d+): (?<reason>.+)$")]
+    private static partial Regex DataLocation();
+
+    [GeneratedRegex(@"^(?<path>[^:]+): (?<reason>.+)$")]
+    private static partial Regex DataFile();
 }

@@ -15,6 +15,21 @@ public sealed class SearchIndexRenderTests
     }
 
     [Fact]
+    public void The_search_r1_style_quotes_titles_as_search_r1_shows_its_wikipedia_corpus()
+    {
+        // Search-R1: contents "\"T\"\ntext" -> title = first line (quotes kept), f"Doc {idx+1}(Title: {title}) {text}\n".
+        SearchHit[] hits = [new(1, "a", "T", "text", 2.5f), new(2, "b", "T (2)", "one two three", 1f)];
+        var spans = new List<(int Start, int Length)>();
+
+        var rendered = SearchIndex.Render(hits, 8, spans, SearchResultsStyle.SearchR1);
+
+        rendered.Should().Be("<information>Doc 1(Title: \"T\") text\nDoc 2(Title: \"T (2)\") one two...\n</information>");
+        rendered.Substring(spans[0].Start, spans[0].Length).Should().Be("text");
+        rendered.Substring(spans[1].Start, spans[1].Length).Should().Be("one two...");
+        SearchIndex.Render(hits, 8, null, SearchResultsStyle.Gym).Should().Be(SearchIndex.Render(hits, 8), "gym is the default");
+    }
+
+    [Fact]
     public void No_hits_render_as_no_results()
     {
         SearchIndex.Render([]).Should().Be("<information>No results.</information>");

@@ -54,6 +54,37 @@ public sealed class RetrievedDocumentsTests
     }
 
     [Fact]
+    public async Task Search_r1_results_quote_titles_and_the_data_still_points_at_the_shown_text()
+    {
+        var environment = SearchQaTestData.Registry().Make(SearchQaEnvironments.Files, Files("max_turns=5,results=search-r1"));
+        await environment.ResetAsync(0);
+
+        var search = (await environment.StepAsync("<search>Zorba Institute</search>")).ToolCalls.Single();
+        var open = (await environment.StepAsync("<open>Zorba Institute</open>")).ToolCalls.Single();
+
+        var documents = RetrievedDocuments.Of(search);
+        documents.Should().NotBeEmpty();
+        documents[0].Title.Should().Be("Zorba Institute", "the data holds the title without quotes");
+        foreach (var document in documents)
+        {
+            search.Result.Content.Should().Contain($"Doc {document.Rank}(Title: \"{document.Title}\") {document.Text}\n");
+        }
+
+        var opened = RetrievedDocuments.Of(open).Should().ContainSingle().Subject;
+        open.Result.Content.Should().StartWith($"<information>Doc 1(Title: \"Zorba Institute\") {opened.Text}");
+        opened.Text.Should().StartWith("The Zorba Institute is a research institute");
+        SearchResultsText.Parse(search.Result.Content).Select(d => (d.Title, d.Text)).Should().Equal(documents.Select(d => (d.Title, d.Text)), "the legacy text parser strips the quotes");
+    }
+
+    [Fact]
+    public void An_unknown_results_style_is_a_parameter_error()
+    {
+        var act = () => SearchQaTestData.Registry().Make(SearchQaEnvironments.Files, Files("results=quoted"));
+
+        act.Should().Throw<EnvironmentParameterException>().WithMessage("*results*gym, search-r1*");
+    }
+
+    [Fact]
     public async Task The_data_is_written_to_the_rollout_file_and_read_back_unchanged()
     {
         var environment = SearchQaTestData.Registry().Make(SearchQaEnvironments.Files, Files("max_turns=5"));
