@@ -40,8 +40,8 @@ public sealed record SyntheticSource(long KnowledgeBaseSeed, int Documents, HopM
 }
 
 /// <summary>Questions and a corpus read from files.</summary>
-/// <param name="QuestionsPath">A FlashRAG/Search-R1 JSONL question file or a HotpotQA JSON file (absolute).</param>
-/// <param name="CorpusPath">A JSONL corpus (absolute); null to use a HotpotQA file's own context paragraphs.</param>
+/// <param name="QuestionsPath">A JSONL or Parquet question file or a HotpotQA JSON file (absolute).</param>
+/// <param name="CorpusPath">A JSONL corpus (absolute); null to use the questions' own context paragraphs.</param>
 public sealed record FileSource(string QuestionsPath, string? CorpusPath) : SearchQaSource
 {
     /// <inheritdoc />
@@ -67,8 +67,8 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
     /// <summary>Parameters of <c>search-qa/files-v0</c>.</summary>
     public static IReadOnlyDictionary<string, string> FilesHelp { get; } = new SortedDictionary<string, string>(Common, StringComparer.Ordinal)
     {
-        ["questions"] = "question file: JSONL with question + golden_answers (FlashRAG / Search-R1) or a HotpotQA JSON array (required)",
-        ["corpus"] = "corpus file: JSONL with id + contents (title on the first line) or id + title + text; optional for HotpotQA files, whose context paragraphs then form the corpus",
+        ["questions"] = "question file: JSONL or Parquet rows (FlashRAG question + golden_answers, HotpotQA/2Wiki/MuSiQue, verl/Search-R1 prompt + reward_model) or a HotpotQA JSON array (required)",
+        ["corpus"] = "corpus file: JSONL with id + contents (title on the first line) or id + title + text; optional when the questions carry their own context paragraphs (HotpotQA context, MuSiQue paragraphs), which then form the corpus",
     };
 
     private static Dictionary<string, string> Common => new(StringComparer.Ordinal)
