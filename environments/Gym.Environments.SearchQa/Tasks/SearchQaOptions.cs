@@ -1,3 +1,4 @@
+using Gym.Core.Datasets;
 using Gym.Core.Parsing;
 using Gym.Core.Registry;
 using Gym.Core.Episodes;
@@ -55,6 +56,9 @@ public sealed record FileSource(string QuestionsPath, string? CorpusPath) : Sear
 /// <param name="Settings">Turn limit, action format, hint and reward weights.</param>
 public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDocumentChars, ToolEnvironmentSettings Settings)
 {
+    /// <summary>Which question each episode plays: drawn by seed (the default), in file order, or shuffled once per pass.</summary>
+    public DatasetPosition Position { get; init; } = DatasetPosition.Sample;
+
     /// <summary>Parameters of <c>search-qa/synthetic-v0</c>.</summary>
     public static IReadOnlyDictionary<string, string> SyntheticHelp { get; } = new SortedDictionary<string, string>(Common, StringComparer.Ordinal)
     {
@@ -68,6 +72,7 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
     public static IReadOnlyDictionary<string, string> FilesHelp { get; } = new SortedDictionary<string, string>(Common, StringComparer.Ordinal)
     {
         ["questions"] = "question file: JSONL or Parquet rows (FlashRAG question + golden_answers, HotpotQA/2Wiki/MuSiQue, verl/Search-R1 prompt + reward_model) or a HotpotQA JSON array (required)",
+        ["order"] = "sample (each episode draws a question by its seed; default) | sequential (episode i plays question i mod N) | shuffled (every question once per pass, in a run-seeded order)",
         ["corpus"] = "corpus file: JSONL with id + contents (title on the first line) or id + title + text; optional when the questions carry their own context paragraphs (HotpotQA context, MuSiQue paragraphs), which then form the corpus",
     };
 
@@ -115,7 +120,10 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
             }
         }
 
-        var options = WithCommon(new FileSource(Path.GetFullPath(questions), corpus.Length == 0 ? null : Path.GetFullPath(corpus)), parameters);
+        var options = WithCommon(new FileSource(Path.GetFullPath(questions), corpus.Length == 0 ? null : Path.GetFullPath(corpus)), parameters) with
+        {
+            Position = parameters.GetDatasetPosition(),
+        };
         parameters.EnsureAllUsed(SearchQaEnvironments.Files, FilesHelp.Keys);
         return options;
     }
