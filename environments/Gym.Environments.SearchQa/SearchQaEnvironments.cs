@@ -1,4 +1,6 @@
+using Gym.Core.Datasets;
 using Gym.Core.Policies;
+using Gym.Environments.SearchQa.Data;
 using Gym.Core.Registry;
 using Gym.Environments.SearchQa.Tasks;
 using Gym.Environments.SearchQa.Index;
@@ -30,6 +32,13 @@ public static class SearchQaEnvironments
             registry.Rewards.Register(kind);
         }
 
+        // Scenarios' `task: {dataset: FILE}` can then name Parquet question files too.
+        registry.DatasetFormats.Register(new QaDatasetFormat(
+            "parquet",
+            [".parquet"],
+            "Parquet rows, verl / Search-R1 style (`prompt` chat messages, `reward_model.ground_truth.target`, `extra_info.index`) or FlashRAG columns (`question`, `golden_answers`)",
+            LoadParquetDataset));
+
         return registry
             .Register(Describe(Synthetic, "search QA over a generated multi-hop knowledge base (BM25 search, Search-R1 format)", SearchQaOptions.SyntheticHelp, SearchQaOptions.Synthetic, index))
             .Register(Describe(Files, "search QA from question and corpus files (FlashRAG/Search-R1 JSONL, HotpotQA JSON)", SearchQaOptions.FilesHelp, SearchQaOptions.Files, index) with
@@ -44,6 +53,18 @@ public static class SearchQaEnvironments
         help,
         parameters => Make(id, read(parameters), index),
         (parameters, expert) => new PlanExpert(Make(id, read(parameters), index), expert));
+
+    private static IReadOnlyList<QaItem> LoadParquetDataset(string path)
+    {
+        try
+        {
+            return [.. ParquetQuestions.Read(path).Select((q, row) => new QaItem(row + 1, q.Id, q.Question, q.Answers))];
+        }
+        catch (SearchQaDataException ex)
+        {
+            throw new QaDatasetException(ex.Message);
+        }
+    }
 
     private static SearchQaEnvironment Make(string id, SearchQaOptions options, SearchIndexOptions? index) => new(id, options, SearchQaData.For(options, index));
 }

@@ -254,7 +254,7 @@ public static class ScenarioEnvironments
         private ITaskSource Source(TaskSpec task, IReadOnlyDictionary<string, string> overrides) => task switch
         {
             EnvironmentTaskSpec environment => AsTaskSource(registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))), environment.Environment),
-            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path)),
+            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path), position: new DatasetPosition(dataset.Order, new EnvironmentParameters(overrides).RunSeed)),
             _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
         };
 

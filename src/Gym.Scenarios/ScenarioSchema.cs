@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Gym.Core.Composition;
 using Gym.Core.Context;
+using Gym.Core.Datasets;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Policies.OpenAi;
@@ -71,12 +72,13 @@ public static class ScenarioSchema
             }, "A registered environment id (`gym list` shows them)."),
             new Field("params", Parameters, "Environment parameters (`gym list` shows each environment's); values are passed as text and checked by the environment.", Default: null),
             new Field("dataset", new ScalarSchema { Kind = ScalarKind.String, FileNoun = "dataset" }, "A file of problems, relative to the file that names it; it must exist."),
+            new Field("order", ScalarSchema.Enum<DatasetOrder>(), "Which question each episode of a `dataset` task plays: `sample` draws one by the episode seed (with replacement); `sequential` plays episode i on question i mod N, in file order; `shuffled` plays every question once per pass, in an order seeded by the run seed. `gym run --episodes all` then plays each question exactly once.", Default: "sample"),
         ],
         b => b.Has("environment")
             ? new EnvironmentTaskSpec(b.Get<string>("environment"), b.Map("params"))
-            : new DatasetTaskSpec(b.Get<string>("dataset")))
+            : new DatasetTaskSpec(b.Get<string>("dataset")) { Order = b.Get<DatasetOrder>("order") })
     {
-        Alternatives = [new Alternative("environment", ["params"]), new Alternative("dataset", [])],
+        Alternatives = [new Alternative("environment", ["params"]), new Alternative("dataset", ["order"])],
         Check = check =>
         {
             CheckEnvironment(check);

@@ -1,5 +1,6 @@
 using Gym.Core.Composition;
 using Gym.Core.Context;
+using Gym.Core.Datasets;
 using Gym.Core.Episodes;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
@@ -55,7 +56,11 @@ public sealed record EnvironmentTaskSpec(string Environment, IReadOnlyDictionary
 
 /// <summary>Problems read from a dataset file.</summary>
 /// <param name="Path">The absolute path of the dataset file, resolved against the folder of the file that named it.</param>
-public sealed record DatasetTaskSpec(string Path) : TaskSpec;
+public sealed record DatasetTaskSpec(string Path) : TaskSpec
+{
+    /// <summary>Which question each episode plays (drawn by seed unless the scenario says otherwise).</summary>
+    public DatasetOrder Order { get; init; } = DatasetOrder.Sample;
+}
 
 /// <summary>What an operator may use while it wraps a task.</summary>
 /// <param name="ScenarioId">The scenario's id, for the ids of wrapped environments.</param>

@@ -10,7 +10,7 @@ public sealed class ErrorTests
 
     public static TheoryData<string, string[]> BadRuns => new()
     {
-        { "Cannot parse argument 'abc' for option '--episodes'", ["run", Env, "--episodes", "abc"] },
+        { "--episodes must be a whole number or 'all' (got 'abc')", ["run", Env, "--episodes", "abc"] },
         { "--bogus", ["run", Env, "--bogus"] },
         { "concurrency must be at least 1 (got 0)", ["run", Env, "--concurrency", "0"] },
         { "episodes must be zero or more (got -1)", ["run", Env, "--episodes", "-1"] },

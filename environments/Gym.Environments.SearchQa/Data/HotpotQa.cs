@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Gym.Environments.SearchQa.Corpus;
@@ -12,7 +11,7 @@ public sealed record HotpotQaData(IReadOnlyList<QaExample> Questions, IReadOnlyL
 
 /// <summary>
 /// Reads HotpotQA's own files (<c>hotpot_dev_distractor_v1.json</c> and the like): one JSON array of objects with
-/// <c>_id</c>, <c>question</c>, <c>answer</c>, <c>supporting_facts</c> (<c>[[title, sentence index], …]</c>),
+/// <c>_id</c>, <c>question</c>, <c>answer</c> (a string, or a list of them as 2WikiMultihopQA conversions write), <c>supporting_facts</c> (<c>[[title, sentence index], …]</c>),
 /// <c>context</c> (<c>[[title, [sentence, …]], …]</c>) and <c>type</c> (<c>bridge</c> or <c>comparison</c>).
 /// Errors name the file, the line the offending item starts on, the item's index and the field.
 /// </summary>
@@ -35,8 +34,7 @@ public static class HotpotQa
     {
         ArgumentNullException.ThrowIfNull(path);
         var questions = new List<QaExample>();
-        var documents = new List<CorpusDocument>();
-        var titles = new HashSet<string>(StringComparer.Ordinal);
+        var corpus = new ContextCorpus("hotpot-");
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         JsonArrayReader.ReadItems(path, bufferSize, Expected, (index, line, item) =>
         {
@@ -48,47 +46,31 @@ public static class HotpotQa
             }
 
             var question = fields.RequiredString(item, "question");
-            var answer = Answer(fields, item);
+            var answers = Answer(fields, item);
             var supporting = QuestionLoader.SupportingTitles(fields, item, "supporting_facts");
             var kind = QuestionLoader.Kind(item.TryGetProperty("type", out var type) ? type : default);
-            questions.Add(new QaExample(id, question, [answer], supporting, kind, []));
+            questions.Add(new QaExample(id, question, answers, supporting, kind, []));
             if (withContext)
             {
-                foreach (var (title, text) in Context(fields, item))
-                {
-                    if (titles.Add(title))
-                    {
-                        documents.Add(new CorpusDocument("hotpot-" + documents.Count.ToString("D6", CultureInfo.InvariantCulture), title, text));
-                    }
-                }
+                corpus.Add(Paragraphs(fields, item, required: true));
             }
         });
-        return questions.Count > 0 ? new HotpotQaData(questions, documents) : throw new SearchQaDataException(path, null, "the file has no questions");
+        return questions.Count > 0 ? new HotpotQaData(questions, corpus.Documents) : throw new SearchQaDataException(path, null, "the file has no questions");
     }
 
-    private static string Answer(JsonFields fields, JsonElement item)
-    {
-        if (!item.TryGetProperty("answer", out var answer) || answer.ValueKind == JsonValueKind.Null)
-        {
-            throw fields.Fail("missing field 'answer'");
-        }
-
-        var text = answer.ValueKind switch
-        {
-            JsonValueKind.String => answer.GetString()!,
-            JsonValueKind.Number => answer.GetRawText(),
-            _ => throw fields.WrongType("answer", "a string", answer),
-        };
-        return text.Length > 0 ? text : throw fields.Fail("field 'answer' is empty");
-    }
+    private static string[] Answer(JsonFields fields, JsonElement item) =>
+        item.TryGetProperty("answer", out var answer) && answer.ValueKind != JsonValueKind.Null
+            ? QaRows.AnswerList(fields, "answer", answer)
+            : throw fields.Fail("missing field 'answer'");
 
     /// <summary>The paragraphs, as HotpotQA writes them (<c>[[title, [sentence, …]], …]</c>) or as Hugging Face does (<c>{"title": [...], "sentences": [[...]]}</c>).</summary>
-    private static List<(string Title, string Text)> Context(JsonFields fields, JsonElement item)
+    /// <remarks>A missing <c>context</c> is an error when <paramref name="required"/>, and no paragraphs otherwise.</remarks>
+    internal static List<(string Title, string Text)> Paragraphs(JsonFields fields, JsonElement item, bool required)
     {
         const string Shape = "field 'context' must be a list of [title, [sentence, …]] pairs";
         if (!item.TryGetProperty("context", out var context) || context.ValueKind == JsonValueKind.Null)
         {
-            throw fields.Fail("missing field 'context'");
+            return required ? throw fields.Fail("missing field 'context'") : [];
         }
 
         var paragraphs = new List<(string, string)>();

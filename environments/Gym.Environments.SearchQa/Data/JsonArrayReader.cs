@@ -41,8 +41,10 @@ internal static class JsonArrayReader
             catch (JsonException ex)
             {
                 // The reader state carries line numbers across refills, so they count from the top of the file.
+                // A one-line file (HotpotQA ships one) has every item on line 1, so the item and the column say where.
                 var line = ex.LineNumber is { } l ? (int)l + 1 : scan.LastItemLine;
-                throw new SearchQaDataException(path, line, $"not valid JSON ({JsonFields.Message(ex)})");
+                var column = ex.BytePositionInLine is { } b ? $" at byte {b + 1} of the line" : "";
+                throw new SearchQaDataException(path, line, $"item {scan.Index}: not valid JSON ({JsonFields.Message(ex)}){column}");
             }
             catch (IOException ex)
             {
@@ -76,6 +78,9 @@ internal static class JsonArrayReader
         public int Start { get; set; }
 
         public int LastItemLine { get; private set; } = 1;
+
+        /// <summary>The 0-based index of the item being read (the one after the last item read whole).</summary>
+        public int Index => _index;
 
         /// <summary>Reads items from the buffer; true when the array is done, false when more bytes are needed.</summary>
         public bool Step()

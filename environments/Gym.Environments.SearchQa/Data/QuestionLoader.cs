@@ -8,9 +8,10 @@ namespace Gym.Environments.SearchQa.Data;
 /// Reads question files, telling the format from the content:
 /// <list type="bullet">
 /// <item>JSONL, FlashRAG / Search-R1 style, one object per line: <c>question</c>, <c>golden_answers</c> (a list) or
-/// <c>answer</c> (a string or a number); optional <c>id</c> (or <c>_id</c>), and supporting facts and type either at the
+/// <c>answer</c> (a string, a number or a list of them), or verl's <c>prompt</c> and <c>reward_model</c> (see <see cref="QaRows"/>); optional <c>id</c> (or <c>_id</c>), and supporting facts and type either at the
 /// top level or under <c>metadata</c> (as FlashRAG's HotpotQA has them);</item>
-/// <item>a HotpotQA JSON array (see <see cref="HotpotQa"/>).</item>
+/// <item>a HotpotQA JSON array (see <see cref="HotpotQa"/>);</item>
+/// <item>a Parquet file (<c>.parquet</c>) of the same rows, verl / Search-R1 style (see <see cref="ParquetQuestions"/>).</item>
 /// </list>
 /// Every error is a <see cref="SearchQaDataException"/> whose message starts <c>path:line:</c> and names the field.
 /// </summary>
@@ -20,6 +21,11 @@ public static class QuestionLoader
     public static IReadOnlyList<QaExample> Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (ParquetQuestions.IsParquet(path))
+        {
+            return ParquetQuestions.Read(path);
+        }
+
         return FirstCharacter(path) switch
         {
             ('[', _) => HotpotQa.Read(path),
@@ -33,7 +39,13 @@ public static class QuestionLoader
     internal static bool IsHotpotQa(string path) => FirstCharacter(path).Character == '[';
 
     /// <summary>The questions of a JSONL file (FlashRAG / Search-R1 style), whatever its first character.</summary>
-    public static IReadOnlyList<QaExample> ReadJsonLines(string path)
+    public static IReadOnlyList<QaExample> ReadJsonLines(string path) => ReadJsonLinesWithContext(path).Questions;
+
+    /// <summary>
+    /// The questions of a JSONL file and a corpus of the context paragraphs its rows carry (HotpotQA's <c>context</c>,
+    /// MuSiQue's <c>paragraphs</c>), one document per distinct title; the corpus is empty when no row has any.
+    /// </summary>
+    public static HotpotQaData ReadJsonLinesWithContext(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
@@ -43,6 +55,7 @@ public static class QuestionLoader
 
         using var reader = OpenText(path);
         var questions = new List<QaExample>();
+        var corpus = new ContextCorpus("context-");
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         var line = 0;
         while (ReadLine(reader, path) is { } text)
@@ -53,77 +66,24 @@ public static class QuestionLoader
                 continue;
             }
 
-            var question = Parse(path, line, text);
+            var (question, paragraphs) = Parse(path, line, text);
             if (!ids.TryAdd(question.Id, line))
             {
                 throw new SearchQaDataException(path, line, $"duplicate id '{question.Id}' (first on line {ids[question.Id]})");
             }
 
             questions.Add(question);
+            corpus.Add(paragraphs);
         }
 
-        return questions.Count > 0 ? questions : throw new SearchQaDataException(path, null, "the file has no questions");
+        return questions.Count > 0 ? new HotpotQaData(questions, corpus.Documents) : throw new SearchQaDataException(path, null, "the file has no questions");
     }
 
-    private static QaExample Parse(string path, int line, string text)
+    private static QaRow Parse(string path, int line, string text)
     {
         var fields = new JsonFields(path, line);
         using var json = ParseLine(fields, text, "a JSON object with 'question' and 'golden_answers'");
-        var root = json.RootElement;
-        var id = fields.OptionalId(root, "id") ?? fields.OptionalId(root, "_id") ?? $"line-{line}";
-        var question = fields.RequiredString(root, "question");
-        var answers = Answers(fields, root);
-        // FlashRAG keeps a dataset's extra fields under "metadata"; a converted HotpotQA file may keep them on top.
-        var metadata = root;
-        var nested = false;
-        if (root.TryGetProperty("metadata", out var meta) && meta.ValueKind != JsonValueKind.Null)
-        {
-            metadata = meta.ValueKind == JsonValueKind.Object ? meta : throw fields.WrongType("metadata", "an object", meta);
-            nested = true;
-        }
-
-        var supporting = nested && metadata.TryGetProperty("supporting_facts", out _)
-            ? SupportingTitles(fields, metadata, "metadata.supporting_facts")
-            : SupportingTitles(fields, root, "supporting_facts");
-        var type = metadata.TryGetProperty("type", out var t) || root.TryGetProperty("type", out t) ? t : default;
-        return new QaExample(id, question, answers, supporting, Kind(type), []);
-    }
-
-    private static string[] Answers(JsonFields fields, JsonElement root)
-    {
-        if (root.TryGetProperty("golden_answers", out var gold))
-        {
-            if (gold.ValueKind != JsonValueKind.Array)
-            {
-                throw fields.WrongType("golden_answers", "a list of strings", gold);
-            }
-
-            var answers = new List<string>();
-            foreach (var answer in gold.EnumerateArray())
-            {
-                answers.Add(answer.ValueKind switch
-                {
-                    JsonValueKind.String => answer.GetString()!,
-                    JsonValueKind.Number => answer.GetRawText(),
-                    _ => throw fields.Fail($"field 'golden_answers' must hold strings, not {JsonFields.Describe(answer.ValueKind)}"),
-                });
-            }
-
-            return answers.Count > 0 ? [.. answers] : throw fields.Fail("field 'golden_answers' is empty");
-        }
-
-        if (root.TryGetProperty("answer", out var single))
-        {
-            return single.ValueKind switch
-            {
-                JsonValueKind.String when single.GetString()!.Length > 0 => [single.GetString()!],
-                JsonValueKind.String => throw fields.Fail("field 'answer' is empty"),
-                JsonValueKind.Number => [single.GetRawText()],
-                _ => throw fields.WrongType("answer", "a string or a number", single),
-            };
-        }
-
-        throw fields.Fail("missing field 'golden_answers' (or 'answer')");
+        return QaRows.Parse(fields, json.RootElement, $"line-{line}");
     }
 
     /// <summary>

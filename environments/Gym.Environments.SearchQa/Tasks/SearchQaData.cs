@@ -103,14 +103,13 @@ public sealed class SearchQaData
             return ([.. QuestionLoader.Read(source.QuestionsPath)], [.. CorpusLoader.Read(corpus)]);
         }
 
-        if (!QuestionLoader.IsHotpotQa(source.QuestionsPath))
-        {
-            throw new SearchQaDataException(source.QuestionsPath, null, "a JSONL question file has no documents of its own; give a corpus file (parameter 'corpus')");
-        }
-
-        var data = HotpotQa.ReadWithContext(source.QuestionsPath);
+        // Without a corpus the questions' own context paragraphs form one: a HotpotQA array's, or those JSONL and
+        // Parquet rows carry (HotpotQA 'context', MuSiQue 'paragraphs').
+        var data = ParquetQuestions.IsParquet(source.QuestionsPath) ? ParquetQuestions.ReadWithContext(source.QuestionsPath)
+            : QuestionLoader.IsHotpotQa(source.QuestionsPath) ? HotpotQa.ReadWithContext(source.QuestionsPath)
+            : QuestionLoader.ReadJsonLinesWithContext(source.QuestionsPath);
         return data.Documents.Count > 0
             ? (data.Questions, data.Documents)
-            : throw new SearchQaDataException(source.QuestionsPath, null, "the HotpotQA file has no context paragraphs; give a corpus file (parameter 'corpus')");
+            : throw new SearchQaDataException(source.QuestionsPath, null, "the questions carry no context paragraphs of their own ('context' or 'paragraphs'); give a corpus file (parameter 'corpus')");
     }
 }

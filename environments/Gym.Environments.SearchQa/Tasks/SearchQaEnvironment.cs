@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Gym.Core;
+using Gym.Core.Datasets;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
-using Gym.Core.Seeding;
 using Gym.Core.Tools;
 using Gym.Environments.SearchQa.Corpus;
 
@@ -16,7 +16,7 @@ namespace Gym.Environments.SearchQa.Tasks;
 /// and <c>token_f1</c> (a metric); the library's retrieval components read the results from the
 /// trajectory. The expert plan issues one good query per hop, then answers.
 /// </summary>
-public sealed class SearchQaEnvironment : ToolEnvironment
+public sealed class SearchQaEnvironment : ToolEnvironment, IQuestionPool
 {
     /// <summary>The task's exact-match outcome component.</summary>
     public const string ExactMatchComponent = "exact_match";
@@ -37,13 +37,19 @@ public sealed class SearchQaEnvironment : ToolEnvironment
     /// <summary>The knobs.</summary>
     public SearchQaOptions Options { get; }
 
+    /// <inheritdoc />
+    public int QuestionCount => _data.Questions.Count;
+
+    /// <inheritdoc />
+    public DatasetOrder Order => Options.Position.Order;
+
     /// <summary>The question an episode with <paramref name="seed"/> asks.</summary>
     public QaExample QuestionFor(long seed) => _data.Questions[QuestionIndex(seed)];
 
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) => new SearchQaTask(QuestionIndex(seed), _data);
 
-    private int QuestionIndex(long seed) => SeededRandom.ForStream(seed, "search-qa/question").Next(_data.Questions.Count);
+    private int QuestionIndex(long seed) => Options.Position.Index(seed, _data.Questions.Count, "search-qa/question");
 
     private sealed class SearchQaTask(int index, SearchQaData data) : EpisodeTask
     {

@@ -1,3 +1,4 @@
+using Gym.Core.Datasets;
 using Gym.Core.Parsing;
 using Gym.Core.Registry;
 using Gym.Core.Episodes;
@@ -41,8 +42,8 @@ public sealed record SyntheticSource(long KnowledgeBaseSeed, int Documents, HopM
 }
 
 /// <summary>Questions and a corpus read from files.</summary>
-/// <param name="QuestionsPath">A FlashRAG/Search-R1 JSONL question file or a HotpotQA JSON file (absolute).</param>
-/// <param name="CorpusPath">A JSONL corpus (absolute); null to use a HotpotQA file's own context paragraphs.</param>
+/// <param name="QuestionsPath">A JSONL or Parquet question file or a HotpotQA JSON file (absolute).</param>
+/// <param name="CorpusPath">A JSONL corpus (absolute); null to use the questions' own context paragraphs.</param>
 public sealed record FileSource(string QuestionsPath, string? CorpusPath) : SearchQaSource
 {
     /// <inheritdoc />
@@ -59,6 +60,9 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
     /// <summary>How results show titles: <see cref="SearchResultsStyle.Gym"/> (default) or Search-R1's quoted titles.</summary>
     public SearchResultsStyle Results { get; init; } = SearchResultsStyle.Gym;
 
+    /// <summary>Which question each episode plays: drawn by seed (the default), in file order, or shuffled once per pass.</summary>
+    public DatasetPosition Position { get; init; } = DatasetPosition.Sample;
+
     /// <summary>Parameters of <c>search-qa/synthetic-v0</c>.</summary>
     public static IReadOnlyDictionary<string, string> SyntheticHelp { get; } = new SortedDictionary<string, string>(Common, StringComparer.Ordinal)
     {
@@ -71,8 +75,9 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
     /// <summary>Parameters of <c>search-qa/files-v0</c>.</summary>
     public static IReadOnlyDictionary<string, string> FilesHelp { get; } = new SortedDictionary<string, string>(Common, StringComparer.Ordinal)
     {
-        ["questions"] = "question file: JSONL with question + golden_answers (FlashRAG / Search-R1) or a HotpotQA JSON array (required)",
-        ["corpus"] = "corpus file: JSONL with id + contents (title on the first line) or id + title + text; optional for HotpotQA files, whose context paragraphs then form the corpus",
+        ["questions"] = "question file: JSONL or Parquet rows (FlashRAG question + golden_answers, HotpotQA/2Wiki/MuSiQue, verl/Search-R1 prompt + reward_model) or a HotpotQA JSON array (required)",
+        ["order"] = "sample (each episode draws a question by its seed; default) | sequential (episode i plays question i mod N) | shuffled (every question once per pass, in a run-seeded order)",
+        ["corpus"] = "corpus file: JSONL with id + contents (title on the first line) or id + title + text; optional when the questions carry their own context paragraphs (HotpotQA context, MuSiQue paragraphs), which then form the corpus",
     };
 
     private static Dictionary<string, string> Common => new(StringComparer.Ordinal)
@@ -120,7 +125,10 @@ public sealed record SearchQaOptions(SearchQaSource Source, int TopK, int MaxDoc
             }
         }
 
-        var options = WithCommon(new FileSource(Path.GetFullPath(questions), corpus.Length == 0 ? null : Path.GetFullPath(corpus)), parameters);
+        var options = WithCommon(new FileSource(Path.GetFullPath(questions), corpus.Length == 0 ? null : Path.GetFullPath(corpus)), parameters) with
+        {
+            Position = parameters.GetDatasetPosition(),
+        };
         parameters.EnsureAllUsed(SearchQaEnvironments.Files, FilesHelp.Keys);
         return options;
     }

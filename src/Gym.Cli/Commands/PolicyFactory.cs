@@ -55,9 +55,10 @@ internal static class PolicyFactory
                 var settings = new ExpertSettings(rate, seed);
                 var create = descriptor.CreateExpert;
                 // A curriculum changes parameters per episode; the router builds an expert for each set.
+                // It plans from the episode seed with the run seed beside it, as the episode's environment does.
                 return new ParameterRoutedPolicy(
-                    create(new EnvironmentParameters(parameters), settings),
-                    episodeParameters => create(new EnvironmentParameters(episodeParameters), settings));
+                    create(new EnvironmentParameters(EnvironmentParameters.WithRunSeed(parameters, seed)), settings),
+                    episodeParameters => create(new EnvironmentParameters(EnvironmentParameters.WithRunSeed(episodeParameters, seed)), settings));
             case "openai":
                 return new OpenAiPolicy(OpenAiOptions(spec.Argument, openAi));
             default:

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Gym.Core.Context;
+using Gym.Core.Datasets;
 using Gym.Core.Policies.OpenAi;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
@@ -17,7 +18,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var id = CommonOptions.EnvironmentId();
-        var episodes = new Option<int>("--episodes", "-n") { Description = "How many episodes to play.", DefaultValueFactory = _ => 100 };
+        var episodes = new Option<string>("--episodes", "-n") { Description = "How many episodes to play, or `all`: each question of a dataset task with order sequential or shuffled exactly once.", DefaultValueFactory = _ => "100" };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "How many episodes are live at once (each is an actor).", DefaultValueFactory = _ => 16 };
         var seed = new Option<long>("--seed", "-s") { Description = "The run seed; episode i's seed derives from it, so the same seed gives an identical output file.", DefaultValueFactory = _ => 0 };
         var policy = new Option<string>("--policy") { Description = PolicyFactory.Help, DefaultValueFactory = _ => "expert" };
@@ -73,7 +74,7 @@ internal static class RunCommand
             var plan = new RolloutPlan(
                 environmentId,
                 CommonOptions.ParseParameters(result.GetValue(parameters)!),
-                PickValue(episodes, scenario?.Spec.Episodes),
+                EpisodeCount(Given(episodes) ? result.GetValue(episodes)! : scenario?.Spec.Episodes?.ToString(CultureInfo.InvariantCulture) ?? result.GetValue(episodes)!, registry, environmentId, CommonOptions.ParseParameters(result.GetValue(parameters)!)),
                 result.GetValue(concurrency),
                 PickValue(seed, scenario?.Spec.Seed),
                 GroupSize: result.GetValue(groupSize),
@@ -91,6 +92,28 @@ internal static class RunCommand
             return await RunAsync(registry, plan, policyText, openAiLine, result.GetValue(output)!, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>A whole number of episodes, or <c>all</c>: one per question of an ordered dataset task.</summary>
+    private static int EpisodeCount(string text, EnvironmentRegistry registry, string environmentId, IReadOnlyDictionary<string, string> parameters)
+    {
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count))
+        {
+            return count;
+        }
+
+        if (text != "all")
+        {
+            throw new CliUsageException($"--episodes must be a whole number or 'all' (got '{text}')");
+        }
+
+        using var made = registry.Make(environmentId, new EnvironmentParameters(parameters));
+        return made switch
+        {
+            IQuestionPool { QuestionCount: > 0, Order: DatasetOrder.Sequential or DatasetOrder.Shuffled } pool => pool.QuestionCount,
+            IQuestionPool { QuestionCount: > 0 } => throw new CliUsageException($"--episodes all needs {environmentId} to walk its questions in order (order: sequential or shuffled); with order: sample episodes draw questions with replacement"),
+            _ => throw new CliUsageException($"--episodes all needs a question dataset of known size; {environmentId} is not one (give a number of episodes)"),
+        };
     }
 
     private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, string outputPath, bool showProgress, int? maxBatchSize, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using Gym.Core.Datasets;
 using Gym.Core.Episodes;
 
 namespace Gym.Core.Composition;
@@ -7,7 +8,7 @@ namespace Gym.Core.Composition;
 /// a source's own settings plus <see cref="ToolEnvironmentSettings.Faults"/> (see <see cref="Compose.WithToolFaults"/>).
 /// The environment owns its source: disposing it disposes the source when that is disposable.
 /// </summary>
-public sealed class TaskSourceEnvironment : ToolEnvironment
+public sealed class TaskSourceEnvironment : ToolEnvironment, IQuestionPool
 {
     /// <summary>Creates the environment.</summary>
     /// <param name="id">The environment id recorded in trajectories.</param>
@@ -21,6 +22,12 @@ public sealed class TaskSourceEnvironment : ToolEnvironment
 
     /// <summary>Where tasks come from.</summary>
     public ITaskSource Source { get; }
+
+    /// <summary>The source's question count when it is a question pool, else 0.</summary>
+    public int QuestionCount => (Source as IQuestionPool)?.QuestionCount ?? 0;
+
+    /// <summary>The source's order when it is a question pool, else <see cref="DatasetOrder.Sample"/>.</summary>
+    public DatasetOrder Order => (Source as IQuestionPool)?.Order ?? DatasetOrder.Sample;
 
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) => Source.CreateTask(seed);

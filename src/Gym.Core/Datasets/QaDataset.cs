@@ -15,7 +15,9 @@ public sealed class QaDatasetException(string message) : Exception(message), IUs
 
 /// <summary>
 /// Question files as JSONL, one object per line, FlashRAG / Search-R1 style: <c>question</c>, and
-/// <c>golden_answers</c> (a list) or <c>answer</c> (a string or a number); <c>id</c> is optional.
+/// <c>golden_answers</c> or <c>answer</c> (a string, a number or a list of them); <c>id</c> (or HotpotQA's <c>_id</c>) is optional.
+/// verl / Search-R1 training rows work too: the question is the last user message of <c>prompt</c>, the gold
+/// <c>reward_model.ground_truth.target</c>, the id <c>extra_info.index</c>.
 /// Blank lines are skipped. Every error names the file, the line and the field.
 /// </summary>
 public static class QaDataset
@@ -66,34 +68,70 @@ public static class QaDataset
                 throw new QaDatasetException($"{path}:{line}: expected a JSON object with \"question\" and \"golden_answers\"");
             }
 
-            if (!root.TryGetProperty("question", out var question) || question.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(question.GetString()))
-            {
-                throw new QaDatasetException($"{path}:{line}: missing field \"question\" (a non-empty string)");
-            }
-
+            var question = Question(path, line, root);
             var answers = Answers(path, line, root);
-            var id = root.TryGetProperty("id", out var idElement) && idElement.ValueKind is JsonValueKind.String or JsonValueKind.Number
+            var id = (root.TryGetProperty("id", out var idElement) || root.TryGetProperty("_id", out idElement)) && idElement.ValueKind is JsonValueKind.String or JsonValueKind.Number
                 ? idElement.ToString()
-                : line.ToString(CultureInfo.InvariantCulture);
-            return new QaItem(line, id, question.GetString()!, answers);
+                : root.TryGetProperty("extra_info", out var extra) && extra.ValueKind == JsonValueKind.Object
+                    && extra.TryGetProperty("index", out var index) && index.ValueKind is JsonValueKind.String or JsonValueKind.Number
+                    ? index.ToString()
+                    : line.ToString(CultureInfo.InvariantCulture);
+            return new QaItem(line, id, question, answers);
         }
     }
 
+    // `question`, or verl's `prompt`: the content of its last user message.
+    private static string Question(string path, int line, JsonElement root)
+    {
+        if (root.TryGetProperty("question", out var question) && question.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(question.GetString()))
+        {
+            return question.GetString()!;
+        }
+
+        if (root.TryGetProperty("prompt", out var prompt) && prompt.ValueKind == JsonValueKind.Array)
+        {
+            var last = prompt.EnumerateArray()
+                .Where(m => m.ValueKind == JsonValueKind.Object && m.TryGetProperty("role", out var role) && role.ValueKind == JsonValueKind.String && role.GetString() == "user"
+                    && m.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.String)
+                .Select(m => m.GetProperty("content").GetString())
+                .LastOrDefault();
+            return !string.IsNullOrWhiteSpace(last) ? last : throw new QaDatasetException($"{path}:{line}: field \"prompt\" has no user message with content");
+        }
+
+        throw new QaDatasetException($"{path}:{line}: missing field \"question\" (a non-empty string; or \"prompt\", a list of chat messages)");
+    }
+
+    // `golden_answers`, `answer` or verl's `reward_model.ground_truth.target`: a string, a number or a list of them.
     private static List<string> Answers(string path, int line, JsonElement root)
     {
-        if (root.TryGetProperty("golden_answers", out var gold))
+        foreach (var name in new[] { "golden_answers", "answer" })
         {
-            var answers = gold.ValueKind == JsonValueKind.Array
-                ? gold.EnumerateArray().Where(a => a.ValueKind is JsonValueKind.String or JsonValueKind.Number).Select(a => a.ToString()).Where(a => a.Length > 0).ToList()
-                : [];
-            return answers.Count > 0 ? answers : throw new QaDatasetException($"{path}:{line}: field \"golden_answers\" must be a non-empty list of strings");
+            if (root.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null)
+            {
+                return AnswerList(path, line, name, value);
+            }
         }
 
-        if (root.TryGetProperty("answer", out var answer) && answer.ValueKind is JsonValueKind.String or JsonValueKind.Number && answer.ToString().Length > 0)
+        if (root.TryGetProperty("reward_model", out var reward) && reward.ValueKind == JsonValueKind.Object
+            && reward.TryGetProperty("ground_truth", out var truth) && truth.ValueKind != JsonValueKind.Null)
         {
-            return [answer.ToString()];
+            return truth.ValueKind != JsonValueKind.Object ? AnswerList(path, line, "reward_model.ground_truth", truth)
+                : truth.TryGetProperty("target", out var target) ? AnswerList(path, line, "reward_model.ground_truth.target", target)
+                : throw new QaDatasetException($"{path}:{line}: missing field \"reward_model.ground_truth.target\"");
         }
 
-        throw new QaDatasetException($"{path}:{line}: missing field \"golden_answers\" (or \"answer\")");
+        throw new QaDatasetException($"{path}:{line}: missing field \"golden_answers\" (or \"answer\", or \"reward_model.ground_truth.target\")");
+    }
+
+    private static List<string> AnswerList(string path, int line, string name, JsonElement value)
+    {
+        var answers = value.ValueKind switch
+        {
+            JsonValueKind.String or JsonValueKind.Number => [value.ToString()],
+            JsonValueKind.Array when value.EnumerateArray().All(a => a.ValueKind is JsonValueKind.String or JsonValueKind.Number) => value.EnumerateArray().Select(a => a.ToString()).ToList(),
+            _ => throw new QaDatasetException($"{path}:{line}: field \"{name}\" must be a string, a number or a list of them"),
+        };
+        answers.RemoveAll(a => a.Length == 0);
+        return answers.Count > 0 ? answers : throw new QaDatasetException($"{path}:{line}: field \"{name}\" must be a non-empty list, a string or a number");
     }
 }

@@ -1,6 +1,5 @@
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
-using Gym.Core.Seeding;
 using Gym.Core.Tools;
 
 namespace Gym.Core.Datasets;
@@ -8,26 +7,33 @@ namespace Gym.Core.Datasets;
 /// <summary>
 /// Questions from a dataset file, answered in <c>&lt;answer&gt;…&lt;/answer&gt;</c> and scored by
 /// SQuAD exact match against any gold answer (<c>exact_match</c>, outcome). The episode's question
-/// is drawn from the seed. Offers no tools; its expert plan answers with the first gold answer.
+/// is drawn from the seed, or taken in file order or a shuffled order (<see cref="DatasetPosition"/>). Offers no tools; its expert plan answers with the first gold answer.
 /// </summary>
-public sealed class QaDatasetEnvironment : ToolEnvironment
+public sealed class QaDatasetEnvironment : ToolEnvironment, IQuestionPool
 {
     /// <summary>Name of the outcome component.</summary>
     public const string OutcomeComponent = "exact_match";
 
     private readonly IReadOnlyList<QaItem> _items;
+    private readonly DatasetPosition _position;
 
-    /// <summary>Creates the environment over loaded items.</summary>
-    public QaDatasetEnvironment(string id, IReadOnlyList<QaItem> items, ToolEnvironmentSettings? settings = null)
+    /// <summary>Creates the environment over loaded items; <paramref name="position"/> picks each episode's question (by seed when null).</summary>
+    public QaDatasetEnvironment(string id, IReadOnlyList<QaItem> items, ToolEnvironmentSettings? settings = null, DatasetPosition? position = null)
         : base(id, settings ?? new ToolEnvironmentSettings(MaxTurns: 2))
     {
         ArgumentNullException.ThrowIfNull(items);
         _items = items.Count > 0 ? items : throw new ArgumentException("a dataset environment needs at least one question", nameof(items));
+        _position = position ?? DatasetPosition.Sample;
     }
 
     /// <inheritdoc />
-    protected override EpisodeTask CreateTask(long seed) =>
-        new QaTask(_items[SeededRandom.ForStream(seed, "dataset/item").Next(_items.Count)]);
+    public int QuestionCount => _items.Count;
+
+    /// <inheritdoc />
+    public DatasetOrder Order => _position.Order;
+
+    /// <inheritdoc />
+    protected override EpisodeTask CreateTask(long seed) => new QaTask(_items[_position.Index(seed, _items.Count, "dataset/item")]);
 
     private sealed class QaTask(QaItem item) : EpisodeTask
     {

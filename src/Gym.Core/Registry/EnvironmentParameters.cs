@@ -1,4 +1,5 @@
 using System.Globalization;
+using Gym.Core.Datasets;
 
 namespace Gym.Core.Registry;
 
@@ -14,6 +15,36 @@ public sealed class EnvironmentParameters
 {
     private readonly Dictionary<string, string> _values;
     private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Reserved parameter the rollout runtime gives every environment and expert it makes: the run seed, from
+    /// which episode seeds derive (ordered datasets recover an episode's index with it). Keys starting
+    /// <c>gym.</c> are never unknown parameters.
+    /// </summary>
+    public const string RunSeedKey = "gym.run_seed";
+
+    /// <summary>The run seed, when the runtime gave it (<see cref="RunSeedKey"/>).</summary>
+    public long? RunSeed =>
+        _values.TryGetValue(RunSeedKey, out var text) && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>
+    /// Reads a dataset order parameter (<c>sample</c>, <c>sequential</c>, <c>shuffled</c>; default <c>sample</c>)
+    /// with the runtime's run seed, which ordered datasets need to recover an episode's index.
+    /// </summary>
+    public DatasetPosition GetDatasetPosition(string key = "order")
+    {
+        var text = GetString(key, "sample");
+        return new DatasetPosition(
+            DatasetPosition.Parse(text) ?? throw new EnvironmentParameterException($"parameter '{key}' must be sample, sequential or shuffled (got '{text}')"),
+            RunSeed);
+    }
+
+    /// <summary>A copy of <paramref name="values"/> with the reserved <see cref="RunSeedKey"/> set to <paramref name="runSeed"/>.</summary>
+    public static Dictionary<string, string> WithRunSeed(IReadOnlyDictionary<string, string> values, long runSeed)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        return new Dictionary<string, string>(values, StringComparer.Ordinal) { [RunSeedKey] = runSeed.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+    }
 
     /// <summary>No parameters: every getter returns its default.</summary>
     public static EnvironmentParameters None => new(new Dictionary<string, string>());
@@ -114,7 +145,7 @@ public sealed class EnvironmentParameters
     /// <summary>Throws when a key was given that no getter read, naming the known keys.</summary>
     public void EnsureAllUsed(string environmentId, IEnumerable<string> knownKeys)
     {
-        var unknown = _values.Keys.Where(k => !_read.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var unknown = _values.Keys.Where(k => !_read.Contains(k) && !k.StartsWith("gym.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (unknown.Count > 0)
         {
             throw new EnvironmentParameterException(

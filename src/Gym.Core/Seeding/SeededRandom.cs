@@ -39,7 +39,10 @@ public sealed class SeededRandom
         return unchecked((long)SplitMix64(ref x));
     }
 
-    /// <summary>Creates a generator for a named stream of <paramref name="seed"/>.</summary>
+    /// <summary>The seed of episode (or GRPO group) <paramref name="episode"/> of a run seeded <paramref name="runSeed"/>: how the rollout runtime derives them.</summary>
+    public static long EpisodeSeed(long runSeed, long episode) => Derive(runSeed, "episode", episode);
+
+    /// <summary>A generator for one named stream of <paramref name="seed"/> (see <see cref="Derive"/>).</summary>
     public static SeededRandom ForStream(long seed, string stream, long index = 0) => new(Derive(seed, stream, index));
 
     /// <summary>The next 64 random bits.</summary>

@@ -204,7 +204,9 @@ public sealed class EpisodeActor : UntypedActor
 
         // A constructor or a reset that throws is a crash of this episode: the supervisor stops the
         // slot, and PostStop reports the (empty) episode as failed.
-        _environment = _registry.Make(_plan.EnvironmentId, new EnvironmentParameters(start.Parameters));
+        // The run seed rides along as a reserved parameter, so that a dataset task can recover the episode's
+        // index from its seed and walk its questions in order (order: sequential | shuffled); others ignore it.
+        _environment = _registry.Make(_plan.EnvironmentId, new EnvironmentParameters(EnvironmentParameters.WithRunSeed(start.Parameters, _plan.Seed)));
         _phaseStart = _clock.ElapsedTicks;
         var pending = _environment.ResetAsync(_seed, Attempt);
         if (pending.IsCompletedSuccessfully)

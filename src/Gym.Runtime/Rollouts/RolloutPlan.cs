@@ -27,7 +27,7 @@ public sealed record RolloutPlan(
     CurriculumPlan? Curriculum = null)
 {
     /// <summary>The seed of episode <paramref name="episode"/>: the same for every member of a group.</summary>
-    public long SeedOf(long episode) => SeededRandom.Derive(Seed, "episode", episode / GroupSize);
+    public long SeedOf(long episode) => SeededRandom.EpisodeSeed(Seed, episode / GroupSize);
 
     /// <summary>
     /// Throws <see cref="ArgumentException"/> naming the first invalid field. Loads the tokenizer

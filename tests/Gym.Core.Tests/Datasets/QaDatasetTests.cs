@@ -35,9 +35,28 @@ public sealed class QaDatasetTests : IDisposable
         items[1].Answers.Should().Equal("42");
     }
 
+    [Fact]
+    public void Reads_answer_lists_as_2Wiki_and_Bamboogle_give_them_and_verl_rows()
+    {
+        var path = Write(
+            """{"_id": "w1", "type": "comparison", "question": "Who was born first?", "answer": ["Arthur Conan Doyle", "Conan Doyle"]}""",
+            """{"id": "test_0", "question": "Q2?", "golden_answers": ["james madison"], "metadata": {"type": "bridge"}}""",
+            """{"data_source": "nq", "prompt": [{"role": "system", "content": "brief"}, {"role": "user", "content": "Q3?"}], "ability": "fact-reasoning", "reward_model": {"style": "rule", "ground_truth": {"target": ["a", "b"]}}, "extra_info": {"index": 7, "split": "test"}}""",
+            """{"prompt": [{"role": "user", "content": "Q4?"}], "reward_model": {"style": "rule", "ground_truth": {"target": "c"}}}""");
+
+        var items = QaDataset.Load(path);
+
+        items.Select(i => (i.Id, i.Question)).Should().Equal(("w1", "Who was born first?"), ("test_0", "Q2?"), ("7", "Q3?"), ("4", "Q4?"));
+        items[0].Answers.Should().Equal("Arthur Conan Doyle", "Conan Doyle");
+        items[2].Answers.Should().Equal("a", "b");
+        items[3].Answers.Should().Equal("c");
+    }
+
     [Theory]
+    [InlineData("""{"question": "Q?", "answer": [{"x": 1}]}""", ":2: field \"answer\" must be a string, a number or a list of them")]
+    [InlineData("""{"prompt": [{"role": "user", "content": "Q?"}], "reward_model": {"ground_truth": {}}}""", ":2: missing field \"reward_model.ground_truth.target\"")]
     [InlineData("""{"golden_answers": ["x"]}""", ":2: missing field \"question\"")]
-    [InlineData("""{"question": "Q?"}""", ":2: missing field \"golden_answers\" (or \"answer\")")]
+    [InlineData("""{"question": "Q?"}""", ":2: missing field \"golden_answers\" (or \"answer\", or \"reward_model.ground_truth.target\")")]
     [InlineData("""{"question": "Q?", "golden_answers": []}""", ":2: field \"golden_answers\" must be a non-empty list")]
     [InlineData("""{"question": "Q?", "golden_answers": ["x"]""", ":2: not valid JSON")]
     [InlineData("[1, 2]", ":2: expected a JSON object")]

@@ -26,9 +26,9 @@ public sealed class QuestionLoaderTests
 
     [Theory]
     [InlineData("questions-invalid-json.jsonl", 2, "not valid JSON (")]
-    [InlineData("questions-missing-field.jsonl", 2, "missing field 'golden_answers' (or 'answer')")]
+    [InlineData("questions-missing-field.jsonl", 2, "missing field 'golden_answers' (or 'answer', or 'reward_model.ground_truth.target')")]
     [InlineData("questions-missing-question.jsonl", 1, "missing field 'question'")]
-    [InlineData("questions-wrong-type.jsonl", 3, "field 'golden_answers' must be a list of strings, not a string")]
+    [InlineData("questions-wrong-type.jsonl", 3, "field 'golden_answers' must be a string, a number or a list of them, not an object")]
     [InlineData("questions-duplicate-id.jsonl", 3, "duplicate id 'q1' (first on line 1)")]
     [InlineData("questions-not-json.csv", 1, "expected JSONL (one JSON object per line) or a HotpotQA JSON array")]
     public void A_broken_line_is_reported_with_its_file_line_and_field(string file, int line, string reason)
