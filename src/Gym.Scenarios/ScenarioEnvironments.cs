@@ -254,7 +254,7 @@ public static class ScenarioEnvironments
         private ITaskSource Source(TaskSpec task, IReadOnlyDictionary<string, string> overrides) => task switch
         {
             EnvironmentTaskSpec environment => AsTaskSource(registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))), environment.Environment),
-            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path), position: new DatasetPosition(dataset.Order, new EnvironmentParameters(overrides).RunSeed)),
+            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path, dataset.Format), position: new DatasetPosition(dataset.Order, new EnvironmentParameters(overrides).RunSeed)),
             _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
         };
 
@@ -269,23 +269,24 @@ public static class ScenarioEnvironments
             throw Fail($"environment '{id}' is not a tool environment, so scenario operators and limits cannot apply to it");
         }
 
-        private IReadOnlyList<QaItem> LoadDataset(string file)
+        private IReadOnlyList<QaItem> LoadDataset(string file, string? format)
         {
             // Read once per scenario: environments are built per episode.
             lock (_datasets)
             {
-                if (!_datasets.TryGetValue(file, out var items))
+                var key = $"{format}|{file}";
+                if (!_datasets.TryGetValue(key, out var items))
                 {
                     try
                     {
-                        items = registry.DatasetFormats.Load(file);
+                        items = registry.DatasetFormats.Load(file, format);
                     }
                     catch (QaDatasetException ex)
                     {
                         throw Fail(ex.Message);
                     }
 
-                    _datasets[file] = items;
+                    _datasets[key] = items;
                 }
 
                 return items;

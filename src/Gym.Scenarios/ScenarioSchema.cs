@@ -73,12 +73,13 @@ public static class ScenarioSchema
             new Field("params", Parameters, "Environment parameters (`gym list` shows each environment's); values are passed as text and checked by the environment.", Default: null),
             new Field("dataset", new ScalarSchema { Kind = ScalarKind.String, FileNoun = "dataset" }, "A file of problems, relative to the file that names it; it must exist."),
             new Field("order", ScalarSchema.Enum<DatasetOrder>(), "Which question each episode of a `dataset` task plays: `sample` draws one by the episode seed (with replacement); `sequential` plays episode i on question i mod N, in file order; `shuffled` plays every question once per pass, in an order seeded by the run seed. `gym run --episodes all` then plays each question exactly once.", Default: "sample"),
+            new Field("format", Text, "The dataset format that reads the file, by name (`gym list dataset-formats`), when its extension does not say or says wrong.", WhenAbsent: "picked by the file's extension"),
         ],
         b => b.Has("environment")
             ? new EnvironmentTaskSpec(b.Get<string>("environment"), b.Map("params"))
-            : new DatasetTaskSpec(b.Get<string>("dataset")) { Order = b.Get<DatasetOrder>("order") })
+            : new DatasetTaskSpec(b.Get<string>("dataset")) { Order = b.Get<DatasetOrder>("order"), Format = b.Get<string?>("format") })
     {
-        Alternatives = [new Alternative("environment", ["params"]), new Alternative("dataset", ["order"])],
+        Alternatives = [new Alternative("environment", ["params"]), new Alternative("dataset", ["order", "format"])],
         Check = check =>
         {
             CheckEnvironment(check);
@@ -650,8 +651,24 @@ public static class ScenarioSchema
 
     private static void CheckDataset(ObjectCheck check)
     {
-        if (check.Registry is not { } registry || !check.Values.TryGetValue("dataset", out var value) || value is not string path
-            || registry.DatasetFormats.ForPath(path) is not null || check.Node.Find("dataset") is not { } entry)
+        if (check.Registry is not { } registry || !check.Values.TryGetValue("dataset", out var value) || value is not string path)
+        {
+            return;
+        }
+
+        if (check.Values.TryGetValue("format", out var given) && given is string format)
+        {
+            if (registry.DatasetFormats.Named(format) is null && check.Node.Find("format") is { } at)
+            {
+                var names = registry.DatasetFormats.All.Select(f => f.Name).ToList();
+                var nearest = Validator.Nearest(format, names);
+                check.Error(at.Value, $"unknown dataset format {NodeText.Quote(format)} for {NodeText.Child(check.Path, "format")}", nearest is null ? $"known: {string.Join(", ", names)}" : $"did you mean '{nearest}'?");
+            }
+
+            return;
+        }
+
+        if (registry.DatasetFormats.ForPath(path) is not null || check.Node.Find("dataset") is not { } entry)
         {
             return;
         }

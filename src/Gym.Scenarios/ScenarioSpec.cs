@@ -60,6 +60,9 @@ public sealed record DatasetTaskSpec(string Path) : TaskSpec
 {
     /// <summary>Which question each episode plays (drawn by seed unless the scenario says otherwise).</summary>
     public DatasetOrder Order { get; init; } = DatasetOrder.Sample;
+
+    /// <summary>The registered dataset format that reads the file; null picks it by the file's extension.</summary>
+    public string? Format { get; init; }
 }
 
 /// <summary>What an operator may use while it wraps a task.</summary>

@@ -48,6 +48,36 @@ public sealed class DatasetFormatTests : IDisposable
     }
 
     [Fact]
+    public async Task A_format_key_names_the_reader_whatever_the_extension()
+    {
+        File.WriteAllText(Path.Combine(_dir, "q.txt"), "2+2?\t4\n");
+        var registry = new EnvironmentRegistry();
+        registry.DatasetFormats.Register(new QaDatasetFormat("tsv", [".tsv"], "question TAB answer", path =>
+            [.. File.ReadAllLines(path).Select((line, i) => new QaItem(i + 1, $"{i + 1}", line.Split('\t')[0], [line.Split('\t')[1]]))]));
+        var path = Path.Combine(_dir, "s.yaml");
+        File.WriteAllText(path, "id: test/formats\ntask:\n  dataset: q.txt\n  format: tsv\n");
+
+        using var scenario = ScenarioEnvironments.Load(path, registry);
+        using var environment = registry.Make("test/formats");
+
+        (await environment.ResetAsync(3)).Observation[^1].Content.Should().Contain("2+2?");
+    }
+
+    [Fact]
+    public void An_unknown_format_name_is_a_located_error_with_a_suggestion()
+    {
+        File.WriteAllText(Path.Combine(_dir, "q.jsonl"), "{\"question\": \"2+2?\", \"golden_answers\": [\"4\"]}\n");
+        var path = Path.Combine(_dir, "s.yaml");
+        File.WriteAllText(path, "id: test/formats\ntask:\n  dataset: q.jsonl\n  format: jsnl\n");
+
+        var result = ScenarioLoader.Load(path, new EnvironmentRegistry());
+
+        var error = result.Errors.Should().ContainSingle().Subject;
+        (error.Line, error.Column).Should().Be((4, 11));
+        error.ToString().Should().Contain("unknown dataset format 'jsnl'").And.Contain("did you mean 'jsonl'?");
+    }
+
+    [Fact]
     public void Two_formats_cannot_claim_one_extension()
     {
         var formats = new QaDatasetFormats();

@@ -46,12 +46,20 @@ public sealed class QaDatasetFormats
     /// <summary>What an unreadable extension is told: the extensions there are.</summary>
     public string Known => string.Join(", ", _formats.SelectMany(f => f.Extensions.Select(e => $"{e} ({f.Name})")));
 
-    /// <summary>Reads <paramref name="path"/> with the format of its extension; throws <see cref="QaDatasetException"/>.</summary>
-    public IReadOnlyList<QaItem> Load(string path)
+    /// <summary>The format named <paramref name="name"/>, or null.</summary>
+    public QaDatasetFormat? Named(string name) => _formats.Find(f => f.Name == name);
+
+    /// <summary>
+    /// Reads <paramref name="path"/> with the format named <paramref name="format"/>, or, when that is null,
+    /// the format of its extension; throws <see cref="QaDatasetException"/>.
+    /// </summary>
+    public IReadOnlyList<QaItem> Load(string path, string? format = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var format = ForPath(path) ?? throw new QaDatasetException($"{path}: no dataset format reads '{Path.GetExtension(path)}' files; known: {Known}");
-        return format.Load(path);
+        var reader = format is null
+            ? ForPath(path) ?? throw new QaDatasetException($"{path}: no dataset format reads '{Path.GetExtension(path)}' files; known: {Known}")
+            : Named(format) ?? throw new QaDatasetException($"{path}: unknown dataset format '{format}'; known: {string.Join(", ", _formats.Select(f => f.Name))}");
+        return reader.Load(path);
     }
 
     private QaDatasetFormat? Find(string extension) => _formats.Find(f => f.Extensions.Contains(extension, StringComparer.Ordinal));
