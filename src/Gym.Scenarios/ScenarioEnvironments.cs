@@ -15,7 +15,7 @@ using Gym.Core.Tools;
 namespace Gym.Scenarios;
 
 /// <summary>A scenario that loaded but cannot be turned into a runnable task; the message names the file.</summary>
-public sealed class ScenarioBuildException(string message) : Exception(message), Core.IUserError;
+public sealed class ScenarioBuildException(string message) : Exception(message), IUserError;
 
 /// <summary>A scenario file that did not load; <see cref="Exception.Message"/> lists every error, one per line.</summary>
 public sealed class ScenarioLoadException(IReadOnlyList<ScenarioError> errors)
@@ -96,30 +96,21 @@ public static class ScenarioEnvironments
         {
             // Build once and draw one task now, so a scenario that cannot run fails before any episode starts.
             builder.Probe();
-        }
-        catch
-        {
-            builder.Dispose();
-            throw;
-        }
-
-        var descriptor = new EnvironmentDescriptor(
-            spec.Id,
-            spec.Description.Length > 0 ? spec.Description : $"scenario {System.IO.Path.GetFileName(path)}",
-            builder.ParameterHelp,
-            parameters => builder.Create(parameters),
-            (parameters, expert) => builder.CreateExpert(parameters, expert));
-        try
-        {
+            var descriptor = new EnvironmentDescriptor(
+                spec.Id,
+                spec.Description.Length > 0 ? spec.Description : $"scenario {System.IO.Path.GetFileName(path)}",
+                builder.ParameterHelp,
+                parameters => builder.Create(parameters),
+                (parameters, expert) => builder.CreateExpert(parameters, expert));
             registry.RegisterScenario(descriptor);
+            return new BuiltScenario(spec, path, descriptor) { Owned = builder };
         }
         catch
         {
+            // A scenario that fails to build releases what it built so far (a judge's connections, its cache file).
             builder.Dispose();
             throw;
         }
-
-        return new BuiltScenario(spec, path, descriptor) { Owned = builder };
     }
 
     private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry) : IDisposable

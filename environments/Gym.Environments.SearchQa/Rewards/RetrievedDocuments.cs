@@ -72,12 +72,8 @@ public static class RetrievedDocuments
             return ToolNames.Contains(invocation.Call.Name) ? SearchResultsText.Parse(result.Content) : [];
         }
 
-        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String)
-        {
-            return [];
-        }
-
-        if (kind.GetString() != Kind)
+        // Data of another kind (another tool's) holds no documents.
+        if (data.ValueKind != JsonValueKind.Object || !data.TryGetProperty("kind", out var kind) || kind.ValueKind != JsonValueKind.String || kind.GetString() != Kind)
         {
             return [];
         }

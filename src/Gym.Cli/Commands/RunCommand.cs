@@ -71,10 +71,11 @@ internal static class RunCommand
                 where T : struct => fromScenario is { } value && !Given(option) ? value : result.GetValue(option);
             string Pick(Option<string> option, string? fromScenario) => fromScenario is not null && !Given(option) ? fromScenario : result.GetValue(option)!;
 
+            var environmentParameters = CommonOptions.ParseParameters(result.GetValue(parameters)!);
             var plan = new RolloutPlan(
                 environmentId,
-                CommonOptions.ParseParameters(result.GetValue(parameters)!),
-                EpisodeCount(Given(episodes) ? result.GetValue(episodes)! : scenario?.Spec.Episodes?.ToString(CultureInfo.InvariantCulture) ?? result.GetValue(episodes)!, registry, environmentId, CommonOptions.ParseParameters(result.GetValue(parameters)!)),
+                environmentParameters,
+                EpisodeCount(Given(episodes) ? result.GetValue(episodes)! : scenario?.Spec.Episodes?.ToString(CultureInfo.InvariantCulture) ?? result.GetValue(episodes)!, registry, environmentId, environmentParameters),
                 result.GetValue(concurrency),
                 PickValue(seed, scenario?.Spec.Seed),
                 GroupSize: result.GetValue(groupSize),

@@ -34,6 +34,7 @@ public sealed record DatasetPosition(DatasetOrder Order, long? RunSeed)
     public const int MaxEpisodes = 10_000_000;
 
     private static readonly ConcurrentDictionary<long, EpisodeSeeds> Walks = new();
+    private static readonly ConcurrentDictionary<(long RunSeed, long Pass, int Count), int[]> Permutations = new();
 
     /// <summary>Sampling by seed: what a dataset task does without an <c>order</c>.</summary>
     public static DatasetPosition Sample { get; } = new(DatasetOrder.Sample, null);
@@ -64,9 +65,15 @@ public sealed record DatasetPosition(DatasetOrder Order, long? RunSeed)
             return position;
         }
 
-        var permutation = Enumerable.Range(0, count).ToArray();
-        SeededRandom.ForStream(runSeed, "dataset/shuffle", episode / count).Shuffle(permutation);
-        return permutation[position];
+        return Permutations.GetOrAdd((runSeed, episode / count, count), Shuffle)[position];
+    }
+
+    // One pass's order, shared by its episodes: drawing it per episode would make a pass over N questions cost N².
+    private static int[] Shuffle((long RunSeed, long Pass, int Count) key)
+    {
+        var permutation = Enumerable.Range(0, key.Count).ToArray();
+        SeededRandom.ForStream(key.RunSeed, "dataset/shuffle", key.Pass).Shuffle(permutation);
+        return permutation;
     }
 
     /// <summary>The order's name as scenarios and parameters write it.</summary>

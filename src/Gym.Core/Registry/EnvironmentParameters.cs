@@ -25,7 +25,7 @@ public sealed class EnvironmentParameters
 
     /// <summary>The run seed, when the runtime gave it (<see cref="RunSeedKey"/>).</summary>
     public long? RunSeed =>
-        _values.TryGetValue(RunSeedKey, out var text) && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
+        _values.TryGetValue(RunSeedKey, out var text) && long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
 
     /// <summary>
     /// Reads a dataset order parameter (<c>sample</c>, <c>sequential</c>, <c>shuffled</c>; default <c>sample</c>)
@@ -43,7 +43,7 @@ public sealed class EnvironmentParameters
     public static Dictionary<string, string> WithRunSeed(IReadOnlyDictionary<string, string> values, long runSeed)
     {
         ArgumentNullException.ThrowIfNull(values);
-        return new Dictionary<string, string>(values, StringComparer.Ordinal) { [RunSeedKey] = runSeed.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        return new Dictionary<string, string>(values, StringComparer.Ordinal) { [RunSeedKey] = runSeed.ToString(CultureInfo.InvariantCulture) };
     }
 
     /// <summary>No parameters: every getter returns its default.</summary>

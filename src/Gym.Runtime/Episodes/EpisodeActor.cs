@@ -284,7 +284,6 @@ public sealed class EpisodeActor : UntypedActor
         // Back to idle: drop the episode's state so that an idle slot holds nothing alive.
         _phase = Phase.Idle;
         _start = null;
-        ReleaseEnvironment();
         _recorder = null;
         _pendingAction = null;
         _clock.Reset();
