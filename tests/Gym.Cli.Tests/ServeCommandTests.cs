@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using FluentAssertions;
 using Xunit;
 using Gym.Testing;
@@ -11,7 +9,7 @@ using Gym.Testing;
 namespace Gym.Cli.Tests;
 
 /// <summary><c>gym serve</c> as a real process: it prints its URL, serves sessions, stops on SIGTERM, and rejects bad options.</summary>
-public sealed partial class ServeCommandTests
+public sealed class ServeCommandTests
 {
     public static TheoryData<string, string[]> BadOptions => new()
     {
@@ -113,62 +111,6 @@ public sealed partial class ServeCommandTests
 
         (await serve.StopAsync()).ExitCode.Should().Be(0);
     }
-
-    [Fact]
-    public async Task The_python_client_in_the_docs_runs_against_gym_serve()
-    {
-        var python = FindPython();
-        if (python is null)
-        {
-            // No python3 on this machine: nothing to run the documented client with.
-            return;
-        }
-
-        var doc = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "docs", "server.md"));
-        var match = PythonClient().Match(doc);
-        match.Success.Should().BeTrue("docs/server.md holds the client between python-client markers");
-        using var dir = new TempDirectory();
-        var script = dir.File("gym_client.py");
-        await File.WriteAllTextAsync(script, match.Groups[1].Value);
-
-        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0", "--api-key", "docs-key");
-        var url = await serve.WaitForUrlAsync();
-        var info = new ProcessStartInfo(python, [script, url.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.Environment["GYM_API_KEY"] = "docs-key";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail($"the python client did not finish in 60 s\n{await stdout}\n{await stderr}");
-            }
-        }
-
-        var because = $"python3 gym_client.py printed\n--- stdout ---\n{await stdout}\n--- stderr ---\n{await stderr}";
-        process.ExitCode.Should().Be(0, because);
-        (await stdout).Should().Contain("websocket").And.Contain("an unknown environment is refused: 400 unknown_environment").And.EndWith("ok\n", because);
-        (await serve.StopAsync()).ExitCode.Should().Be(0);
-    }
-
-    [GeneratedRegex(@"<!-- python-client:begin -->\s*```python\n(.*?)```\s*<!-- python-client:end -->", RegexOptions.Singleline)]
-    private static partial Regex PythonClient();
-
-    private static string? FindPython() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
-            .Select(dir => Path.Combine(dir, "python3"))
-            .FirstOrDefault(File.Exists);
 
     private static string RepositoryRoot() => RepositoryFolders.Root;
 }

@@ -26,14 +26,20 @@ class VectorEnv:
         self._loop = asyncio.new_event_loop()
         self._sessions = []
         try:
-            self._sessions = self._run(asyncio.gather(*(
-                AsyncWebSocketSession.connect(url, env_id, params, api_key, timeout) for _ in range(num_envs))))
+            self._sessions = self._run_all(
+                AsyncWebSocketSession.connect(url, env_id, params, api_key, timeout) for _ in range(num_envs))
         except BaseException:
             self._loop.close()
             raise
 
-    def _run(self, awaitable):
-        return self._loop.run_until_complete(awaitable)
+    def _run_all(self, coroutines, return_exceptions=False):
+        """Runs the coroutines concurrently on this wrapper's loop and returns their results in order."""
+        coroutines = list(coroutines)
+
+        async def gather():  # gathered inside the loop, so the futures belong to it
+            return await asyncio.gather(*coroutines, return_exceptions=return_exceptions)
+
+        return self._loop.run_until_complete(gather())
 
     def reset(self, *, seed=None, options=None):
         """Resets every session: ``(observations, infos)``."""
@@ -44,7 +50,7 @@ class VectorEnv:
             if len(seeds) != self.num_envs:
                 raise ValueError(f"{len(seeds)} seeds for {self.num_envs} environments")
         attempt = dict(options or {}).get("attempt", 0)
-        answers = self._run(asyncio.gather(*(s.reset(seed=sd, attempt=attempt) for s, sd in zip(self._sessions, seeds))))
+        answers = self._run_all(s.reset(seed=sd, attempt=attempt) for s, sd in zip(self._sessions, seeds))
         self._done = [False] * self.num_envs
         return ([c.start(a["observation"]) for c, a in zip(self._contexts, answers)],
                 [reset_info(a) for a in answers])
@@ -54,7 +60,7 @@ class VectorEnv:
         actions = list(actions)
         if len(actions) != self.num_envs:
             raise ValueError(f"{len(actions)} actions for {self.num_envs} environments")
-        results = self._run(asyncio.gather(*(self._step_one(i, a) for i, a in enumerate(actions))))
+        results = self._run_all(self._step_one(i, a) for i, a in enumerate(actions))
         return tuple(list(column) for column in zip(*results))
 
     async def _step_one(self, i, action):
@@ -75,7 +81,7 @@ class VectorEnv:
         if self._loop.is_closed():
             return
         try:
-            self._run(asyncio.gather(*(s.close() for s in self._sessions), return_exceptions=True))
+            self._run_all((s.close() for s in self._sessions), return_exceptions=True)
         finally:
             self._loop.close()
 

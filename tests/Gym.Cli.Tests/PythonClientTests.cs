@@ -1,0 +1,114 @@
+using System.Diagnostics;
+using System.Text;
+using FluentAssertions;
+using Gym.Testing;
+using Xunit;
+
+namespace Gym.Cli.Tests;
+
+/// <summary>
+/// The Python package (clients/python, importable as <c>gym_client</c>) with the machine's python3:
+/// its unit tests, a scenario played through its Gymnasium-style env, vector wrapper and asyncio
+/// sessions against a real <c>gym serve</c>, and its memory-mode contexts against those <c>gym run</c>
+/// records. A machine without python3 fails these tests with a message saying so.
+/// </summary>
+public sealed class PythonClientTests
+{
+    private static readonly TimeSpan PythonTimeout = TimeSpan.FromSeconds(120);
+
+    private static string ClientFolder => Path.Combine(RepositoryFolders.Root, "clients", "python");
+
+    [Fact]
+    public async Task The_python_unit_tests_pass()
+    {
+        var result = await RunPythonAsync(ClientFolder, ["-m", "unittest", "discover", "-s", "tests", "-t", "."]);
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stderr.Should().MatchRegex(@"Ran \d+ tests", result.Because).And.Contain("OK", result.Because);
+    }
+
+    [Fact]
+    public async Task The_gymnasium_env_and_the_vector_wrapper_play_a_scenario_against_gym_serve()
+    {
+        using var dir = new TempDirectory();
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0", "--api-key", "py-key");
+        var url = await serve.WaitForUrlAsync();
+
+        var result = await RunPythonAsync(dir.Path, [Path.Combine(ClientFolder, "examples", "play.py"), url.ToString()], ("GYM_API_KEY", "py-key"));
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().Contain("websocket gymnasium env: [(11, 1.1, 2, True, ").And.Contain("vector    4 sessions: [(11, 1.1, 2, True, ")
+            .And.Contain("asyncio   4 sessions:").And.Contain("an unknown environment is refused: 400 unknown_environment")
+            .And.Contain("a step before reset is refused: not_reset").And.EndWith("ok\n", result.Because);
+        var stopped = await serve.StopAsync();
+        stopped.ExitCode.Should().Be(0, stopped.Because);
+        CliAssertions.AssertNoStackTrace(stopped);
+    }
+
+    [Theory]
+    [InlineData("full")]
+    [InlineData("mem1")]
+    [InlineData("window:2")]
+    [InlineData("strip-think")]
+    public async Task The_python_context_is_the_one_gym_run_records(string memory)
+    {
+        using var dir = new TempDirectory();
+        var scenario = Path.Combine(RepositoryFolders.Root, "scenarios", "memory", "mem1-arith-4-mem1.yaml");
+        var run = await GymProcess.RunAsync(dir.Path, "run", scenario, "--episodes", "3", "--memory", memory, "--out", "rollouts.jsonl", "--no-progress");
+        run.ExitCode.Should().Be(0, run.Because);
+
+        var result = await RunPythonAsync(ClientFolder, ["-m", "tests.rollout_contexts", memory, dir.File("rollouts.jsonl")]);
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().MatchRegex(@"rollouts\.jsonl: ([3-9]|\d\d+) turns match", result.Because);
+    }
+
+    private static async Task<GymResult> RunPythonAsync(string workingDirectory, string[] args, params (string Name, string Value)[] environment)
+    {
+        var python = FindPython() ?? throw new Xunit.Sdk.XunitException(
+            "python3 was not found (looked for /usr/bin/python3 and python3 on PATH): the Python client tests need it. Install python3 (3.9 or newer).");
+        var info = new ProcessStartInfo(python)
+        {
+            WorkingDirectory = workingDirectory,
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["PYTHONPATH"] = ClientFolder;
+        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
+        info.Environment.Remove("GYM_API_KEY");
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(PythonTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"python3 {string.Join(' ', args)} did not finish in {PythonTimeout.TotalSeconds} s\n{await stdout}\n{await stderr}");
+        }
+
+        return new GymResult($"(python3) {string.Join(' ', args)}", process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string? FindPython() =>
+        File.Exists("/usr/bin/python3")
+            ? "/usr/bin/python3"
+            : (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries)
+                .Select(dir => Path.Combine(dir, "python3"))
+                .FirstOrDefault(File.Exists);
+}
