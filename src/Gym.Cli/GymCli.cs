@@ -17,6 +17,7 @@ public static class GymCli
             CheckCommand.Create(),
             ValidateCommand.Create(),
             ScoreCommand.Create(),
+            ExportCommand.Create(),
             TrainCommand.Create(),
             SftCommand.Create(),
             ServeCommand.Create(),
