@@ -98,6 +98,9 @@ class WebSocketSession(_Session):
         self.max_frame_size, self._next_id, self._open = max_frame_size, 0, False
         self._decoder, self._events = ws.FrameDecoder(), []
         self._sock = socket.create_connection((host, port), timeout=timeout)
+        # Requests are small and answered one at a time: without this, Nagle's algorithm and delayed
+        # ACKs hold back every other request (asyncio sets it on its own sockets).
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             self._handshake(host, port, ws.ws_path(env_id, params), api_key)
         except BaseException:
