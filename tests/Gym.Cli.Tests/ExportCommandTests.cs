@@ -117,6 +117,7 @@ public sealed class ExportCommandTests
         { "", "--to", ["export", "FIXTURE"] },
         { "", "the folder", ["export", "FIXTURE", "--to", "parquet", "--out", "missing/x.parquet"] },
         { "", "must not be the input", ["export", "FIXTURE", "--to", "parquet", "--out", "FIXTURE"] },
+        { "", "is a folder; --out takes a file name", ["export", "FIXTURE", "--to", "parquet", "--out", "."] },
         { "", "empty.jsonl: no episodes to export", ["export", "empty.jsonl", "--to", "parquet"] },
         { "{\"episode\": 0}\nnot json\n", "bad.jsonl:1", ["export", "bad.jsonl", "--to", "parquet"] },
     };

@@ -47,6 +47,11 @@ internal static class ExportCommand
                 throw new CliUsageException($"{target}: the output must not be the input file");
             }
 
+            if (Directory.Exists(target))
+            {
+                throw new CliUsageException($"{target}: is a folder; --out takes a file name (e.g. {Path.Combine(target, "rollouts.parquet")})");
+            }
+
             if (Path.GetDirectoryName(Path.GetFullPath(target)) is { } folder && !Directory.Exists(folder))
             {
                 throw new CliUsageException($"{target}: the folder {folder} does not exist");
@@ -64,7 +69,7 @@ internal static class ExportCommand
             {
                 written = await ParquetRolloutWriter.WriteAsync(episodes, target, layout, cancellationToken);
             }
-            catch (UnauthorizedAccessException ex)
+            catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
             {
                 throw new CliUsageException($"{target}: cannot write: {ex.Message}");
             }
