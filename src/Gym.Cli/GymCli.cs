@@ -10,6 +10,8 @@ public static class GymCli
     /// <summary>Runs the CLI and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        // Context-token counts may use a Hugging Face tokenizer.json (gym run --tokenizer, a scenario's memory.tokenizer).
+        Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(Gym.Learning.Policy.ChatTemplateTokenCounter.FromTokenizerFile);
         var root = new RootCommand("Gym: multi-turn environments for training LLM agents with reinforcement learning.")
         {
             RunCommand.Create(),
@@ -17,6 +19,7 @@ public static class GymCli
             CheckCommand.Create(),
             ValidateCommand.Create(),
             ScoreCommand.Create(),
+            RenderCommand.Create(),
             TrainCommand.Create(),
             SftCommand.Create(),
             ServeCommand.Create(),
