@@ -10,6 +10,8 @@ public static class GymCli
     /// <summary>Runs the CLI and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        // Context-token counts may use a Hugging Face tokenizer.json (gym run --tokenizer, a scenario's memory.tokenizer).
+        Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(Gym.Learning.Policy.ChatTemplateTokenCounter.FromTokenizerFile);
         var root = new RootCommand("Gym: multi-turn environments for training LLM agents with reinforcement learning.")
         {
             RunCommand.Create(),
@@ -18,6 +20,7 @@ public static class GymCli
             ValidateCommand.Create(),
             ScoreCommand.Create(),
             ExportCommand.Create(),
+            RenderCommand.Create(),
             TrainCommand.Create(),
             SftCommand.Create(),
             ServeCommand.Create(),

@@ -35,7 +35,7 @@ internal static class RunCommand
         };
         var tokenizer = new Option<string>("--tokenizer")
         {
-            Description = "Counts context tokens for the per-episode peak and mean: o200k (default), cl100k, or the path of a .tiktoken BPE file.",
+            Description = "Counts context tokens for the per-episode peak and mean: o200k (default), cl100k, the path of a .tiktoken BPE file, or a Hugging Face tokenizer.json (counted with its chat template, from the tokenizer_config.json beside it).",
             DefaultValueFactory = _ => TokenCounters.DefaultName,
             HelpName = "NAME|PATH",
         };

@@ -40,7 +40,7 @@ internal static class ServePolicyCommand
             ServedModel served;
             try
             {
-                served = new ServedModel(name ?? setup.Name, setup.Model, setup.Tokenizer);
+                served = new ServedModel(name ?? setup.Name, setup.Model, setup.Tokenizer, setup.Format);
                 served.CreateTemplate();
             }
             catch (ArgumentException exception)

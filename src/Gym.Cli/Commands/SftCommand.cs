@@ -84,7 +84,7 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
             ? (fromFile, rolloutFile!)
             : (await CollectAsync(runtime.Runner, folder, cancellationToken), $"expert:{expertError.ToString(CultureInfo.InvariantCulture)} ({episodes} episodes, written to demonstrations.jsonl)");
         var kept = Keep(demonstrations, origin);
-        var template = new Gym.Learning.Policy.ChatTemplate(setup.Tokenizer);
+        var template = new Gym.Learning.Policy.ChatTemplate(setup.Tokenizer, setup.Format);
         IReadOnlyList<TrainingSample> samples;
         try
         {

@@ -105,7 +105,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
         var folder = settings.PrepareOutput();
         using var actingModel = new PolicyModel(model.Config);
         actingModel.to(setup.Device);
-        var actor = new TorchPolicy(actingModel, setup.Tokenizer, settings.Sampling, setup.Name);
+        var actor = new TorchPolicy(actingModel, setup.Tokenizer, settings.Sampling, setup.Name, format: setup.Format);
 
         await using var runtime = await GymRuntimeHost.StartAsync(task.Registry, options => options.Gateway = TrainingTask.Gateway(settings.Concurrency));
         var collector = task.Collector(runtime.Runner, settings.Concurrency);

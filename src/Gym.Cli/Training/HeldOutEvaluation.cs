@@ -24,7 +24,7 @@ internal sealed class HeldOutEvaluation(IRolloutCollector collector, PolicySetup
     /// <summary>Plays the held-out tasks with <paramref name="model"/> and writes the episodes to <paramref name="rolloutFile"/>.</summary>
     public async Task<EvalResult> RunAsync(PolicyModel model, int version, string rolloutFile, CancellationToken cancellationToken)
     {
-        var policy = new TorchPolicy(model, setup.Tokenizer, sampling, setup.Name, version);
+        var policy = new TorchPolicy(model, setup.Tokenizer, sampling, setup.Name, version, setup.Format);
         var request = new RolloutRequest(TrainingSeeds.Evaluation(runSeed), tasks, samples, memory);
         var episodes = await collector.CollectAsync(request, policy, cancellationToken);
         Directory.CreateDirectory(Path.GetDirectoryName(rolloutFile)!);

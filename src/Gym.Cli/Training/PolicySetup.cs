@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Gym.Learning.Model;
+using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
 using TorchSharp;
 
@@ -15,6 +16,12 @@ namespace Gym.Cli.Training;
 /// <param name="Device">Where it runs.</param>
 internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer, string? TokenizerFile, string Name, torch.Device Device)
 {
+    /// <summary>
+    /// The chat template: the one the <c>tokenizer_config.json</c> beside the tokenizer file names (recognised
+    /// by its text), else Gym's ChatML.
+    /// </summary>
+    public ChatFormat Format { get; } = ResolveFormat(TokenizerFile);
+
     /// <summary>Beside <c>config.json</c> in every checkpoint gym writes: the tokenizer and the model's name.</summary>
     public const string MetadataFile = "gym-policy.json";
 
@@ -64,6 +71,13 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
             if (!string.Equals(Path.GetFullPath(copy), TokenizerFile, StringComparison.Ordinal))
             {
                 File.Copy(TokenizerFile, copy, overwrite: true);
+
+                // The chat template (and special-token names) travel with the tokenizer.
+                var config = Path.Combine(Path.GetDirectoryName(TokenizerFile)!, "tokenizer_config.json");
+                if (File.Exists(config))
+                {
+                    File.Copy(config, Path.Combine(directory, "tokenizer_config.json"), overwrite: true);
+                }
             }
         }
 
@@ -153,6 +167,23 @@ internal sealed record PolicySetup(PolicyModel Model, IPolicyTokenizer Tokenizer
         catch (Exception exception) when (exception is JsonException or InvalidOperationException or FormatException)
         {
             throw new CliUsageException($"{file}: not valid gym policy metadata: {exception.Message}");
+        }
+    }
+
+    private static ChatFormat ResolveFormat(string? tokenizerFile)
+    {
+        if (tokenizerFile is null)
+        {
+            return ChatFormats.ChatML;
+        }
+
+        try
+        {
+            return ChatFormats.Resolve(null, Path.GetDirectoryName(Path.GetFullPath(tokenizerFile)));
+        }
+        catch (Exception exception) when (exception is NotSupportedException or FormatException)
+        {
+            throw new CliUsageException(exception.Message);
         }
     }
 

@@ -70,9 +70,22 @@ public static partial class TokenCounters
     public const string DefaultName = "o200k";
 
     /// <summary>What <see cref="Create"/> accepts, for help texts.</summary>
-    public const string Help = "o200k (default) | cl100k | path to a .tiktoken BPE file";
+    public const string Help = "o200k (default) | cl100k | path to a .tiktoken BPE file or a Hugging Face tokenizer.json";
 
     private static readonly ConcurrentDictionary<string, Lazy<ITokenCounter>> Cache = new(StringComparer.Ordinal);
+
+    // Counts with a Hugging Face tokenizer.json; Gym.Core cannot read one, the host registers a reader.
+    private static Func<string, ITokenCounter>? _jsonTokenizer;
+
+    /// <summary>
+    /// Registers the reader for Hugging Face <c>tokenizer.json</c> files (Gym.Learning's, which counts with
+    /// the tokenizer and its chat template); the command line registers it at startup.
+    /// </summary>
+    public static void RegisterJsonTokenizer(Func<string, ITokenCounter> load)
+    {
+        ArgumentNullException.ThrowIfNull(load);
+        Volatile.Write(ref _jsonTokenizer, load);
+    }
 
     /// <summary>The counter for <see cref="DefaultName"/>.</summary>
     public static ITokenCounter Default => Create(DefaultName);
@@ -120,7 +133,7 @@ public static partial class TokenCounters
         };
     }
 
-    private static TiktokenTokenCounter Load(string key, string given)
+    private static ITokenCounter Load(string key, string given)
     {
         switch (key)
         {
@@ -131,11 +144,29 @@ public static partial class TokenCounters
         }
 
         var path = key["file:".Length..];
+        var json = Path.GetFileName(path).EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        if (json && Volatile.Read(ref _jsonTokenizer) is { } loadJson)
+        {
+            if (!File.Exists(path))
+            {
+                throw new ArgumentException($"tokenizer file '{given}' does not exist");
+            }
+
+            try
+            {
+                return loadJson(given);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or NotSupportedException or InvalidOperationException)
+            {
+                throw new ArgumentException($"cannot load tokenizer file '{given}': {ex.Message}", ex);
+            }
+        }
+
         if (!path.EndsWith(".tiktoken", StringComparison.OrdinalIgnoreCase))
         {
-            var why = Path.GetFileName(path).EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                ? "Hugging Face tokenizer.json files are not supported (Microsoft.ML.Tokenizers 2.0.1 cannot load them); use a .tiktoken file"
-                : File.Exists(path) ? "only .tiktoken BPE files are supported" : "it is neither a known tokenizer nor a .tiktoken file";
+            var why = json
+                ? "this program has no reader for Hugging Face tokenizer.json files registered (the gym command line has one)"
+                : File.Exists(path) ? "only .tiktoken BPE files and Hugging Face tokenizer.json files are supported" : "it is neither a known tokenizer nor a tokenizer file";
             throw new ArgumentException($"unknown tokenizer '{given}': {why}; expected {Help}");
         }
 

@@ -1,3 +1,5 @@
+using System.Text;
+using System.Text.Json.Nodes;
 using Gym.Core;
 using Gym.Learning.Tokenization;
 
@@ -9,7 +11,11 @@ namespace Gym.Learning.Policy;
 /// a context, so the two always see the same ids for the same messages. A pure function of the messages.
 /// </summary>
 /// <remarks>
-/// <para>The format is ChatML, with the tokenizer's special tokens as role markers:</para>
+/// <para>
+/// The text follows a <see cref="ChatFormat"/>: Gym's own ChatML by default (the byte tokenizer's), or a
+/// model's real template (<c>qwen2</c>, <c>qwen2.5</c>, <c>qwen3</c>, <c>llama3</c>), reproduced exactly. Gym's
+/// ChatML, with the tokenizer's special tokens as role markers:
+/// </para>
 /// <code>
 /// [&lt;|bos|&gt;]                               only when the tokenizer has a BOS id
 /// &lt;|im_start|&gt;system\n{content}&lt;|im_end|&gt;\n     one block per message, in order
@@ -20,11 +26,12 @@ namespace Gym.Learning.Policy;
 ///                                             ending it with &lt;|im_end|&gt;
 /// </code>
 /// <para>
-/// <c>&lt;|im_start|&gt;</c> and <c>&lt;|im_end|&gt;</c> are single special ids; everything else (the role line
-/// with its newline, the content, the newline after each block) is encoded as plain text with
-/// <c>parseSpecialTokens: false</c>, so message content written by a user, a tool or the environment can
-/// never forge a turn marker. The role line and the content are encoded separately, so content tokens do
-/// not depend on the role and a BPE merge never crosses from markup into content.
+/// The template's markers are single special ids; the text between two markers (template text and message
+/// content together) is encoded as one piece with <c>parseSpecialTokens: false</c>, exactly as Hugging Face
+/// encodes a rendered template, except that a special-token string inside message content stays plain text:
+/// content written by a user, a tool or the environment can never forge a turn marker. Non-special added
+/// tokens (Qwen's <c>&lt;tool_call&gt;</c>, <c>&lt;think&gt;</c>) are single ids wherever they appear, as the model
+/// generates them.
 /// </para>
 /// <para>
 /// Earlier actions appear as assistant messages holding their text, as the context policy recorded them;
@@ -34,35 +41,46 @@ namespace Gym.Learning.Policy;
 /// </remarks>
 public sealed class ChatTemplate
 {
-    /// <summary>The special token that opens a message.</summary>
+    /// <summary>Gym ChatML's special token that opens a message.</summary>
     public const string TurnStartToken = "<|im_start|>";
 
-    /// <summary>The special token that ends a message; the model ends its own turn with it.</summary>
+    /// <summary>Gym ChatML's special token that ends a message.</summary>
     public const string TurnEndToken = "<|im_end|>";
 
+    private readonly string? _bosToken;
     private readonly int[] _generationPrompt;
-    private readonly int[] _separator;
 
-    /// <summary>Creates the template for <paramref name="tokenizer"/>.</summary>
-    /// <exception cref="ArgumentException">The tokenizer lacks the <c>&lt;|im_start|&gt;</c> or <c>&lt;|im_end|&gt;</c> special token.</exception>
-    public ChatTemplate(IPolicyTokenizer tokenizer)
+    /// <summary>Creates the template for <paramref name="tokenizer"/> in <paramref name="format"/> (default: Gym's ChatML).</summary>
+    /// <exception cref="ArgumentException">The tokenizer lacks one of the format's marker tokens.</exception>
+    public ChatTemplate(IPolicyTokenizer tokenizer, ChatFormat? format = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizer);
         Tokenizer = tokenizer;
-        TurnStartId = Special(tokenizer, TurnStartToken);
-        TurnEndId = Special(tokenizer, TurnEndToken);
+        Format = format ?? ChatFormats.ChatML;
+        foreach (var marker in Format.MarkerTokens)
+        {
+            _ = Special(marker);
+        }
+
+        TurnStartId = Special(Format.TurnStartToken);
+        TurnEndId = Special(Format.TurnEndToken);
         StopTokenIds = TurnEndId == tokenizer.EosId ? [TurnEndId] : [TurnEndId, tokenizer.EosId];
-        _separator = tokenizer.Encode("\n", parseSpecialTokens: false);
-        _generationPrompt = [TurnStartId, .. Header(ChatRole.Assistant, null)];
+        _bosToken = Format.WritesBos && tokenizer.BosId is { } bos ? TokenText(bos) : null;
+        var writer = new ChatWriter(_bosToken);
+        Format.WriteGenerationPrompt(writer);
+        _generationPrompt = Encode(writer).Ids;
     }
 
     /// <summary>The tokenizer the template encodes with.</summary>
     public IPolicyTokenizer Tokenizer { get; }
 
-    /// <summary>The id of <see cref="TurnStartToken"/>.</summary>
+    /// <summary>The chat template's format.</summary>
+    public ChatFormat Format { get; }
+
+    /// <summary>The id of the format's turn-start token (<c>&lt;|im_start|&gt;</c>, <c>&lt;|start_header_id|&gt;</c>).</summary>
     public int TurnStartId { get; }
 
-    /// <summary>The id of <see cref="TurnEndToken"/>: the end of a generated turn.</summary>
+    /// <summary>The id of the format's turn-end token (<c>&lt;|im_end|&gt;</c>, <c>&lt;|eot_id|&gt;</c>): the end of a generated turn.</summary>
     public int TurnEndId { get; }
 
     /// <summary>
@@ -72,38 +90,38 @@ public sealed class ChatTemplate
     public IReadOnlyList<int> StopTokenIds { get; }
 
     /// <summary>
-    /// The ids of <paramref name="messages"/> followed by the generation prompt
-    /// (<c>&lt;|im_start|&gt;assistant\n</c>): what the policy reads before writing its turn.
+    /// The ids of <paramref name="messages"/> followed by the generation prompt: what the policy reads
+    /// before writing its turn.
     /// </summary>
     public int[] Render(IReadOnlyList<ChatMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var ids = new List<int>(256);
-        if (Tokenizer.BosId is { } bos)
-        {
-            ids.Add(bos);
-        }
-
-        foreach (var message in messages)
-        {
-            AppendMessage(ids, message ?? throw new ArgumentException("a message is null", nameof(messages)));
-        }
-
-        ids.AddRange(_generationPrompt);
-        return [.. ids];
+        return RenderPrompt([.. messages.Select(m => TemplateMessage.From(m ?? throw new ArgumentException("a message is null", nameof(messages))))]).Ids;
     }
 
     /// <summary>
-    /// The ids one message takes inside a rendered context: its marker, role line, content, end marker and
-    /// the newline after it. <see cref="Render"/> is the BOS id (if any), these for each message, then the
-    /// generation prompt.
+    /// The text and ids of a conversation as the format's template renders it, with tool schemas
+    /// (chat-completion <c>tools</c> entries) and the generation prompt when asked.
+    /// </summary>
+    public RenderedPrompt RenderPrompt(IReadOnlyList<TemplateMessage> messages, IReadOnlyList<JsonNode>? tools = null, bool addGenerationPrompt = true)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        var writer = new ChatWriter(_bosToken);
+        Format.Write(writer, messages, tools, addGenerationPrompt);
+        return Encode(writer);
+    }
+
+    /// <summary>
+    /// The ids one message takes inside a rendered context: its markers, role header, content and what
+    /// the format writes around it (a tool result's wrapper). For Gym's ChatML, <see cref="Render"/> is the
+    /// BOS id (if any), these for each message, then the generation prompt.
     /// </summary>
     public int[] RenderMessage(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        var ids = new List<int>(message.Content.Length + 8);
-        AppendMessage(ids, message);
-        return [.. ids];
+        var writer = new ChatWriter(null);
+        Format.WriteBlock(writer, TemplateMessage.From(message));
+        return Encode(writer).Ids;
     }
 
     /// <summary>The number of ids <see cref="Render"/> adds after the messages (the generation prompt).</summary>
@@ -121,32 +139,49 @@ public sealed class ChatTemplate
         return Tokenizer.Decode(generated.Take(count));
     }
 
-    private void AppendMessage(List<int> ids, ChatMessage message)
+    private RenderedPrompt Encode(ChatWriter writer)
     {
-        ids.Add(TurnStartId);
-        ids.AddRange(Header(message.Role, message.Name));
-        ids.AddRange(Tokenizer.Encode(message.Content, parseSpecialTokens: false));
-        ids.Add(TurnEndId);
-        ids.AddRange(_separator);
-    }
-
-    private int[] Header(ChatRole role, string? name)
-    {
-        var text = role.WireName();
-
-        // Only tool messages carry a name (the tool's); other roles ignore it, as chat APIs do.
-        if (role == ChatRole.Tool && !string.IsNullOrEmpty(name))
+        var text = new StringBuilder();
+        var ids = new List<int>(256);
+        var run = new StringBuilder();
+        void Flush()
         {
-            text += " " + name;
+            if (run.Length > 0)
+            {
+                ids.AddRange(Tokenizer.Encode(run.ToString(), parseSpecialTokens: false));
+                run.Clear();
+            }
         }
 
-        return Tokenizer.Encode(text + "\n", parseSpecialTokens: false);
+        foreach (var (piece, marker) in writer.Pieces)
+        {
+            text.Append(piece);
+            if (marker)
+            {
+                Flush();
+                ids.Add(piece == _bosToken && Tokenizer.BosId is { } bos ? bos : Special(piece));
+            }
+            else
+            {
+                run.Append(piece);
+            }
+        }
+
+        Flush();
+        return new RenderedPrompt(text.ToString(), [.. ids]);
     }
 
-    private static int Special(IPolicyTokenizer tokenizer, string token) =>
-        tokenizer.SpecialTokens.TryGetValue(token, out var id)
+    private string TokenText(int id) =>
+        Tokenizer.SpecialTokens.FirstOrDefault(p => p.Value == id).Key ?? Tokenizer.Decode([id]);
+
+    private int Special(string token) =>
+        Tokenizer.SpecialTokens.TryGetValue(token, out var id)
             ? id
             : throw new ArgumentException(
-                $"the tokenizer has no special token {token}; the chat template marks turns with {TurnStartToken} and {TurnEndToken} (ChatML, as Qwen2 and the byte tokenizer have)",
-                nameof(tokenizer));
+                $"the tokenizer has no special token {token}; the {Format.Name} chat template marks turns with {string.Join(" and ", Format.MarkerTokens)} (choose the template that matches the tokenizer)");
 }
+
+/// <summary>A rendered chat prompt: the template's text and the ids the policy reads.</summary>
+/// <param name="Text">The text, markers written out.</param>
+/// <param name="Ids">Its token ids.</param>
+public sealed record RenderedPrompt(string Text, int[] Ids);

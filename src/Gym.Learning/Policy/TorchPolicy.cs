@@ -45,7 +45,8 @@ public sealed class TorchPolicy : IPolicy
     /// <param name="sampling">Budget per turn, temperature, top-p, extra stop tokens and the base seed.</param>
     /// <param name="name">The model's name in <see cref="Id"/>, e.g. <c>tiny</c>.</param>
     /// <param name="version">The starting policy version.</param>
-    public TorchPolicy(PolicyModel model, IPolicyTokenizer tokenizer, SamplingOptions sampling, string name = "model", int version = 0)
+    /// <param name="format">The chat template's format (default: Gym's ChatML).</param>
+    public TorchPolicy(PolicyModel model, IPolicyTokenizer tokenizer, SamplingOptions sampling, string name = "model", int version = 0, ChatFormat? format = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
@@ -59,7 +60,7 @@ public sealed class TorchPolicy : IPolicy
         }
 
         Model = model;
-        Template = new ChatTemplate(tokenizer);
+        Template = new ChatTemplate(tokenizer, format);
         Sampling = sampling;
         Name = name;
         _version = version;

@@ -22,21 +22,39 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
     // Hugging Face's Whitespace pre-tokenizer.
     private const string WhitespacePattern = @"\w+|[^\w\s]+";
 
+    // One piece: the text is already pre-tokenized (BpeTokenizer would otherwise split on whitespace by default).
+    private static readonly Regex WholeText = new(@"[\s\S]+", RegexOptions.CultureInvariant);
+
     // Looked for, in this order, when no tokenizer_config.json names the end-of-sequence token.
     private static readonly string[] EosCandidates = ["<|endoftext|>", "<|end_of_text|>", "</s>", "<|eot_id|>", "<|im_end|>", "<eos>"];
 
+    // Decodes every id, added tokens included.
     private readonly BpeTokenizer _bpe;
 
-    // The same vocabulary with no special tokens, for text whose markers must stay plain text; built on first use.
-    private readonly Lazy<BpeTokenizer> _plain;
+    // The vocabulary with no added tokens: encodes the text between added tokens, pre-tokenized by the file's regex.
+    private readonly BpeTokenizer _plain;
+
+    // With ignore_merges: encodes one pre-tokenized piece (no pre-tokenizer) when the vocabulary lacks it whole.
+    private readonly BpeTokenizer? _piece;
+    private readonly Regex? _pieceSplitter;
+    private readonly Dictionary<string, int> _vocabulary;
+    private readonly Dictionary<string, int> _added;
+    private readonly bool _byteLevel;
+
+    // Added tokens matched atomically: all of them (markup), or only the non-special ones (content).
+    private readonly Regex? _allAdded;
+    private readonly Regex? _nonSpecialAdded;
     private readonly NormalizationForm[] _normalizations;
     private readonly bool _lowercase;
     private readonly bool _addPrefixSpace;
 
     private HuggingFaceTokenizer(
         BpeTokenizer bpe,
-        Func<BpeTokenizer> plain,
-        IReadOnlyDictionary<string, int> specialTokens,
+        BpeTokenizer plain,
+        (BpeTokenizer Piece, Regex Splitter)? ignoreMerges,
+        Dictionary<string, int> vocabulary,
+        bool byteLevel,
+        IReadOnlyList<(string Content, int Id, bool Special)> added,
         int vocabSize,
         NormalizationForm[] normalizations,
         bool lowercase,
@@ -46,8 +64,16 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
         int padId)
     {
         _bpe = bpe;
-        _plain = new Lazy<BpeTokenizer>(plain);
-        SpecialTokens = specialTokens;
+        _plain = plain;
+        _piece = ignoreMerges?.Piece;
+        _pieceSplitter = ignoreMerges?.Splitter;
+        _vocabulary = vocabulary;
+        _byteLevel = byteLevel;
+        _added = added.ToDictionary(a => a.Content, a => a.Id, StringComparer.Ordinal);
+        _allAdded = AlternationOf(added.Select(a => a.Content));
+        _nonSpecialAdded = AlternationOf(added.Where(a => !a.Special).Select(a => a.Content));
+        SpecialTokens = added.Where(a => a.Special).ToDictionary(a => a.Content, a => a.Id, StringComparer.Ordinal);
+        AddedTokens = _added;
         VocabSize = vocabSize;
         _normalizations = normalizations;
         _lowercase = lowercase;
@@ -69,8 +95,17 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
     /// <inheritdoc />
     public int PadId { get; }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// The added tokens marked <c>special: true</c> (turn markers, BOS/EOS): single ids in template markup,
+    /// plain text in message content.
+    /// </summary>
     public IReadOnlyDictionary<string, int> SpecialTokens { get; }
+
+    /// <summary>
+    /// Every added token, special or not; the non-special ones (Qwen's <c>&lt;tool_call&gt;</c>, <c>&lt;think&gt;</c>)
+    /// are single ids in any text, as the model generates them.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> AddedTokens { get; }
 
     /// <summary>
     /// Loads <c>tokenizer.json</c> from <paramref name="path"/> (the file or its folder); the special-token
@@ -124,12 +159,14 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
             ?? throw new FormatException("tokenizer.json has no model vocab");
         var merges = (model["merges"]?.AsArray() ?? []).Select(MergeLine).ToList();
 
-        var specialTokens = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var added in root["added_tokens"]?.AsArray() ?? [])
+        var added = new List<(string Content, int Id, bool Special)>();
+        foreach (var token in root["added_tokens"]?.AsArray() ?? [])
         {
             // Hugging Face matches every added token atomically, special or not (e.g. Qwen's <think>).
-            specialTokens[(string)added!["content"]!] = (int)added["id"]!;
+            added.Add(((string)token!["content"]!, (int)token["id"]!, token["special"]?.GetValue<bool>() ?? false));
         }
+
+        var specialTokens = added.GroupBy(a => a.Content).ToDictionary(g => g.Key, g => g.Last().Id, StringComparer.Ordinal);
 
         var (pattern, byteLevel, addPrefixSpace) = ReadPreTokenizer(root["pre_tokenizer"]);
         byteLevel |= (string?)root["decoder"]?["type"] == "ByteLevel";
@@ -138,11 +175,11 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
         ReadNormalizer(root["normalizer"], normalizations, ref lowercase);
 
         var regex = new Regex(pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
-        BpeTokenizer Create(Dictionary<string, int>? specials) => BpeTokenizer.Create(new BpeOptions(vocabulary)
+        BpeTokenizer Create(Dictionary<string, int>? specials, bool preTokenize = true) => BpeTokenizer.Create(new BpeOptions(vocabulary)
         {
             Merges = merges,
             SpecialTokens = specials,
-            PreTokenizer = new RegexPreTokenizer(regex, specials),
+            PreTokenizer = new RegexPreTokenizer(preTokenize ? regex : WholeText, specials),
             ByteLevel = byteLevel,
             UnknownToken = (string?)model["unk_token"],
             ContinuingSubwordPrefix = (string?)model["continuing_subword_prefix"],
@@ -164,7 +201,10 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
                 "cannot tell the end-of-sequence token: give a tokenizer_config.json with eos_token, or add one of "
                 + string.Join(", ", EosCandidates) + " to the added tokens");
         var padId = Lookup(TokenName(config?["pad_token"])) ?? eosId;
-        return new HuggingFaceTokenizer(bpe, () => Create(null), specialTokens, vocabSize, [.. normalizations], lowercase, addPrefixSpace, bosId, eosId, padId);
+        // ignore_merges (Llama 3): a pre-tokenized piece that is a whole vocabulary entry is that entry's id,
+        // whatever the merges would make of it.
+        var ignoreMerges = model["ignore_merges"]?.GetValue<bool>() == true ? (Create(null, preTokenize: false), regex) : ((BpeTokenizer, Regex)?)null;
+        return new HuggingFaceTokenizer(bpe, Create(null), ignoreMerges, vocabulary, byteLevel, added, vocabSize, [.. normalizations], lowercase, addPrefixSpace, bosId, eosId, padId);
     }
 
     /// <inheritdoc />
@@ -186,7 +226,90 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
             text = " " + text;
         }
 
-        return [.. (parseSpecialTokens ? _bpe : _plain.Value).EncodeToIds(text)];
+        var splitter = parseSpecialTokens ? _allAdded : _nonSpecialAdded;
+        if (splitter is null)
+        {
+            return EncodePlain(text);
+        }
+
+        var ids = new List<int>(text.Length / 3 + 4);
+        var start = 0;
+        foreach (Match match in splitter.Matches(text))
+        {
+            if (match.Index > start)
+            {
+                ids.AddRange(EncodePlain(text[start..match.Index]));
+            }
+
+            ids.Add(_added[match.Value]);
+            start = match.Index + match.Length;
+        }
+
+        if (start < text.Length)
+        {
+            ids.AddRange(EncodePlain(text[start..]));
+        }
+
+        return [.. ids];
+    }
+
+    // Text with no added token in it.
+    private int[] EncodePlain(string text)
+    {
+        if (_piece is null)
+        {
+            return [.. _plain.EncodeToIds(text)];
+        }
+
+        var ids = new List<int>(text.Length / 3 + 4);
+        foreach (Match piece in _pieceSplitter!.Matches(text))
+        {
+            if (_vocabulary.TryGetValue(_byteLevel ? ByteLevel(piece.Value) : piece.Value, out var whole))
+            {
+                ids.Add(whole);
+            }
+            else
+            {
+                ids.AddRange(_piece.EncodeToIds(piece.Value));
+            }
+        }
+
+        return [.. ids];
+    }
+
+    // GPT-2's byte-to-character map: a byte-level vocabulary spells each UTF-8 byte as one printable character.
+    private static readonly char[] ByteChars = BuildByteChars();
+
+    private static char[] BuildByteChars()
+    {
+        var chars = new char[256];
+        var next = 256;
+        for (var b = 0; b < 256; b++)
+        {
+            var printable = b is >= '!' and <= '~' or >= 0xA1 and <= 0xAC or >= 0xAE and <= 0xFF;
+            chars[b] = printable ? (char)b : (char)next++;
+        }
+
+        return chars;
+    }
+
+    private static string ByteLevel(string piece)
+    {
+        var bytes = Encoding.UTF8.GetBytes(piece);
+        var chars = new char[bytes.Length];
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            chars[i] = ByteChars[bytes[i]];
+        }
+
+        return new string(chars);
+    }
+
+    private static Regex? AlternationOf(IEnumerable<string> tokens)
+    {
+        // Longest first, so a token that is a prefix of another never wins over it.
+        var alternatives = tokens.Distinct(StringComparer.Ordinal).OrderByDescending(t => t.Length).ThenBy(t => t, StringComparer.Ordinal).Select(Regex.Escape).ToList();
+        return alternatives.Count == 0 ? null : new Regex(string.Join("|", alternatives), RegexOptions.CultureInvariant);
     }
 
     /// <inheritdoc />
@@ -241,7 +364,7 @@ public sealed class HuggingFaceTokenizer : IPolicyTokenizer
                     var behavior = (string?)part["behavior"];
                     if (behavior is not null and not "Isolated" || part["invert"]?.GetValue<bool>() == true)
                     {
-                        throw new NotSupportedException($"tokenizer.json splits with behavior {behavior} (invert {part["invert"]}); only Isolated splits are supported");
+                        throw new NotSupportedException($"tokenizer.json's pre-tokenizer uses Split with behavior {behavior}{(part["invert"]?.GetValue<bool>() == true ? " and invert true" : "")} (as GPT-4o's file does); Gym's tokenizer supports only Split with behavior Isolated and invert false");
                     }
 
                     var regex = (string?)part["pattern"]?["Regex"];

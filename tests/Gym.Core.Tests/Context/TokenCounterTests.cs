@@ -97,12 +97,13 @@ public sealed class TokenCounterTests
         File.WriteAllText(broken, "not base64 at all\n", Encoding.UTF8);
         var missing = dir.File("missing.tiktoken");
 
-        Refused("gpt5").Should().Be("unknown tokenizer 'gpt5': it is neither a known tokenizer nor a .tiktoken file; expected o200k (default) | cl100k | path to a .tiktoken BPE file");
-        Refused(json).Should().Be($"unknown tokenizer '{json}': Hugging Face tokenizer.json files are not supported (Microsoft.ML.Tokenizers 2.0.1 cannot load them); use a .tiktoken file; expected o200k (default) | cl100k | path to a .tiktoken BPE file");
-        Refused(other).Should().Be($"unknown tokenizer '{other}': only .tiktoken BPE files are supported; expected o200k (default) | cl100k | path to a .tiktoken BPE file");
+        Refused("gpt5").Should().Be("unknown tokenizer 'gpt5': it is neither a known tokenizer nor a tokenizer file; expected o200k (default) | cl100k | path to a .tiktoken BPE file or a Hugging Face tokenizer.json");
+        // Gym.Core alone has no tokenizer.json reader; the command line registers Gym.Learning's (tested in Gym.Cli.Tests).
+        Refused(json).Should().Be($"unknown tokenizer '{json}': this program has no reader for Hugging Face tokenizer.json files registered (the gym command line has one); expected o200k (default) | cl100k | path to a .tiktoken BPE file or a Hugging Face tokenizer.json");
+        Refused(other).Should().Be($"unknown tokenizer '{other}': only .tiktoken BPE files and Hugging Face tokenizer.json files are supported; expected o200k (default) | cl100k | path to a .tiktoken BPE file or a Hugging Face tokenizer.json");
         Refused(missing).Should().Be($"tokenizer file '{missing}' does not exist");
         Refused(broken).Should().StartWith($"cannot load tokenizer file '{broken}': ");
-        Refused("  ").Should().Be("the tokenizer name is empty: expected o200k (default) | cl100k | path to a .tiktoken BPE file");
+        Refused("  ").Should().Be("the tokenizer name is empty: expected o200k (default) | cl100k | path to a .tiktoken BPE file or a Hugging Face tokenizer.json");
 
         static string Refused(string name)
         {
