@@ -53,20 +53,22 @@ public sealed partial class SignalTests
             records[i].Episode.Should().Be(i, "the file is a contiguous prefix of the run, with no hole (line {0})", i + 1);
         }
 
-        // The summary: totals, reward components, stop reasons, and how the stop went.
-        result.Stdout.Should().Contain("success rate", result.Because)
+        // The summary: totals, reward components, stop reasons, and how the stop went (wrapped at
+        // 80 columns when not on a terminal, so read with the line breaks as spaces).
+        var summary = Whitespace().Replace(result.Stdout, " ");
+        summary.Should().Contain("success rate", result.Because)
             .And.Contain("numeric_match")
             .And.Contain("stop reason")
             .And.Contain("stopped early")
             .And.Contain($"exactly episodes 0–{records.Count - 1} in order, a prefix of the full run");
-        var totals = CompletedFailedCancelled().Match(result.Stdout);
+        var totals = CompletedFailedCancelled().Match(summary);
         totals.Success.Should().BeTrue(result.Because);
         var completed = int.Parse(totals.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var cancelled = int.Parse(totals.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
-        var wrote = Wrote().Match(result.Stdout);
+        var wrote = Wrote().Match(summary);
         wrote.Success.Should().BeTrue(result.Because);
         int.Parse(wrote.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture).Should().Be(records.Count, "the summary counts exactly the lines in the file");
-        var dropped = Dropped().Match(result.Stdout) is { Success: true } d ? int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var dropped = Dropped().Match(summary) is { Success: true } d ? int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
         completed.Should().Be(records.Count + dropped, "every finished episode is in the file unless it came after the first cancelled one");
 
         // At most `concurrency` episodes were live, so at most that many were cancelled.
@@ -100,6 +102,9 @@ public sealed partial class SignalTests
 
     [GeneratedRegex(@"and (\d+) that finished after the first cancelled one were dropped")]
     private static partial Regex Dropped();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 
     /// <summary>Whether this process (and so every gym it starts) has SIGINT ignored, as background jobs of a non-interactive shell do.</summary>
     internal static bool InheritsIgnoredSigint()
