@@ -79,13 +79,14 @@ public sealed class ResumeTests(ITestOutputHelper output)
               outcome:
                 - {kind: numeric_match, weight: 1}
             """);
-        var run = await GymProcess.RunAsync(dir.Path, "run", "tool-use/arithmetic-v0", "--episodes", "3000", "--concurrency", "16", "--seed", "5", "--policy", "expert:0.2", "--no-progress", "--out", "played.jsonl");
+        var run = await GymProcess.RunAsync(dir.Path, "run", "tool-use/arithmetic-v0", "--episodes", "1500", "--concurrency", "16", "--seed", "5", "--policy", "expert:0.2", "--no-progress", "--out", "played.jsonl");
         run.ExitCode.Should().Be(0, run.Because);
         string[] score = ["score", "played.jsonl", "--scenario", "shaped.yaml", "--no-progress"];
         var baseline = await GymProcess.RunAsync(dir.Path, [.. score, "--out", "full.jsonl"]);
         baseline.ExitCode.Should().Be(0, baseline.Because);
         var full = await File.ReadAllBytesAsync(dir.File("full.jsonl"));
         var random = new Random(16);
+        var interrupted = 0;
 
         for (var trial = 0; trial < 6; trial++)
         {
@@ -93,12 +94,20 @@ public sealed class ResumeTests(ITestOutputHelper output)
             var hard = trial % 2 == 1;
             await InterruptAsync(dir, [.. score, "--out", name], dir.File(name), random.Next(1, full.Length * 3 / 4), hard);
             var partial = await File.ReadAllBytesAsync(dir.File(name));
+            if (partial.Length < full.Length)
+            {
+                interrupted++;
+            }
+
             partial.Should().Equal(full.AsSpan(0, partial.Length).ToArray(), $"score trial {trial}: what is written is a prefix (a torn last line included)");
 
             var resumed = await GymProcess.RunAsync(dir.Path, [.. score, "--out", name, "--resume"]);
             resumed.ExitCode.Should().Be(0, resumed.Because);
             (await File.ReadAllBytesAsync(dir.File(name))).Should().Equal(full, $"score trial {trial} ({(hard ? "SIGKILL" : "SIGTERM")} at {partial.Length} of {full.Length} bytes) + --resume must give the uninterrupted file");
         }
+
+        output.WriteLine($"{interrupted} of 6 re-scores were stopped before their end");
+        interrupted.Should().BeGreaterThanOrEqualTo(2, "most stops land mid-run");
     }
 
     [Fact]
