@@ -8,7 +8,7 @@ namespace Gym.Cli;
 /// <summary>Prints the end-of-run summary: totals, reward components, stop reasons and failures.</summary>
 internal static class SummaryTable
 {
-    public static void Write(RolloutPlan plan, string policyId, string outputPath, RolloutResult result)
+    public static void Write(RolloutPlan plan, string policyId, string outputPath, RolloutResult result, RunFileReport file)
     {
         var s = result.Summary;
         var seconds = Math.Max(result.Elapsed.TotalSeconds, 1e-9);
@@ -70,11 +70,20 @@ internal static class SummaryTable
         // Last before the closing line, so that a warning is among the last things a reader sees.
         WriteDiagnostics(s.Diagnostics);
 
-        var written = result.Completion.Finished + result.Completion.Failed;
-        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {written} episodes to [bold]{Markup.Escape(outputPath)}[/] in {result.Elapsed.TotalSeconds:0.0} s"));
+        if (file.ResumedAt > 0 || file.TornBytes > 0)
+        {
+            var torn = file.TornBytes > 0 ? string.Create(CultureInfo.InvariantCulture, $" after cutting off a torn last line ({file.TornBytes} bytes)") : "";
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"resumed: the file already held episodes 0–{file.ResumedAt - 1}; continued from episode {file.ResumedAt}{torn}"));
+        }
+
+        AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {file.Written} episodes to [bold]{Markup.Escape(outputPath)}[/] in {result.Elapsed.TotalSeconds:0.0} s"));
         if (result.WasCancelled)
         {
-            AnsiConsole.MarkupLine($"[yellow]stopped early: {result.Completion.Cancelled} live episodes were cancelled and not written[/]");
+            var end = file.ResumedAt + file.Written;
+            var dropped = file.Dropped > 0
+                ? string.Create(CultureInfo.InvariantCulture, $" and {file.Dropped} that finished after the first cancelled one were dropped (the tables above count them)")
+                : "";
+            AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"[yellow]stopped early: {result.Completion.Cancelled} live episodes were cancelled{dropped}, so the file holds {(end == 0 ? "no episode yet" : $"exactly episodes 0–{end - 1} in order")}, a prefix of the full run; the same command with --resume plays the rest[/]"));
         }
     }
 
@@ -161,3 +170,10 @@ internal static class SummaryTable
 
     private static string Pct(double value) => (value * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }
+
+/// <summary>What <c>gym run</c> did to its rollout file.</summary>
+/// <param name="ResumedAt">The episode a resumed run started at (the whole lines the file held), or 0.</param>
+/// <param name="TornBytes">Bytes of a torn last line cut off before resuming.</param>
+/// <param name="Written">Episodes this run wrote.</param>
+/// <param name="Dropped">Episodes that finished but were left out after a stop, to keep the file a prefix.</param>
+internal sealed record RunFileReport(long ResumedAt, long TornBytes, long Written, long Dropped);

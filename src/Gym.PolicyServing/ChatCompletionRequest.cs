@@ -207,7 +207,7 @@ public sealed record ChatCompletionRequest(
 
         return value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out var number)
             ? number
-            : throw Invalid($"{name} must be a whole number, got {value.Value.GetRawText()}", name);
+            : throw NotWhole(value.Value, name, int.MinValue, int.MaxValue);
     }
 
     private static long? Long(JsonElement root, string name)
@@ -220,7 +220,19 @@ public sealed record ChatCompletionRequest(
 
         return value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt64(out var number)
             ? number
-            : throw Invalid($"{name} must be a whole number, got {value.Value.GetRawText()}", name);
+            : throw NotWhole(value.Value, name, long.MinValue, long.MaxValue);
+    }
+
+    // A whole number too large for its type is out of range, which "must be a whole number" would hide.
+    private static OpenAiErrorException NotWhole(JsonElement value, string name, long minimum, long maximum)
+    {
+        var raw = value.GetRawText();
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var number) && double.IsFinite(number) && Math.Floor(number) == number && (number < minimum || number > maximum))
+        {
+            return Invalid(string.Create(CultureInfo.InvariantCulture, $"{name} is out of range: it must be a whole number from {minimum} to {maximum}, got {raw}"), name);
+        }
+
+        return Invalid($"{name} must be a whole number, got {raw}", name);
     }
 
     private static JsonElement? Property(JsonElement element, string name) =>

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gym.Learning.Policy;
 using Gym.Server;
+using Gym.Server.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -56,7 +57,7 @@ public sealed class PolicyServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(served);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var builder = KestrelApp.CreateBuilder("gym-serve-policy", options.Address, options.Port);
+        var builder = KestrelApp.CreateBuilder("gym-serve-policy", options.Address, options.Port, kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(5));
         var app = builder.Build();
         var server = new PolicyServer(app, served, options);
@@ -130,7 +131,21 @@ public sealed class PolicyServer : IAsyncDisposable
         }
         catch (OpenAiErrorException refused)
         {
+            if (refused.Error.Status is StatusCodes.Status413PayloadTooLarge or StatusCodes.Status408RequestTimeout)
+            {
+                RequestBodies.CloseAfterResponse(context.Response);
+            }
+
             await refused.Error.WriteAsync(context.Response).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            // Kestrel's own limits, met while reading the body: answer as the other refusals are, and end the connection.
+            RequestBodies.CloseAfterResponse(context.Response);
+            var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? BodyTooLarge()
+                : RequestBodies.IsTooSlow(ex) ? new OpenAiError(StatusCodes.Status408RequestTimeout, RequestBodies.TooSlowMessage, Code: "body_timeout")
+                : OpenAiError.Invalid($"malformed HTTP request: {ex.Message}");
+            await error.WriteAsync(context.Response).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -145,9 +160,9 @@ public sealed class PolicyServer : IAsyncDisposable
 
     private async Task CompleteAsync(HttpContext context)
     {
-        using var body = new MemoryStream();
-        await context.Request.Body.CopyToAsync(body, context.RequestAborted).ConfigureAwait(false);
-        var request = ChatCompletionRequest.Parse(body.GetBuffer().AsSpan(0, (int)body.Length));
+        var body = await RequestBodies.ReadAsync(context.Request, _options.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false)
+            ?? throw new OpenAiErrorException(BodyTooLarge());
+        var request = ChatCompletionRequest.Parse(body.Span);
         if (request.Model != _served.Id)
         {
             throw new OpenAiErrorException(ModelNotFound(request.Model));
@@ -212,7 +227,10 @@ public sealed class PolicyServer : IAsyncDisposable
         writer.WriteEndObject();
     }
 
-    private OpenAiError ModelNotFound(string model) =>
+    private OpenAiError BodyTooLarge() =>
+        new(StatusCodes.Status413PayloadTooLarge, string.Create(CultureInfo.InvariantCulture, $"the request body is larger than this server's limit of {_options.MaxBodyBytes} bytes (gym serve-policy --max-body-bytes)"), Code: "body_too_large");
+
+        private OpenAiError ModelNotFound(string model) =>
         new(StatusCodes.Status404NotFound, $"the model '{model}' does not exist; this server serves '{_served.Id}'", "not_found_error", "model", "model_not_found");
 
     private static void RequireMethod(HttpRequest request, string method)

@@ -9,8 +9,12 @@ namespace Gym.PolicyServing;
 /// <param name="Port">The TCP port; 0 lets the system choose (the server reports the one it got).</param>
 /// <param name="MaxBatch">Most requests generated together in one batch.</param>
 /// <param name="Seed">Mixed into the sampling seed of requests that bring none, so a server's unseeded replies are a function of this seed and their order of arrival.</param>
-public sealed record PolicyServerOptions(string Host = "127.0.0.1", int Port = 8000, int MaxBatch = 32, long Seed = 0)
+/// <param name="MaxBodyBytes">The largest request body, in bytes; a larger one gets 413 before it is parsed.</param>
+public sealed record PolicyServerOptions(string Host = "127.0.0.1", int Port = 8000, int MaxBatch = 32, long Seed = 0, int MaxBodyBytes = PolicyServerOptions.DefaultMaxBodyBytes)
 {
+    /// <summary>The default body limit: 1 MiB, far more text than the served models' context holds.</summary>
+    public const int DefaultMaxBodyBytes = 1024 * 1024;
+
     /// <summary>The address to bind, after <see cref="Validate"/>.</summary>
     public IPAddress Address => ListenAddress.TryParse(Host, out var address) ? address : throw new InvalidOperationException($"'{Host}' is not an address to listen on; call Validate first");
 
@@ -31,6 +35,11 @@ public sealed record PolicyServerOptions(string Host = "127.0.0.1", int Port = 8
         if (MaxBatch < 1)
         {
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--max-batch must be at least 1 (got {MaxBatch})"));
+        }
+
+        if (MaxBodyBytes < 1024)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--max-body-bytes must be at least 1024 (got {MaxBodyBytes})"));
         }
 
         return this;

@@ -45,6 +45,7 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
 
     private const int SigInt = 2;
     private const int SigTerm = 15;
+    private const int SigKill = 9;
 
     private readonly Process _process;
     private readonly StringBuilder _stdoutText = new();
@@ -166,6 +167,9 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
 
     /// <summary>Sends SIGINT, what Ctrl+C sends.</summary>
     public void Interrupt() => Signal(SigInt);
+
+    /// <summary>Sends SIGKILL: the process ends at once, with no chance to flush anything.</summary>
+    public void KillHard() => Signal(SigKill);
 
     /// <summary>Kills the process before it ends and fails the test with what it printed so far.</summary>
     public async Task FailAsync(string reason)

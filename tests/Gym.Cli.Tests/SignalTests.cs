@@ -48,30 +48,30 @@ public sealed partial class SignalTests
         records.Should().NotBeEmpty();
         records.Should().HaveCountLessThan(200_000, "the run was stopped early");
         records.Should().OnlyContain(r => r.Status == EpisodeStatus.Completed, "cancelled episodes are not written");
-        records[0].Episode.Should().Be(0);
-        for (var i = 1; i < records.Count; i++)
+        for (var i = 0; i < records.Count; i++)
         {
-            records[i].Episode.Should().BeGreaterThan(records[i - 1].Episode, "lines stay in episode order (line {0})", i + 1);
+            records[i].Episode.Should().Be(i, "the file is a contiguous prefix of the run, with no hole (line {0})", i + 1);
         }
 
-        // The summary: totals, reward components, stop reasons, and how the stop went.
-        result.Stdout.Should().Contain("success rate", result.Because)
+        // The summary: totals, reward components, stop reasons, and how the stop went (wrapped at
+        // 80 columns when not on a terminal, so read with the line breaks as spaces).
+        var summary = Whitespace().Replace(result.Stdout, " ");
+        summary.Should().Contain("success rate", result.Because)
             .And.Contain("numeric_match")
             .And.Contain("stop reason")
-            .And.Contain("stopped early");
-        var totals = CompletedFailedCancelled().Match(result.Stdout);
+            .And.Contain("stopped early")
+            .And.Contain($"exactly episodes 0–{records.Count - 1} in order, a prefix of the full run");
+        var totals = CompletedFailedCancelled().Match(summary);
         totals.Success.Should().BeTrue(result.Because);
         var completed = int.Parse(totals.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var cancelled = int.Parse(totals.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
-        var wrote = Wrote().Match(result.Stdout);
+        var wrote = Wrote().Match(summary);
         wrote.Success.Should().BeTrue(result.Because);
         int.Parse(wrote.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture).Should().Be(records.Count, "the summary counts exactly the lines in the file");
-        completed.Should().Be(records.Count, "every finished episode is in the file");
+        var dropped = Dropped().Match(summary) is { Success: true } d ? int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        completed.Should().Be(records.Count + dropped, "every finished episode is in the file unless it came after the first cancelled one");
 
-        // Every finished episode is written, so an index is missing only where a live episode was
-        // cancelled, and at most `concurrency` episodes were live.
-        var missing = records[^1].Episode + 1 - records.Count;
-        missing.Should().BeLessThanOrEqualTo(cancelled, "only cancelled episodes may be missing below the last written one");
+        // At most `concurrency` episodes were live, so at most that many were cancelled.
         cancelled.Should().BeLessThanOrEqualTo(Concurrency);
     }
 
@@ -99,6 +99,12 @@ public sealed partial class SignalTests
 
     [GeneratedRegex(@"wrote (\d+) episodes")]
     private static partial Regex Wrote();
+
+    [GeneratedRegex(@"and (\d+) that finished after the first cancelled one were dropped")]
+    private static partial Regex Dropped();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Whitespace();
 
     /// <summary>Whether this process (and so every gym it starts) has SIGINT ignored, as background jobs of a non-interactive shell do.</summary>
     internal static bool InheritsIgnoredSigint()

@@ -155,6 +155,9 @@ public sealed class PolicyServerTests : IAsyncLifetime
     [InlineData("{\"model\":\"tiny-test\",\"stop\":[\"\"],\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "stop", "must not be empty")]
     [InlineData("{\"model\":\"tiny-test\",\"stop\":5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "stop", "string or an array of strings")]
     [InlineData("{\"model\":\"tiny-test\",\"seed\":1.5,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "seed", "whole number")]
+    [InlineData("{\"model\":\"tiny-test\",\"seed\":99999999999999999999,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "seed", "seed is out of range: it must be a whole number from -9223372036854775808 to 9223372036854775807, got 99999999999999999999")]
+    [InlineData("{\"model\":\"tiny-test\",\"seed\":-1e30,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "seed", "seed is out of range")]
+    [InlineData("{\"model\":\"tiny-test\",\"max_tokens\":4294967296,\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 400, "max_tokens", "max_tokens is out of range: it must be a whole number from -2147483648 to 2147483647")]
     [InlineData("{\"model\":\"gpt-4o\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}", 404, "model", "this server serves 'tiny-test'")]
     public async Task Bad_requests_get_an_openai_style_error(string json, int status, string? param, string message)
     {

@@ -28,12 +28,12 @@ public sealed class TinyPolicyServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<TinyPolicyServer> StartAsync(int maxBatch = 32, int maxPositions = 1024)
+    public static async Task<TinyPolicyServer> StartAsync(int maxBatch = 32, int maxPositions = 1024, int maxBodyBytes = PolicyServerOptions.DefaultMaxBodyBytes)
     {
         // The tests share a busy machine: one intra-op thread keeps generation from fighting itself.
         torch.set_num_threads(1);
         var model = new PolicyModel(PolicyConfig.Tiny with { MaxPositions = maxPositions }, seed: 5);
-        var server = await PolicyServer.StartAsync(new ServedModel(ModelId, model, ByteTokenizer.Instance), new PolicyServerOptions("127.0.0.1", 0, maxBatch));
+        var server = await PolicyServer.StartAsync(new ServedModel(ModelId, model, ByteTokenizer.Instance), new PolicyServerOptions("127.0.0.1", 0, maxBatch, MaxBodyBytes: maxBodyBytes));
         return new TinyPolicyServer(server, model);
     }
 

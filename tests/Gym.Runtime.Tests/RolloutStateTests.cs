@@ -23,6 +23,23 @@ public sealed class RolloutStateTests
     }
 
     [Fact]
+    public void A_resumed_plan_starts_at_its_first_episode_and_ends_at_the_same_last_one()
+    {
+        var state = new RolloutState(Plan(5, 8) with { FirstEpisode = 3 });
+
+        state.TakeEpisodesToStart().Select(s => s.Episode).Should().Equal(3L, 4L);
+        state.OnEnded(Record(3, EpisodeStatus.Completed));
+        state.OnWritten(Record(3, EpisodeStatus.Completed), null);
+        state.OnEnded(Record(4, EpisodeStatus.Completed));
+        state.OnWritten(Record(4, EpisodeStatus.Completed), null);
+        state.IsDone.Should().BeTrue();
+
+        new RolloutState(Plan(5, 8) with { FirstEpisode = 5 }).IsDone.Should().BeTrue("a file that is already whole has nothing left to play");
+        var past = () => (Plan(5, 8) with { FirstEpisode = 6 }).Validate();
+        past.Should().Throw<ArgumentException>().WithMessage("*between 0 and the episode count 5 (got 6)*");
+    }
+
+    [Fact]
     public void Starts_at_most_concurrency_episodes_and_keeps_them_live_until_written()
     {
         var state = new RolloutState(Plan(5, 2));

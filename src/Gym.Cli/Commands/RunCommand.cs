@@ -56,9 +56,14 @@ internal static class RunCommand
             DefaultValueFactory = _ => 1,
         };
 
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue an interrupted --out file instead of starting it over: check that its run header (FILE.run.json) matches these settings, cut off a torn last line, and append the missing episodes, giving the file an uninterrupted run writes. A missing file starts from the beginning.",
+        };
+
         var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table. A scenario file supplies defaults for --episodes, --seed, --policy, --memory and --tokenizer; options given on the command line win.")
         {
-            id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize,
+            id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize, resume,
         };
 
         command.SetAction(async (result, cancellationToken) =>
@@ -90,7 +95,8 @@ internal static class RunCommand
                 _ => null,
             });
             var openAiLine = new OpenAiCommandLine(result.GetValue(policyUrl), result.GetValue(policyKeyEnv), result.GetValue(policyOptions)!, scenario?.Spec.Policy as OpenAiPolicySpec);
-            return await RunAsync(registry, plan, policyText, openAiLine, result.GetValue(output)!, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, cancellationToken);
+            var target = new RunOutput(result.GetValue(output)!, result.GetValue(resume), scenario?.Path);
+            return await RunAsync(registry, plan, policyText, openAiLine, target, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, cancellationToken);
         });
         return command;
     }
@@ -117,8 +123,9 @@ internal static class RunCommand
         };
     }
 
-    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, string outputPath, bool showProgress, int? maxBatchSize, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, RunOutput output, bool showProgress, int? maxBatchSize, CancellationToken cancellationToken)
     {
+        var outputPath = output.Path;
         plan.Validate();
         var descriptor = registry.Get(plan.EnvironmentId);
         // Fail on bad parameters before any actor starts or any file is touched.
@@ -142,14 +149,61 @@ internal static class RunCommand
 
         gateway.Validate();
 
-        await using var sink = JsonlTrajectorySink.Create(outputPath);
+        var header = RunHeaderOf(plan, policy.Id, output.ScenarioPath);
+        var start = OutputResume.Inspect(outputPath, header, output.Resume);
+        if (start.Resumed)
+        {
+            plan = ResumedPlan(plan, policy.Id, outputPath, start);
+        }
+
+        await using var sink = start.Resumed ? JsonlTrajectorySink.Continue(outputPath, start.Lines, start.WholeBytes) : JsonlTrajectorySink.Create(outputPath);
+        OutputResume.Record(outputPath, header, start);
         RolloutResult result;
         await using (var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway))
         {
             result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
         }
 
-        SummaryTable.Write(plan, policy.Id, outputPath, result);
+        SummaryTable.Write(plan, policy.Id, outputPath, result, new RunFileReport(start.Lines, start.TornBytes, sink.Written, sink.Dropped));
         return result.WasCancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
+
+    /// <summary>Everything the rollout file's bytes depend on, for <c>--resume</c> to compare (the episode count is not: more episodes only add lines).</summary>
+    private static RunHeader RunHeaderOf(RolloutPlan plan, string policyId, string? scenarioPath) => new("run", new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["environment_id"] = plan.EnvironmentId,
+        ["scenario_sha256"] = scenarioPath is null ? "none" : OutputResume.Sha256Of(scenarioPath),
+        ["parameters"] = string.Join(" ", plan.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+        ["seed"] = plan.Seed.ToString(CultureInfo.InvariantCulture),
+        ["policy"] = policyId,
+        ["group_size"] = plan.GroupSize.ToString(CultureInfo.InvariantCulture),
+        ["memory"] = plan.Memory.ToString(),
+        ["tokenizer"] = plan.Tokenizer,
+        ["timings"] = plan.RecordTimings ? "on" : "off",
+    });
+
+    /// <summary>The plan that plays what a resumed file lacks, after checking its first and last lines belong to this run.</summary>
+    private static RolloutPlan ResumedPlan(RolloutPlan plan, string policyId, string outputPath, OutputResume.Start start)
+    {
+        if (start.Lines > plan.Episodes)
+        {
+            throw new CliUsageException($"cannot resume {outputPath}: it already holds {start.Lines} episodes, more than the {plan.Episodes} asked for");
+        }
+
+        if (plan.Curriculum is not null && start.Lines > 0)
+        {
+            throw new CliUsageException($"cannot resume {outputPath}: the scenario has a curriculum, whose levels depend on every earlier episode; run without --resume to start it over");
+        }
+
+        if (start.Lines > 0)
+        {
+            OutputResume.CheckEpisodeLine(outputPath, 1, start.FirstLine!, 0, plan.EnvironmentId, policyId, plan.SeedOf(0));
+            var last = start.Lines - 1;
+            OutputResume.CheckEpisodeLine(outputPath, start.Lines, start.LastLine!, last, plan.EnvironmentId, policyId, plan.SeedOf(last));
+        }
+
+        return plan with { FirstEpisode = start.Lines };
+    }
+
+    private sealed record RunOutput(string Path, bool Resume, string? ScenarioPath);
 }

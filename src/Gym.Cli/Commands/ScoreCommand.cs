@@ -26,9 +26,13 @@ internal static class ScoreCommand
         var output = new Option<string?>("--out", "-o") { Description = "The re-scored rollout file to write (default: the input's name with .rescored.jsonl). Never the input itself." };
         var parameters = CommonOptions.Parameters();
         var noProgress = new Option<bool>("--no-progress") { Description = "Do not draw the live progress bar." };
+        var resume = new Option<bool>("--resume")
+        {
+            Description = "Continue an interrupted --out file: check that its run header (FILE.run.json) names the same input, scenario and parameters, cut off a torn last line, and re-score only the episodes it lacks. A missing file starts from the beginning.",
+        };
         var command = new Command("score", "Re-score recorded trajectories under a scenario's reward specification without re-running the episodes (tool results are recorded), writing a new rollout file and printing the summary with reward diagnostics.")
         {
-            rollouts, scenario, output, parameters, noProgress,
+            rollouts, scenario, output, parameters, noProgress, resume,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -46,8 +50,18 @@ internal static class ScoreCommand
 
             var (registry, id, built) = CommonOptions.Resolve(result.GetValue(scenario)!);
             using var loaded = built;
-            var environmentParameters = new EnvironmentParameters(CommonOptions.ParseParameters(result.GetValue(parameters)!));
-            return await ScoreAsync(registry, id, environmentParameters, input, target, !result.GetValue(noProgress), cancellationToken);
+            var pairs = CommonOptions.ParseParameters(result.GetValue(parameters)!);
+            var environmentParameters = new EnvironmentParameters(pairs);
+            var header = new RunHeader("score", new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["input"] = Path.GetFullPath(input),
+                ["input_sha256"] = OutputResume.Sha256Of(input),
+                ["scenario"] = id,
+                ["scenario_sha256"] = built is null ? "none" : OutputResume.Sha256Of(built.Path),
+                ["parameters"] = string.Join(" ", pairs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
+            });
+            var start = OutputResume.Inspect(target, header, result.GetValue(resume));
+            return await ScoreAsync(registry, id, environmentParameters, input, new ScoreOutput(target, header, start), !result.GetValue(noProgress), cancellationToken);
         });
         return command;
     }
@@ -59,8 +73,9 @@ internal static class ScoreCommand
         return Path.Combine(Path.GetDirectoryName(input) ?? "", stem + ".rescored.jsonl");
     }
 
-    private static async Task<int> ScoreAsync(EnvironmentRegistry registry, string id, EnvironmentParameters parameters, string input, string target, bool showProgress, CancellationToken cancellationToken)
+    private static async Task<int> ScoreAsync(EnvironmentRegistry registry, string id, EnvironmentParameters parameters, string input, ScoreOutput output, bool showProgress, CancellationToken cancellationToken)
     {
+        var (target, header, start) = output;
         using var made = registry.Make(id, parameters);
         if (made is not IReplayableEnvironment environment)
         {
@@ -68,16 +83,34 @@ internal static class ScoreCommand
         }
 
         var total = CountLines(input);
+        if (start.Lines > total)
+        {
+            throw new CliUsageException($"cannot resume {target}: it holds {start.Lines} episodes, more than the {total} of {input}");
+        }
+
         var summary = new RolloutSummaryBuilder();
         var stopwatch = Stopwatch.StartNew();
         var written = 0;
         var cancelled = false;
         try
         {
-            await using var writer = new StreamWriter(target, append: false, new UTF8Encoding(false));
-            var progress = ProgressLine.Start("re-scoring", total, showProgress);
+            await using var writer = new StreamWriter(OpenOutput(target, start), new UTF8Encoding(false));
+            OutputResume.Record(target, header, start);
+            var progress = ProgressLine.Start("re-scoring", checked((int)(total - start.Lines)), showProgress);
+            long index = 0;
             foreach (var record in JsonlTrajectoryReader.Read(input))
             {
+                if (index++ < start.Lines)
+                {
+                    if (index == start.Lines)
+                    {
+                        // The file's last line must be this record's re-score: the same episode, environment, policy and seed.
+                        OutputResume.CheckEpisodeLine(target, start.Lines, start.LastLine!, record.Episode, record.EnvironmentId, record.PolicyId, record.Seed);
+                    }
+
+                    continue;
+                }
+
                 if (cancellationToken.IsCancellationRequested)
                 {
                     cancelled = true;
@@ -97,22 +130,44 @@ internal static class ScoreCommand
         {
             cancelled = true;
         }
-        catch (Exception)
+        catch (Exception ex) when (ex is not CliUsageException)
         {
             // A file that stops at a bad record would pass for a complete re-score; leave none.
             File.Delete(target);
+            File.Delete(RunHeader.PathFor(target));
             throw;
         }
 
         SummaryTable.WriteScore(id, input, target, written, stopwatch.Elapsed, summary.Build());
+        if (start.Resumed)
+        {
+            var torn = start.TornBytes > 0 ? $" after cutting off a torn last line ({start.TornBytes} bytes)" : "";
+            await Console.Error.WriteLineAsync($"resumed: {target} already held {start.Lines} re-scored episodes{torn}; this run added {written}");
+        }
+
         if (cancelled)
         {
-            await Console.Error.WriteLineAsync($"cancelled after {written} episodes; {target} holds them");
+            await Console.Error.WriteLineAsync($"cancelled after {start.Lines + written} episodes; {target} holds them in order, and the same command with --resume re-scores the rest");
             return ExitCodes.Cancelled;
         }
 
         return ExitCodes.Success;
     }
+
+    /// <summary>A fresh (truncated) output, or a resumed one cut back to its whole lines and positioned at their end.</summary>
+    private static FileStream OpenOutput(string target, OutputResume.Start start)
+    {
+        var stream = new FileStream(target, start.Resumed ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.Read);
+        if (start.Resumed)
+        {
+            stream.SetLength(start.WholeBytes);
+            stream.Seek(start.WholeBytes, SeekOrigin.Begin);
+        }
+
+        return stream;
+    }
+
+    private sealed record ScoreOutput(string Target, RunHeader Header, OutputResume.Start Start);
 
     private static int CountLines(string path)
     {

@@ -15,6 +15,7 @@ internal static class ServePolicyCommand
         var host = new Option<string>("--host") { Description = "The IP address to listen on (0.0.0.0 for every interface), or localhost.", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The TCP port; 0 picks a free one (the URL printed on startup names it).", DefaultValueFactory = _ => 8000 };
         var device = new Option<string>("--device") { Description = "Where the model runs: auto (CUDA when available, else CPU), cpu, or cuda.", DefaultValueFactory = _ => "auto", HelpName = "auto|cpu|cuda" };
+        var maxBody = new Option<int>("--max-body-bytes") { Description = "The largest request body, in bytes; a larger one gets 413 'body_too_large' before it is read into memory.", DefaultValueFactory = _ => PolicyServerOptions.DefaultMaxBodyBytes };
         var maxBatch = new Option<int>("--max-batch") { Description = "Most requests generated together: requests that arrive while a batch generates form the next one.", DefaultValueFactory = _ => 32 };
         var modelName = new Option<string?>("--model-name") { Description = "The model id clients send and GET /v1/models lists; default: the checkpoint's name (gym-policy.json), or its folder's.", HelpName = "NAME" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "A Hugging Face tokenizer.json for a checkpoint without one; default: the checkpoint's own, or the built-in byte tokenizer.", HelpName = "PATH" };
@@ -22,12 +23,12 @@ internal static class ServePolicyCommand
 
         var command = new Command("serve-policy", "Serve a TorchSharp policy checkpoint as an OpenAI-compatible chat-completions server (GET /v1/models, POST /v1/chat/completions), batching concurrent requests into one generation; gym run --policy openai:MODEL --policy-url URL plays against it (docs/openai.md). Stops on Ctrl+C or SIGTERM.")
         {
-            checkpoint, host, port, device, maxBatch, modelName, tokenizer, seed,
+            checkpoint, host, port, device, maxBatch, maxBody, modelName, tokenizer, seed,
         };
 
         command.SetAction(async (result, cancellationToken) =>
         {
-            var options = new PolicyServerOptions(result.GetValue(host)!, result.GetValue(port), result.GetValue(maxBatch), result.GetValue(seed));
+            var options = new PolicyServerOptions(result.GetValue(host)!, result.GetValue(port), result.GetValue(maxBatch), result.GetValue(seed), result.GetValue(maxBody));
             options.Validate();
             var name = result.GetValue(modelName);
             if (name is not null && string.IsNullOrWhiteSpace(name))

@@ -14,6 +14,7 @@ namespace Gym.Runtime.Rollouts;
 /// <param name="Memory">What the policy sees each turn; the default value is the full history.</param>
 /// <param name="Tokenizer">Counts context tokens: a name or file for <see cref="TokenCounters.Create"/>.</param>
 /// <param name="Curriculum">A schedule over one environment parameter, promoted by success rate; none by default.</param>
+/// <param name="FirstEpisode">The first episode to play: episodes before it are already in the output (a resumed run); 0 by default.</param>
 public sealed record RolloutPlan(
     string EnvironmentId,
     IReadOnlyDictionary<string, string> Parameters,
@@ -24,7 +25,8 @@ public sealed record RolloutPlan(
     bool RecordTimings = false,
     MemorySpec Memory = default,
     string Tokenizer = TokenCounters.DefaultName,
-    CurriculumPlan? Curriculum = null)
+    CurriculumPlan? Curriculum = null,
+    long FirstEpisode = 0)
 {
     /// <summary>The seed of episode <paramref name="episode"/>: the same for every member of a group.</summary>
     public long SeedOf(long episode) => SeededRandom.EpisodeSeed(Seed, episode / GroupSize);
@@ -38,6 +40,17 @@ public sealed record RolloutPlan(
         if (Episodes < 0)
         {
             throw new ArgumentException($"episodes must be zero or more (got {Episodes})");
+        }
+
+        if (FirstEpisode < 0 || FirstEpisode > Episodes)
+        {
+            throw new ArgumentException($"the first episode must be between 0 and the episode count {Episodes} (got {FirstEpisode})");
+        }
+
+        if (FirstEpisode > 0 && Curriculum is not null)
+        {
+            // Levels depend on the successes of every earlier window, which a resumed run has not seen.
+            throw new ArgumentException("a run with a curriculum cannot start after episode 0 (resume is not supported for curriculum runs)");
         }
 
         if (Concurrency < 1)

@@ -9,7 +9,7 @@ namespace Gym.Runtime.Rollouts;
 /// <summary>Live progress of a run, reported after every episode.</summary>
 /// <param name="Done">Episodes ended (completed, failed or cancelled).</param>
 /// <param name="Failed">Episodes that failed.</param>
-/// <param name="Total">Episodes planned.</param>
+/// <param name="Total">Episodes planned (those a resumed run still has to play).</param>
 /// <param name="Steps">Environment steps taken by ended episodes.</param>
 /// <param name="MeanReward">Mean total reward of completed episodes.</param>
 /// <param name="Elapsed">Time since the run started.</param>
@@ -42,7 +42,7 @@ public sealed class RolloutRunner(IRequiredActor<CoordinatorActor> coordinator, 
         plan.Validate();
 
         var clock = Stopwatch.StartNew();
-        var observer = new ProgressObserver(plan.Episodes, clock, progress);
+        var observer = new ProgressObserver(checked((int)(plan.Episodes - plan.FirstEpisode)), clock, progress);
         var runId = catalog.Add(new RunResources(policy, sink, observer));
         try
         {

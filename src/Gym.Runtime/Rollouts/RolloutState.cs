@@ -10,7 +10,7 @@ namespace Gym.Runtime.Rollouts;
 public sealed class RolloutState(RolloutPlan plan)
 {
     private readonly HashSet<long> _live = [];
-    private long _next;
+    private long _next = plan.FirstEpisode;
 
     /// <summary>The plan.</summary>
     public RolloutPlan Plan { get; } = plan;

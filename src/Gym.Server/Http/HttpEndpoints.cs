@@ -32,8 +32,8 @@ internal sealed class HttpEndpoints(SessionManager sessions, EnvironmentServerOp
         catch (BadHttpRequestException ex)
         {
             // Kestrel's own limits (body size, malformed framing) surface here while reading the body.
-            var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                ? ServerError.BodyTooLarge(options.MaxBodyBytes)
+            var error = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ServerError.BodyTooLarge(options.MaxBodyBytes)
+                : RequestBodies.IsTooSlow(ex) ? ServerError.BodyTooSlow
                 : ServerError.InvalidRequest($"malformed HTTP request: {ex.Message}");
             await HttpResponses.WriteErrorAsync(context, error, sessions.Metrics).ConfigureAwait(false);
         }

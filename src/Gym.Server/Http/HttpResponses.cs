@@ -4,7 +4,6 @@ using System.Text.Json;
 using Gym.Server.Metrics;
 using Gym.Server.Protocol;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Gym.Server.Http;
 
@@ -16,77 +15,10 @@ internal static class HttpResponses
 
     private const string JsonContentType = "application/json; charset=utf-8";
 
-    /// <summary>
-    /// The most bytes of an over-limit body read and discarded before answering 413: a client still
-    /// uploading when the server closes gets a broken pipe instead of the answer, so bodies up to this
-    /// size are drained first; larger ones are cut off.
-    /// </summary>
-    public const long DrainLimit = 64L * 1024 * 1024;
-
-    /// <summary>Reads the whole body, failing with <c>body_too_large</c> past <paramref name="limit"/> bytes (after draining the rest, up to <see cref="DrainLimit"/>).</summary>
-    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > limit)
-        {
-            await DrainAsync(request, cancellationToken).ConfigureAwait(false);
-            throw new ServerErrorException(ServerError.BodyTooLarge(limit));
-        }
-
-        var buffer = new byte[(int)Math.Min(request.ContentLength ?? 4096, limit) + 1];
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                if (length > limit)
-                {
-                    await DrainAsync(request, cancellationToken).ConfigureAwait(false);
-                    throw new ServerErrorException(ServerError.BodyTooLarge(limit));
-                }
-
-                Array.Resize(ref buffer, Math.Min(buffer.Length * 2, limit + 1));
-            }
-
-            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                break;
-            }
-
-            length += read;
-        }
-
-        return length > limit ? throw new ServerErrorException(ServerError.BodyTooLarge(limit)) : buffer.AsMemory(0, length);
-    }
-
-    private static async Task DrainAsync(HttpRequest request, CancellationToken cancellationToken)
-    {
-        if (request.ContentLength > DrainLimit)
-        {
-            return;
-        }
-
-        // Kestrel's own limit equals ours; lift it for this request so the rest can be read and dropped.
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = DrainLimit;
-        }
-
-        var scratch = new byte[16 * 1024];
-        long drained = 0;
-        try
-        {
-            int read;
-            while (drained < DrainLimit && (read = await request.Body.ReadAsync(scratch, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                drained += read;
-            }
-        }
-        catch (BadHttpRequestException)
-        {
-            // Past Kestrel's limit or malformed: the 413 still goes out, on a connection that then closes.
-        }
-    }
+    /// <summary>Reads the whole body, failing with <c>body_too_large</c> past <paramref name="limit"/> bytes (after draining the rest, up to <see cref="RequestBodies.DrainLimit"/>).</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken) =>
+        await RequestBodies.ReadAsync(request, limit, cancellationToken).ConfigureAwait(false)
+            ?? throw new ServerErrorException(ServerError.BodyTooLarge(limit));
 
     /// <summary>Writes a JSON answer.</summary>
     public static Task WriteJsonAsync(HttpContext context, HttpStatusCode status, Action<Utf8JsonWriter> write)
@@ -118,10 +50,10 @@ internal static class HttpResponses
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
         }
-        else if (error.Status == HttpStatusCode.RequestEntityTooLarge)
+        else if (error.Status is HttpStatusCode.RequestEntityTooLarge or HttpStatusCode.RequestTimeout)
         {
-            // Whatever of the body was not drained is still on the wire: say the connection ends here.
-            context.Response.Headers.Connection = "close";
+            // Whatever of the body was not read is still on the wire: say the connection ends here.
+            RequestBodies.CloseAfterResponse(context.Response);
         }
 
         return WriteJsonAsync(context, error.Status, w => ResponseWriter.Error(w, error));

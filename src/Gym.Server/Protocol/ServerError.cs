@@ -55,6 +55,9 @@ public sealed record ServerError(HttpStatusCode Status, string Code, string Mess
     /// <summary>A request body over the configured limit.</summary>
     public static ServerError BodyTooLarge(long limit) => new(HttpStatusCode.RequestEntityTooLarge, "body_too_large", $"the request body is larger than the limit of {limit} bytes");
 
+    /// <summary>408: the request body stalled (Kestrel's minimum data rate); the connection then closes.</summary>
+    public static ServerError BodyTooSlow { get; } = new(HttpStatusCode.RequestTimeout, "body_timeout", "the request body arrived too slowly (less than 240 bytes per second after the first 5 seconds); send the whole body without pausing");
+
     /// <summary>A WebSocket message over the configured limit (the connection is then closed).</summary>
     public static ServerError MessageTooLarge(long limit) => new(HttpStatusCode.RequestEntityTooLarge, "message_too_large", $"the message is larger than the limit of {limit} bytes; closing the connection");
 

@@ -104,8 +104,10 @@ public sealed class TrajectoryFormatException : FormatException, IUserError
 /// </para>
 /// <para>
 /// The reorder buffer holds the episodes that finished ahead of a slower earlier one; it is bounded by
-/// the caller's concurrency, not by this sink. Episodes that never arrive (a cancelled run) leave
-/// gaps: <see cref="CompleteAsync"/> then writes what is buffered in ascending order.
+/// the caller's concurrency, not by this sink. The file only ever holds a contiguous run of episodes
+/// from the first one: when an episode never arrives (a cancelled run), <see cref="CompleteAsync"/>
+/// drops the buffered episodes after it (<see cref="Dropped"/>) instead of leaving a hole, so an
+/// interrupted file is a prefix of the uninterrupted one and <see cref="Continue"/> can append the rest.
 /// </para>
 /// </remarks>
 public sealed class JsonlTrajectorySink : ITrajectorySink
@@ -130,6 +132,7 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
     private long _next;
 
     private long _written;
+    private long _dropped;
     private TrajectorySinkException? _fault;
 
     private JsonlTrajectorySink(string path, FileStream stream, long firstEpisode, int capacity)
@@ -154,6 +157,15 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
     public long Written => Interlocked.Read(ref _written);
 
     /// <summary>
+    /// Episodes accepted but left out of the file because an earlier episode never arrived (known once
+    /// <see cref="CompleteAsync"/> has returned); writing them would have left a hole.
+    /// </summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>The index of the first episode of this sink's lines (0, or where a continued file resumes).</summary>
+    public long FirstEpisode => _firstEpisode;
+
+    /// <summary>
     /// Creates (or truncates) the rollout file at <paramref name="path"/> and starts the writer.
     /// Fails here, before any episode is played, when the file cannot be created.
     /// </summary>
@@ -161,7 +173,26 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
     /// <param name="firstEpisode">The index of the first episode of the run; lines start there.</param>
     /// <param name="capacity">How many episodes may wait for the writer before <see cref="WriteAsync"/> waits.</param>
     /// <exception cref="TrajectorySinkException">The directory does not exist or the file cannot be created.</exception>
-    public static JsonlTrajectorySink Create(string path, long firstEpisode = 0, int capacity = DefaultCapacity)
+    public static JsonlTrajectorySink Create(string path, long firstEpisode = 0, int capacity = DefaultCapacity) =>
+        Open(path, firstEpisode, capacity, keepBytes: null);
+
+    /// <summary>
+    /// Continues an interrupted rollout file: keeps its first <paramref name="keepBytes"/> bytes (its
+    /// whole lines; a torn last line beyond them is cut off) and appends from episode
+    /// <paramref name="firstEpisode"/>, the number of lines kept.
+    /// </summary>
+    /// <param name="path">The existing rollout file.</param>
+    /// <param name="firstEpisode">The index of the next episode: how many whole lines the file holds.</param>
+    /// <param name="keepBytes">The length of those whole lines, in bytes (see <see cref="RolloutFileTail.WholeBytes"/>).</param>
+    /// <param name="capacity">How many episodes may wait for the writer before <see cref="WriteAsync"/> waits.</param>
+    /// <exception cref="TrajectorySinkException">The file does not exist, is shorter than <paramref name="keepBytes"/>, or cannot be opened.</exception>
+    public static JsonlTrajectorySink Continue(string path, long firstEpisode, long keepBytes, int capacity = DefaultCapacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(keepBytes);
+        return Open(path, firstEpisode, capacity, keepBytes);
+    }
+
+    private static JsonlTrajectorySink Open(string path, long firstEpisode, int capacity, long? keepBytes)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         ArgumentOutOfRangeException.ThrowIfNegative(firstEpisode);
@@ -183,13 +214,17 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
         {
             stream = new FileStream(fullPath, new FileStreamOptions
             {
-                Mode = FileMode.Create,
+                Mode = keepBytes is null ? FileMode.Create : FileMode.Open,
                 Access = FileAccess.Write,
                 Share = FileShare.Read,
                 // Unbuffered: our own batches of whole lines are the only buffering, so the OS never
                 // sees half a line (a FileStream buffer would spill lines across flushes).
                 BufferSize = 0,
             });
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new TrajectorySinkException(fullPath, "no such file to continue", ex);
         }
         catch (DirectoryNotFoundException ex)
         {
@@ -202,6 +237,26 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
         catch (IOException ex)
         {
             throw new TrajectorySinkException(fullPath, ex.Message, ex);
+        }
+
+        if (keepBytes is { } keep)
+        {
+            try
+            {
+                if (stream.Length < keep)
+                {
+                    throw new TrajectorySinkException(fullPath, $"it is {stream.Length} bytes long, shorter than the {keep} bytes to keep (was it changed meanwhile?)", null);
+                }
+
+                // Cuts a torn last line off, so the first appended line starts on a line of its own.
+                stream.SetLength(keep);
+                stream.Seek(keep, SeekOrigin.Begin);
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
         }
 
         return new JsonlTrajectorySink(fullPath, stream, firstEpisode, capacity);
@@ -298,16 +353,9 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
                 await WriteBatchAsync().ConfigureAwait(false);
             }
 
-            // Earlier episodes never came (a cancelled run): keep the rest, still in ascending order.
-            foreach (var episode in _pending.Keys.Order())
-            {
-                Append(_pending[episode]);
-                if (_batch.WrittenCount >= MaxBatchBytes)
-                {
-                    await WriteBatchAsync().ConfigureAwait(false);
-                }
-            }
-
+            // An earlier episode never came (a cancelled run): writing the later ones would leave a
+            // hole, and a file with a hole can neither be continued nor compared with a full run.
+            Interlocked.Exchange(ref _dropped, _pending.Count);
             _pending.Clear();
             await WriteBatchAsync().ConfigureAwait(false);
             _stream.Flush(flushToDisk: true);

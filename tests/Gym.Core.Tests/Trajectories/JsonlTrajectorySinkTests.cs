@@ -61,7 +61,7 @@ public sealed class JsonlTrajectorySinkTests : IDisposable
     }
 
     [Fact]
-    public async Task Gaps_left_by_episodes_that_never_finished_are_flushed_in_order_on_complete()
+    public async Task Episodes_after_one_that_never_came_are_dropped_so_the_file_is_a_contiguous_prefix()
     {
         var records = CompletedRange(6);
         var path = _temp.File("rollouts.jsonl");
@@ -74,11 +74,60 @@ public sealed class JsonlTrajectorySinkTests : IDisposable
             }
 
             await sink.CompleteAsync(CancellationToken.None);
-            sink.Written.Should().Be(4);
+            sink.Written.Should().Be(1);
+            sink.Dropped.Should().Be(3, "2, 3 and 5 come after the missing 1");
         }
 
-        var episodes = (await File.ReadAllLinesAsync(path)).Select(l => TrajectoryJson.Deserialize(l).Episode);
-        episodes.Should().Equal(0, 2, 3, 5);
+        (await File.ReadAllTextAsync(path)).Should().Be(Line(records[0]));
+    }
+
+    [Fact]
+    public async Task Continue_cuts_a_torn_last_line_and_appends_from_the_next_episode()
+    {
+        var records = CompletedRange(5);
+        var path = _temp.File("rollouts.jsonl");
+        var whole = Line(records[0]) + Line(records[1]);
+        await File.WriteAllTextAsync(path, whole + Line(records[2])[..10]);
+        var tail = RolloutFileTail.Inspect(path);
+        tail.Lines.Should().Be(2);
+        tail.WholeBytes.Should().Be(Encoding.UTF8.GetByteCount(whole));
+        tail.TornBytes.Should().Be(10);
+        tail.FirstLine.Should().Be(Line(records[0]).TrimEnd('\n'));
+        tail.LastLine.Should().Be(Line(records[1]).TrimEnd('\n'));
+
+        await using (var sink = JsonlTrajectorySink.Continue(path, tail.Lines, tail.WholeBytes))
+        {
+            foreach (var index in new[] { 4, 2, 3 })
+            {
+                await sink.WriteAsync(records[index], CancellationToken.None);
+            }
+
+            await sink.CompleteAsync(CancellationToken.None);
+            sink.Written.Should().Be(3);
+        }
+
+        (await File.ReadAllTextAsync(path)).Should().Be(string.Concat(records.Select(Line)));
+    }
+
+    [Fact]
+    public void Continue_refuses_a_file_shorter_than_the_bytes_to_keep()
+    {
+        var path = _temp.File("short.jsonl");
+        File.WriteAllText(path, "{}\n");
+        var act = () => JsonlTrajectorySink.Continue(path, 1, 100);
+        act.Should().Throw<TrajectorySinkException>().WithMessage("*shorter than the 100 bytes to keep*");
+        File.ReadAllText(path).Should().Be("{}\n", "nothing was cut");
+    }
+
+    [Fact]
+    public void A_file_without_a_newline_is_all_torn_and_an_empty_one_has_nothing()
+    {
+        var torn = _temp.File("torn.jsonl");
+        File.WriteAllText(torn, "{\"episode\": 0");
+        RolloutFileTail.Inspect(torn).Should().Be(new RolloutFileTail(0, 0, 13, null, null));
+        var empty = _temp.File("empty.jsonl");
+        File.WriteAllText(empty, "");
+        RolloutFileTail.Inspect(empty).Should().Be(new RolloutFileTail(0, 0, 0, null, null));
     }
 
     [Fact]

@@ -210,6 +210,39 @@ public sealed class HttpProtocolTests(SharedServer shared) : IClassFixture<Share
     }
 
     [Fact]
+    public async Task A_stalled_body_is_a_408_in_gyms_words_and_the_connection_closes()
+    {
+        var id = await H.CreateSessionAsync();
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", H.Server.Url.Port);
+        var stream = client.GetStream();
+        var head = $"POST /sessions/{id}/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"seed\":";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+
+        // Nothing more comes: Kestrel's minimum data rate gives up after its 5 s grace period.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+        }
+        catch (IOException)
+        {
+            // Reset after the answer: what came is the answer.
+        }
+
+        var text = answer.ToString();
+        text.Should().StartWith("HTTP/1.1 408");
+        text.Should().Contain("\"body_timeout\"").And.Contain("arrived too slowly").And.NotContain("MinRequestBodyDataRate");
+        text.Should().MatchRegex("(?im)^connection: close");
+    }
+
+    [Fact]
     public async Task Metrics_are_in_the_prometheus_text_format()
     {
         var id = await H.CreateSessionAsync();
