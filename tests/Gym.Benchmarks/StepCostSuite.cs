@@ -55,7 +55,7 @@ internal sealed class StepCostSuite(BenchOptions options)
         "  of which: the rest (reward program, observation, info, result)",
     ];
 
-    private sealed record Breakdown(long Steps, double[] Microseconds, double[] Bytes, double[] StepPartMicroseconds, double[] StepPartBytes);
+    private sealed record Breakdown(long Steps, double CpuMicrosecondsPerStep, double[] Microseconds, double[] Bytes, double[] StepPartMicroseconds, double[] StepPartBytes);
 
     private sealed record LoopSample(long Steps, Cost Cost)
     {
@@ -122,27 +122,29 @@ internal sealed class StepCostSuite(BenchOptions options)
     {
         var table = new ResultTable(
             $"Step cost breakdown: {EnvironmentId}, expert:{options.ErrorRate.ToString(CultureInfo.InvariantCulture)}, one thread, {Stats.Num(options.StepCostEpisodes)} episodes per rep (median of {options.Repetitions})",
-            "phase", "µs / step", "share", "bytes / step", "share of bytes");
+            "phase", "wall µs / step", "share", "≈ CPU µs / step", "bytes / step", "share of bytes");
         var total = Stats.Median(breakdowns.Select(b => b.Microseconds.Sum()));
         var totalBytes = Stats.Median(breakdowns.Select(b => b.Bytes.Sum()));
+        var cpu = Stats.Median(breakdowns.Select(b => b.CpuMicrosecondsPerStep));
         for (var p = 0; p < PhaseNames.Length; p++)
         {
             var us = Stats.Median(breakdowns.Select(b => b.Microseconds[p]));
             var bytes = Stats.Median(breakdowns.Select(b => b.Bytes[p]));
-            table.Add(PhaseNames[p], Stats.Num(us, 2), $"{100 * us / total:0}%", Stats.Num(bytes), $"{100 * bytes / totalBytes:0}%");
+            table.Add(PhaseNames[p], Stats.Num(us, 2), $"{100 * us / total:0}%", Stats.Num(cpu * us / total, 2), Stats.Num(bytes), $"{100 * bytes / totalBytes:0}%");
             if (p == (int)Phase.Step)
             {
                 for (var s = 0; s < StepParts.Length; s++)
                 {
                     var partUs = Stats.Median(breakdowns.Select(b => s < 3 ? b.StepPartMicroseconds[s] : b.Microseconds[p] - b.StepPartMicroseconds.Take(3).Sum()));
                     var partBytes = Stats.Median(breakdowns.Select(b => s < 3 ? b.StepPartBytes[s] : b.Bytes[p] - b.StepPartBytes.Take(3).Sum()));
-                    table.Add(StepParts[s], Stats.Num(partUs, 2), $"{100 * partUs / total:0}%", Stats.Num(partBytes), $"{100 * partBytes / totalBytes:0}%");
+                    table.Add(StepParts[s], Stats.Num(partUs, 2), $"{100 * partUs / total:0}%", Stats.Num(cpu * partUs / total, 2), Stats.Num(partBytes), $"{100 * partBytes / totalBytes:0}%");
                 }
             }
         }
 
-        table.Add("total (timed phases)", Stats.Num(total, 2), "100%", Stats.Num(totalBytes), "100%");
+        table.Add("total (timed phases)", Stats.Num(total, 2), "100%", Stats.Num(cpu, 2), Stats.Num(totalBytes), "100%");
         table.Note("wall µs per step inside each phase (Stopwatch), bytes from GC.GetAllocatedBytesForCurrentThread; the phases cover the whole loop, so their sum is the loop's cost plus about 0.1 µs of timestamps per phase.");
+        table.Note("≈ CPU µs / step = the phase's share of the wall time × the breakdown loop's process CPU µs per step: on a loaded machine wall time mostly waits for a core, and that waiting falls on each phase in proportion to its length.");
         table.Note("the 'of which' rows replay the same actions outside the step (a parser, a Toolbox and the task over the same tools and seeds) and time those calls alone; the rest is the step's time minus them.");
         return table;
     }
@@ -212,6 +214,7 @@ internal sealed class StepCostSuite(BenchOptions options)
     private static async Task<Breakdown> BreakdownAsync(EnvironmentRegistry registry, IPolicy policy, ITokenCounter counter, int episodes)
     {
         using var environment = registry.Make(EnvironmentId);
+        var meter = new Meter();
         var ticks = new long[PhaseNames.Length];
         var bytes = new long[PhaseNames.Length];
         var played = new List<(long Seed, List<AgentAction> Actions)>(episodes);
@@ -267,9 +270,11 @@ internal sealed class StepCostSuite(BenchOptions options)
         }
 
         Mark(Phase.Json);
+        var cost = meter.Stop();
         var (partTicks, partBytes) = await ReplayStepPartsAsync((ToolEnvironment)environment, played).ConfigureAwait(false);
         return new Breakdown(
             steps,
+            cost.CpuSeconds * 1e6 / steps,
             [.. ticks.Select(t => Stats.TicksToMicroseconds(t) / steps)],
             [.. bytes.Select(b => b / (double)steps)],
             [.. partTicks.Select(t => Stats.TicksToMicroseconds(t) / steps)],
