@@ -12,7 +12,7 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project tests/Gym.Benchmarks -- [options]
 
         Options:
-          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server, or all
+          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost, or all
                                      (default: throughput,latency,memory)
           --reps N                   repetitions of each throughput, latency and diagnostics measurement, interleaved;
                                      medians are reported (default: 5)
@@ -31,6 +31,8 @@ internal sealed class BenchOptions
           --no-breakdown             skip the memory breakdown (bare actors, environments alone, tiny environment)
           --server-sessions LIST     concurrent sessions of the server suite (default: 1,64,1024)
           --server-seconds S         seconds per server-suite measurement (default: 3)
+          --stepcost-episodes N      episodes per step-cost measurement (breakdown, direct loop, Python twin) (default: 4096)
+          --no-python                skip the Python twin in the step-cost suite
           --sink null|memory         trajectory sink of actor runs: a counting null sink or InMemoryTrajectorySink (default: null)
           --error-rate R             the expert's deliberate-mistake rate (default: 0.1)
           --seed N                   run seed (default: 42)
@@ -71,6 +73,10 @@ internal sealed class BenchOptions
 
     public bool InMemorySink { get; private set; }
 
+    public int StepCostEpisodes { get; private set; } = 4096;
+
+    public bool Python { get; private set; } = true;
+
     public double ErrorRate { get; private set; } = 0.1;
 
     public long Seed { get; private set; } = 42;
@@ -95,6 +101,12 @@ internal sealed class BenchOptions
                     break;
                 case "--markdown":
                     options.Markdown = true;
+                    break;
+                case "--no-python":
+                    options.Python = false;
+                    break;
+                case "--stepcost-episodes":
+                    options.StepCostEpisodes = PositiveInt(arg, Value());
                     break;
                 case "--no-breakdown":
                     options.MemoryBreakdown = false;
@@ -175,7 +187,7 @@ internal sealed class BenchOptions
 
     private static HashSet<string> ParseSuites(string text)
     {
-        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server" };
+        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost" };
         var suites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

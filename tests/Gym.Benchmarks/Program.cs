@@ -56,6 +56,11 @@ internal static class Program
             tables.AddRange(await new MemorySuite(options).RunAsync().ConfigureAwait(false));
         }
 
+        if (options.Suites.Contains("stepcost"))
+        {
+            tables.AddRange(await new StepCostSuite(options).RunAsync().ConfigureAwait(false));
+        }
+
         if (options.Suites.Contains("server"))
         {
             tables.AddRange(await new ServerSuite(options).RunAsync().ConfigureAwait(false));

@@ -24,22 +24,27 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
 
     /// <inheritdoc />
     protected override EpisodeTask CreateTask(long seed) =>
-        new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors, Options.Wording), Options);
+        new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors, Options.Wording), _taskInfo ??= TaskInfo(Options));
+
+    // The task's info depends on the options alone: built once per environment, not once per episode.
+    private StepInfo? _taskInfo;
+
+    private static StepInfo TaskInfo(ArithmeticOptions options) => StepInfo.Empty
+        .With("digits", options.Digits)
+        .With("operations", options.Operations)
+        .With("distractors", options.Distractors)
+        .With("wording", options.Wording == ProblemWording.Expression ? "expression" : "story");
 
     // Arguments are recorded verbatim in trajectories: keep '+' literal, as a model writes it.
     private static readonly JsonSerializerOptions ArgumentJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private sealed class ArithmeticTask(ArithmeticProblem problem, ArithmeticOptions options) : EpisodeTask
+    private sealed class ArithmeticTask(ArithmeticProblem problem, StepInfo info) : EpisodeTask
     {
         public override string Prompt => problem.Text;
 
         public override IReadOnlyList<ITool> Tools { get; } = [CalculatorTool.Instance];
 
-        public override StepInfo Info => StepInfo.Empty
-            .With("digits", options.Digits)
-            .With("operations", options.Operations)
-            .With("distractors", options.Distractors)
-            .With("wording", options.Wording == ProblemWording.Expression ? "expression" : "story");
+        public override StepInfo Info => info;
 
         public override ExpertPlan Plan => new(
             [.. problem.Steps.Select((step, i) => new PlannedCall(

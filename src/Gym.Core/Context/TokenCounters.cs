@@ -52,8 +52,43 @@ public sealed class TiktokenTokenCounter : ITokenCounter
     public int Count(ChatMessage message)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return _tokenizer.CountTokens(message.Content) + MessageOverhead;
+        if (message.Role != ChatRole.System)
+        {
+            return _tokenizer.CountTokens(message.Content) + MessageOverhead;
+        }
+
+        // A system prompt is the same text in every episode of an environment (and usually one
+        // shared string): counted once per process instead of once per episode, where it was the
+        // largest single cost of an arithmetic step. Bounded, like the prompt cache that feeds it.
+        // The last one is checked by reference first, which skips hashing the whole prompt.
+        var last = Volatile.Read(ref _lastSystem);
+        if (last is not null && ReferenceEquals(last.Text, message.Content))
+        {
+            return last.Count;
+        }
+
+        if (!_systemCounts.TryGetValue(message.Content, out var count))
+        {
+            count = _tokenizer.CountTokens(message.Content) + MessageOverhead;
+            if (_systemCounts.Count >= MaxCachedSystemPrompts)
+            {
+                _systemCounts.Clear();
+            }
+
+            _systemCounts.TryAdd(message.Content, count);
+        }
+
+        Volatile.Write(ref _lastSystem, new CountedText(message.Content, count));
+        return count;
     }
+
+    private sealed record CountedText(string Text, int Count);
+
+    private CountedText? _lastSystem;
+
+    private const int MaxCachedSystemPrompts = 256;
+
+    private readonly ConcurrentDictionary<string, int> _systemCounts = new(StringComparer.Ordinal);
 
     /// <inheritdoc />
     public override string ToString() => Name;

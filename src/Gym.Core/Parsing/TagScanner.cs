@@ -19,7 +19,7 @@ internal static partial class TagScanner
     public static (List<TagSegment> Segments, string? Error) Scan(string text, IReadOnlySet<string> knownTags)
     {
         var segments = new List<TagSegment>();
-        (string Name, int Start, int ContentStart, Dictionary<string, string> Attributes)? open = null;
+        (string Name, int Start, int ContentStart, IReadOnlyDictionary<string, string> Attributes)? open = null;
         foreach (Match match in TagPattern().Matches(text))
         {
             var name = match.Groups[2].Value.ToLowerInvariant();
@@ -28,7 +28,7 @@ internal static partial class TagScanner
                 continue;
             }
 
-            var closing = match.Groups[1].Value == "/";
+            var closing = match.Groups[1].Length == 1;
             if (!closing)
             {
                 if (open is { } outer)
@@ -59,8 +59,16 @@ internal static partial class TagScanner
             : (segments, null);
     }
 
-    private static Dictionary<string, string> ParseAttributes(string text)
+    // Most tags have no attributes: they share one empty, read-only table.
+    private static readonly IReadOnlyDictionary<string, string> NoAttributes = new Dictionary<string, string>(StringComparer.Ordinal).AsReadOnly();
+
+    private static IReadOnlyDictionary<string, string> ParseAttributes(string text)
     {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return NoAttributes;
+        }
+
         var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (Match match in AttributePattern().Matches(text))
         {

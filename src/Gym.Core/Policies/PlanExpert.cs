@@ -67,15 +67,7 @@ public sealed partial class PlanExpert : IPolicy
     public AgentAction Act(PolicyRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var task = _source.CreateTask(request.Seed);
-        var plan = task.Plan ?? throw new InvalidOperationException("the task has no expert plan, so the plan-following expert cannot play it");
-        if (plan.StepCount == 0 || plan.Stages.Count == 0)
-        {
-            throw new InvalidOperationException("the task's expert plan is empty");
-        }
-
-        var settings = _source.Settings;
-        var parser = ActionParsers.Create(settings.Format, task.Tools, settings.MaxToolCallsPerTurn);
+        var (plan, parser) = Prepare(request.Seed);
         // Past the end only if the environment kept going after the last answer: answer again.
         var done = Math.Min(Progress(plan, parser, request.Context), plan.StepCount - 1);
         var (stageIndex, index) = plan.Locate(done);
@@ -108,6 +100,38 @@ public sealed partial class PlanExpert : IPolicy
         return pending is not null
             ? Write(state, pending.Note, parser.Render(pending.Call))
             : Write(state, string.Create(CultureInfo.InvariantCulture, $"All {stage.Calls.Count} {(stage.Calls.Count == 1 ? "step is" : "steps are")} done; the answer is {stage.Answer}."), parser.RenderAnswer(stage.Answer));
+    }
+
+    // The task, its plan and a parser depend on the seed alone (ITaskSource's contract), and an
+    // episode asks for the same seed on every turn: regenerating them each turn was most of the
+    // expert's cost. A small lock-free table of immutable entries, one per seed slot, keeps the
+    // latest ones; a miss (or another seed in the slot) regenerates, so the actions are the same.
+    private const int PreparedSlots = 64;
+
+    private readonly Prepared?[] _prepared = new Prepared?[PreparedSlots];
+
+    private sealed record Prepared(long Seed, ExpertPlan Plan, IActionParser Parser);
+
+    private (ExpertPlan Plan, IActionParser Parser) Prepare(long seed)
+    {
+        var slot = (int)((ulong)seed % PreparedSlots);
+        var cached = Volatile.Read(ref _prepared[slot]);
+        if (cached is not null && cached.Seed == seed)
+        {
+            return (cached.Plan, cached.Parser);
+        }
+
+        var task = _source.CreateTask(seed);
+        var plan = task.Plan ?? throw new InvalidOperationException("the task has no expert plan, so the plan-following expert cannot play it");
+        if (plan.StepCount == 0 || plan.Stages.Count == 0)
+        {
+            throw new InvalidOperationException("the task's expert plan is empty");
+        }
+
+        var settings = _source.Settings;
+        var parser = ActionParsers.Create(settings.Format, task.Tools, settings.MaxToolCallsPerTurn);
+        Volatile.Write(ref _prepared[slot], new Prepared(seed, plan, parser));
+        return (plan, parser);
     }
 
     /// <summary>
