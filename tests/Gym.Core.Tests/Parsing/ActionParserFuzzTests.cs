@@ -68,6 +68,28 @@ public sealed class ActionParserFuzzTests
         }
     }
 
+    [Fact]
+    public void Half_a_surrogate_pair_is_an_invalid_action_not_an_exception()
+    {
+        // Found by the fuzzer: System.Text.Json threw ArgumentException on such text out of Parse. Built here, not
+        // as theory data, which xUnit would serialize with the half pair replaced.
+        var cases = new[]
+        {
+            ("<tool_call>{\"name\": \"calc" + (char)0xD800 + "\"}</tool_call>", 26),
+            ("<calculator>1+" + (char)0xDC00 + "</calculator>", 15),
+        };
+        foreach (var (text, at) in cases)
+        {
+            foreach (var parser in new IActionParser[] { new JsonToolCallActionParser(), new XmlTagActionParser(Tools) })
+            {
+                var parsed = parser.Parse(text);
+
+                parsed.IsValid.Should().BeFalse();
+                parsed.Error.Should().StartWith($"the action holds text that is not valid Unicode (half of a surrogate pair at character {at})");
+            }
+        }
+    }
+
     private static string Shown(string text) => text.Length > 300 ? text[..300] + "…" : text;
 
     private static string RandomBytes(Random random)

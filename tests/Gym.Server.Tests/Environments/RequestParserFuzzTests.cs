@@ -24,6 +24,8 @@ public sealed class RequestParserFuzzTests
         "{\"seed\": 18446744073709551615}",
     ];
 
+    private const string Indicators = "{}[]\",:\\0-e.\u0000 ";
+
     private static readonly Func<ReadOnlyMemory<byte>, object>[] Parsers =
     [
         body => RequestParser.ParseCreateSession(body),
@@ -113,7 +115,7 @@ public sealed class RequestParserFuzzTests
             switch (random.Next(3))
             {
                 case 0:
-                    bytes.Insert(at, (byte)"{}[]\",:\\0-e.\u0000 "[random.Next(16)]);
+                    bytes.Insert(at, (byte)Indicators[random.Next(Indicators.Length)]);
                     break;
                 case 1 when bytes.Count > 0:
                     bytes.RemoveAt(Math.Min(at, bytes.Count - 1));
