@@ -1,4 +1,5 @@
 using System.Text;
+using FluentAssertions;
 using Gym.Server.Protocol;
 using Xunit;
 
@@ -79,6 +80,24 @@ public sealed class RequestParserFuzzTests
                     throw new Xunit.Sdk.XunitException($"case {i}: {unexpected.GetType().Name}: {unexpected.Message} for {Shown(body)}");
                 }
             }
+        }
+    }
+
+    [Fact]
+    public void Text_that_is_not_unicode_is_invalid_json_not_an_exception()
+    {
+        // Found by the fuzzer: System.Text.Json checks UTF-8 and escapes only when a string is read, and threw
+        // InvalidOperationException out of the parser.
+        byte[] badName = [.. Encoding.UTF8.GetBytes("{\"env_id\": \"x\", \"params\": {\"diff"), 0xFF, .. Encoding.UTF8.GetBytes("\": \"easy\"}}")];
+        var loneEscape = Encoding.UTF8.GetBytes("{\"type\": \"step\", \"action\": \"a\\ud800\"}");
+
+        foreach (var body in new[] { badName, loneEscape })
+        {
+            var parse = () => RequestParser.ParseMessage(body);
+            var create = () => RequestParser.ParseCreateSession(body);
+
+            parse.Should().Throw<ServerErrorException>().Which.Error.Code.Should().Be("invalid_json");
+            create.Should().Throw<ServerErrorException>().Which.Error.Code.Should().Be("invalid_json");
         }
     }
 
