@@ -102,7 +102,7 @@ public sealed class ScenarioEnvironmentsTests : IDisposable
               - {kind: multi-objective, k: 2}
             """);
 
-        build.Should().Throw<ScenarioBuildException>().WithMessage("*s.yaml:6:5: error: 'with-distractors' must be the last operator*", "the error is located at the operator that comes after it");
+        build.Should().Throw<ScenarioBuildException>().WithMessage("*s.yaml:5:5: error: 'with-distractors' must be the last operator*", "the error is located at the operator that comes after it");
     }
 
     [Fact]
