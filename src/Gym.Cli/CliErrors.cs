@@ -11,7 +11,7 @@ public static class CliErrors
     public static string? Describe(Exception exception) => exception switch
     {
         // Located errors already say "file:line:col: error: …"; print them as they are.
-        ScenarioLoadException load => string.Join(Environment.NewLine, load.Errors.Select(e => e.ToString().Replace(": error: ", ": ", StringComparison.Ordinal))),
+        ScenarioLoadException load => string.Join(Environment.NewLine, load.Lines.Select(line => line.Replace(": error: ", ": ", StringComparison.Ordinal))),
         IUserError => exception.Message,
         ArgumentException argument => argument.Message,
         _ => null,

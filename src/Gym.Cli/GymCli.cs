@@ -30,13 +30,20 @@ public static class GymCli
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !IsHelpRequest(args))
         {
+            var command = parsed.CommandResult.Command;
+            if (command == root && UnknownCommand(root, parsed) is { } unknown)
+            {
+                // "gym frobnicate" gave two lines (no command, unrecognized argument) for one mistake.
+                await Console.Error.WriteLineAsync(unknown);
+                return ExitCodes.Usage;
+            }
+
             // One clear line per problem instead of the parser's error-plus-usage dump.
             foreach (var error in parsed.Errors)
             {
                 await Console.Error.WriteLineAsync($"error: {error.Message}");
             }
 
-            var command = parsed.CommandResult.Command;
             var path = command == root ? "gym" : $"gym {command.Name}";
             await Console.Error.WriteLineAsync($"Run '{path} --help' for usage.");
             return ExitCodes.Usage;
@@ -79,6 +86,21 @@ public static class GymCli
         }
     }
 
+    /// <summary>One line for a first word that names no command, with the nearest command and the list; null when the first word is not the problem.</summary>
+    private static string? UnknownCommand(RootCommand root, ParseResult parsed)
+    {
+        var word = parsed.UnmatchedTokens.Count > 0 ? parsed.UnmatchedTokens[0] : null;
+        if (word is null || word.StartsWith('-'))
+        {
+            return null;
+        }
+
+        var names = root.Subcommands.Select(c => c.Name).ToList();
+        var nearest = Gym.Core.Suggestions.Nearest(word, names);
+        var suggestion = nearest is null ? "" : $"did you mean '{nearest}'? ";
+        return $"error: unknown command '{word}'; {suggestion}commands: {string.Join(", ", names)} (gym --help describes them)";
+    }
+
     private static bool IsHelpRequest(string[] args) => args.Any(a => a is "-h" or "--help" or "-?");
 
     /// <summary>What a stop does for <paramref name="command"/>, told to the user when Ctrl+C or SIGTERM arrives.</summary>
@@ -87,6 +109,8 @@ public static class GymCli
         "serve" => "closing every session and stopping the server",
         "serve-policy" => "stopping the server",
         "train" or "sft" => "saving final/ and the metrics so far",
+        "validate" => "the files not yet checked are skipped",
+        "list" => "nothing more is listed",
         _ => "finished episodes are being written",
     };
 

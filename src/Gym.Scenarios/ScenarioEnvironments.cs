@@ -18,11 +18,17 @@ namespace Gym.Scenarios;
 public sealed class ScenarioBuildException(string message) : Exception(message), IUserError;
 
 /// <summary>A scenario file that did not load; <see cref="Exception.Message"/> lists every error, one per line.</summary>
-public sealed class ScenarioLoadException(IReadOnlyList<ScenarioError> errors)
-    : Exception(string.Join(Environment.NewLine, errors.Select(e => e.ToString())))
+public sealed class ScenarioLoadException(IReadOnlyList<ScenarioError> errors, int omitted = 0)
+    : Exception(string.Join(Environment.NewLine, errors.Select(e => e.ToString()).Concat(omitted > 0 ? [ScenarioLoadResult.DescribeOmitted(omitted)] : [])))
 {
-    /// <summary>The errors, with file, line and column.</summary>
+    /// <summary>The errors, with file, line and column (at most <see cref="ScenarioLimits.MaxErrors"/>).</summary>
     public IReadOnlyList<ScenarioError> Errors { get; } = errors;
+
+    /// <summary>Errors found past the cap and left out of <see cref="Errors"/>.</summary>
+    public int Omitted { get; } = omitted;
+
+    /// <summary>Every line to show: the errors, then "… and N more errors" when some were left out.</summary>
+    public IEnumerable<string> Lines => Errors.Select(e => e.ToString()).Concat(Omitted > 0 ? [ScenarioLoadResult.DescribeOmitted(Omitted)] : []);
 }
 
 /// <summary>A scenario ready to run: registered under its id, with the run settings it asks for.</summary>
@@ -74,24 +80,39 @@ public static class ScenarioEnvironments
     public const string ObjectivesParameter = "k";
 
     /// <summary>Loads, validates, builds and registers a scenario file; throws <see cref="ScenarioLoadException"/> or <see cref="ScenarioBuildException"/>.</summary>
-    public static BuiltScenario Load(string path, EnvironmentRegistry registry)
+    /// <remarks>The load works within <see cref="ScenarioLimits.FromEnvironment"/>.</remarks>
+    public static BuiltScenario Load(string path, EnvironmentRegistry registry) => Load(path, registry, CancellationToken.None);
+
+    /// <summary>
+    /// Loads, validates, builds and registers a scenario file within <see cref="ScenarioLimits.FromEnvironment"/>;
+    /// throws <see cref="ScenarioLoadException"/> or <see cref="ScenarioBuildException"/>, or
+    /// <see cref="OperationCanceledException"/> when <paramref name="cancellation"/> stops the read.
+    /// </summary>
+    public static BuiltScenario Load(string path, EnvironmentRegistry registry, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(registry);
-        var result = ScenarioLoader.Load(path, registry);
+        var result = ScenarioLoader.Load(path, registry, ScenarioLimits.FromEnvironment(), cancellation);
         if (result.Errors.Count > 0 || result.Spec is null)
         {
-            throw new ScenarioLoadException(result.Errors);
+            throw new ScenarioLoadException(result.Errors, result.Omitted);
         }
 
-        return Register(result.Spec, path, registry);
+        return Register(result.Spec, path, registry, result.Locations);
     }
 
     /// <summary>Builds a validated scenario and registers it in <paramref name="registry"/>.</summary>
-    public static BuiltScenario Register(ScenarioSpec spec, string path, EnvironmentRegistry registry)
+    public static BuiltScenario Register(ScenarioSpec spec, string path, EnvironmentRegistry registry) => Register(spec, path, registry, ScenarioLoadResult.NoLocations);
+
+    /// <summary>
+    /// Builds a validated scenario and registers it in <paramref name="registry"/>; problems found in the build
+    /// (a tool the task lacks, an operator out of place) are located through <paramref name="locations"/>.
+    /// </summary>
+    public static BuiltScenario Register(ScenarioSpec spec, string path, EnvironmentRegistry registry, IReadOnlyDictionary<string, ScenarioLocation> locations)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(registry);
-        var builder = new Builder(spec, path, registry);
+        ArgumentNullException.ThrowIfNull(locations);
+        var builder = new Builder(spec, path, registry, locations);
         try
         {
             // Build once and draw one task now, so a scenario that cannot run fails before any episode starts.
@@ -113,7 +134,7 @@ public static class ScenarioEnvironments
         }
     }
 
-    private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry) : IDisposable
+    private sealed class Builder(ScenarioSpec spec, string path, EnvironmentRegistry registry, IReadOnlyDictionary<string, ScenarioLocation> locations) : IDisposable
     {
         private readonly Dictionary<string, IReadOnlyList<QaItem>> _datasets = new(StringComparer.Ordinal);
         private RewardProgram? _program;
@@ -211,11 +232,12 @@ public static class ScenarioEnvironments
             {
                 var context = new OperatorContext(spec.Id, objectives, t => Source(t, new Dictionary<string, string>()));
                 WithDistractorsSpec? distractors = null;
-                foreach (var op in spec.Operators)
+                for (var i = 0; i < spec.Operators.Count; i++)
                 {
+                    var op = spec.Operators[i];
                     if (distractors is not null && op is not CurriculumSpec)
                     {
-                        throw Fail($"'with-distractors' must be the last operator: it changes observations, so '{op.Kind}' cannot wrap it");
+                        throw Fail($"'with-distractors' must be the last operator: it changes observations, so '{op.Kind}' cannot wrap it", $"operators[{i}]");
                     }
 
                     source = op.Apply(source, context);
@@ -229,7 +251,7 @@ public static class ScenarioEnvironments
 
                 if (spec.Tools is { } tools)
                 {
-                    source = new ToolSubset(source, tools, path);
+                    source = new ToolSubset(source, tools, index => At($"tools[{index}]"));
                 }
 
                 return (new TaskSourceEnvironment(spec.Id, source, Settings(source.Settings)), distractors);
@@ -257,7 +279,7 @@ public static class ScenarioEnvironments
             }
 
             made.Dispose();
-            throw Fail($"environment '{id}' is not a tool environment, so scenario operators and limits cannot apply to it");
+            throw Fail($"environment '{id}' is not a tool environment, so scenario operators and limits cannot apply to it", "task.environment");
         }
 
         private IReadOnlyList<QaItem> LoadDataset(string file, string? format)
@@ -316,10 +338,11 @@ public static class ScenarioEnvironments
         private RewardProgram BuildProgram(RewardSpec rewards)
         {
             var components = new List<IRewardComponent>();
-            foreach (var (list, kind) in new[] { (rewards.Process, RewardKind.Process), (rewards.Outcome, RewardKind.Outcome) })
+            foreach (var (list, kind, key) in new[] { (rewards.Process, RewardKind.Process, "process"), (rewards.Outcome, RewardKind.Outcome, "outcome") })
             {
-                foreach (var component in list)
+                for (var i = 0; i < list.Count; i++)
                 {
+                    var component = list[i];
                     try
                     {
                         var rubric = component.Kind == "rubric" ? BuildRubric(component) : null;
@@ -328,7 +351,7 @@ public static class ScenarioEnvironments
                     catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
                     {
                         DisposeAll(components);
-                        throw Fail($"reward component '{component.EffectiveName}': {ex.Message}");
+                        throw Fail($"reward component '{component.EffectiveName}': {ex.Message}", $"rewards.{key}[{i}]");
                     }
                 }
             }
@@ -340,7 +363,7 @@ public static class ScenarioEnvironments
             catch (Exception ex) when (ex is RewardSpecException or ArgumentException)
             {
                 DisposeAll(components);
-                throw Fail(ex.Message);
+                throw Fail(ex.Message, "rewards.combine");
             }
         }
 
@@ -427,29 +450,36 @@ public static class ScenarioEnvironments
         }
 
         private ScenarioBuildException Fail(string message) => new($"{path}: error: {message}");
+
+        private ScenarioBuildException Fail(string message, string yamlPath) => new($"{At(yamlPath)}: error: {message}");
+
+        /// <summary><c>file:line:column</c> of the value at <paramref name="yamlPath"/>; the scenario path alone when the spec came without locations.</summary>
+        private string At(string yamlPath) => locations.TryGetValue(yamlPath, out var location) ? location.ToString() : path;
     }
 
     /// <summary>Offers only the tools a scenario lists; a listed tool the task lacks is an error. Owns the source it filters.</summary>
-    private sealed class ToolSubset(ITaskSource inner, IReadOnlyList<string> names, string path) : ITaskSource, IDisposable
+    private sealed class ToolSubset(ITaskSource inner, IReadOnlyList<string> names, Func<int, string> locate) : ITaskSource, IDisposable
     {
         public ToolEnvironmentSettings Settings => inner.Settings;
 
         public void Dispose() => (inner as IDisposable)?.Dispose();
 
-        public EpisodeTask CreateTask(long seed) => new Filtered(inner.CreateTask(seed), names, path);
+        public EpisodeTask CreateTask(long seed) => new Filtered(inner.CreateTask(seed), names, locate);
 
         private sealed class Filtered : EpisodeTask
         {
             private readonly EpisodeTask _task;
 
-            public Filtered(EpisodeTask task, IReadOnlyList<string> names, string path)
+            public Filtered(EpisodeTask task, IReadOnlyList<string> names, Func<int, string> locate)
             {
                 _task = task;
                 var available = task.Tools.Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
-                var missing = names.FirstOrDefault(n => !available.Contains(n));
-                if (missing is not null)
+                var missing = names.Select((name, index) => (name, index)).FirstOrDefault(n => !available.Contains(n.name));
+                if (missing.name is not null)
                 {
-                    throw new ScenarioBuildException($"{path}: error: tool '{missing}' is not offered by this task (available: {string.Join(", ", available.Order(StringComparer.Ordinal))})");
+                    var nearest = Suggestions.Nearest(missing.name, available);
+                    var hint = nearest is null ? "" : $"did you mean '{nearest}'? ";
+                    throw new ScenarioBuildException($"{locate(missing.index)}: error: tool '{missing.name}' is not offered by this task; {hint}available: {string.Join(", ", available.Order(StringComparer.Ordinal))}");
                 }
 
                 Tools = [.. task.Tools.Where(t => names.Contains(t.Name))];

@@ -25,4 +25,29 @@ public sealed record ScenarioLoadResult(ScenarioSpec? Spec, IReadOnlyList<Scenar
 {
     /// <summary>Whether the scenario loaded without errors.</summary>
     public bool Succeeded => Spec is not null && Errors.Count == 0;
+
+    /// <summary>Where each value of a valid scenario was written, by YAML path (<c>tools[1]</c>, <c>operators[0]</c>, <c>task.dataset</c>), so that problems found when the scenario is built are located too.</summary>
+    public IReadOnlyDictionary<string, ScenarioLocation> Locations { get; init; } = NoLocations;
+
+    /// <summary>An empty location table.</summary>
+    public static IReadOnlyDictionary<string, ScenarioLocation> NoLocations { get; } = new Dictionary<string, ScenarioLocation>(StringComparer.Ordinal);
+
+    /// <summary>Errors found past <see cref="ScenarioLimits.MaxErrors"/> and left out of <see cref="Errors"/>.</summary>
+    public int Omitted { get; init; }
+
+    /// <summary>The line that stands for the omitted errors, like <c>… and 399900 more errors</c>; null when none was left out.</summary>
+    public string? OmittedLine => Omitted == 0 ? null : DescribeOmitted(Omitted);
+
+    /// <summary>The line that stands for <paramref name="omitted"/> errors left out of a report.</summary>
+    public static string DescribeOmitted(int omitted) => omitted == 1 ? "… and 1 more error" : $"… and {omitted} more errors";
+}
+
+/// <summary>Where a value was written: the file (as its path was given) and the 1-based line and column.</summary>
+/// <param name="File">The file, as its path was given (with <c>extends</c>, possibly a base file).</param>
+/// <param name="Line">1-based line.</param>
+/// <param name="Column">1-based column.</param>
+public sealed record ScenarioLocation(string File, int Line, int Column)
+{
+    /// <summary><c>file:line:column</c>.</summary>
+    public override string ToString() => $"{File}:{Line}:{Column}";
 }

@@ -1,3 +1,4 @@
+using Gym.Core.Files;
 using Gym.Core.Registry;
 using Gym.Scenarios.Schema;
 using Gym.Scenarios.Yaml;
@@ -21,10 +22,23 @@ public static class ScenarioLoader
     /// </summary>
     /// <param name="path">The scenario file; errors name files relative to the way this path is written.</param>
     /// <param name="registry">The registered environments, or <see langword="null"/> to check only the shape of environment ids.</param>
-    public static ScenarioLoadResult Load(string path, EnvironmentRegistry? registry)
+    public static ScenarioLoadResult Load(string path, EnvironmentRegistry? registry) => Load(path, registry, ScenarioLimits.Default, CancellationToken.None);
+
+    /// <summary>
+    /// Loads and validates the scenario at <paramref name="path"/> within <paramref name="limits"/> (nesting depth,
+    /// file size, error count); with a <paramref name="registry"/>, also checks that task environments are
+    /// registered and that their parameter names exist.
+    /// </summary>
+    /// <param name="path">The scenario file; errors name files relative to the way this path is written.</param>
+    /// <param name="registry">The registered environments, or <see langword="null"/> to check only the shape of environment ids.</param>
+    /// <param name="limits">The limits the load works within.</param>
+    /// <param name="cancellation">Stops a read of the file or its bases (Ctrl+C while a slow file system answers).</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
+    public static ScenarioLoadResult Load(string path, EnvironmentRegistry? registry, ScenarioLimits limits, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var errors = new ErrorSink();
+        ArgumentNullException.ThrowIfNull(limits);
+        var errors = new ErrorSink(limits.MaxErrors);
         if (string.IsNullOrWhiteSpace(path))
         {
             errors.Add(new SourceFile(path, path), 0, 0, "cannot read scenario file: the path is empty", null);
@@ -33,20 +47,22 @@ public static class ScenarioLoader
 
         var files = new List<SourceFile>();
         ScenarioSpec? spec = null;
+        IReadOnlyDictionary<string, ScenarioLocation>? locations = null;
         try
         {
             var root = new SourceFile(path, Path.GetFullPath(path));
-            var tree = LoadFile(root, root, [], via: null, errors, files);
+            var tree = LoadFile(new Loading(root, limits, errors, files, cancellation), root, [], via: null);
             if (tree is not null)
             {
                 var validator = new Validator(errors, registry);
                 if (validator.TryValidate(tree, ScenarioSchema.RootFor(registry), "", out var value))
                 {
                     spec = (ScenarioSpec)value!;
+                    locations = validator.Locations;
                 }
             }
         }
-        catch (Exception exception) when (exception is not OutOfMemoryException)
+        catch (Exception exception) when (exception is not (OutOfMemoryException or OperationCanceledException))
         {
             // A bug of ours must not take a `gym validate` over many files down: report it against the file.
             errors.Add(new SourceFile(path, path), 0, 0, $"cannot load scenario: {exception.Message}", null);
@@ -57,7 +73,7 @@ public static class ScenarioLoader
             .ThenBy(e => e.Line)
             .ThenBy(e => e.Column)
             .ToList();
-        return new ScenarioLoadResult(ordered.Count == 0 ? spec : null, ordered);
+        return new ScenarioLoadResult(errors.Count == 0 ? spec : null, ordered) { Omitted = errors.Omitted, Locations = locations ?? ScenarioLoadResult.NoLocations };
     }
 
     private static int FileOrder(List<SourceFile> files, string displayPath)
@@ -66,16 +82,20 @@ public static class ScenarioLoader
         return index < 0 ? int.MaxValue : index;
     }
 
+    /// <summary>What one load carries through the extends chain.</summary>
+    private sealed record Loading(SourceFile Root, ScenarioLimits Limits, ErrorSink Errors, List<SourceFile> Files, CancellationToken Cancellation);
+
     /// <summary>Reads one file and, recursively, its bases; returns the merged tree without <c>extends</c>, or null when it cannot be built.</summary>
-    private static MappingNode? LoadFile(SourceFile root, SourceFile file, IReadOnlyList<SourceFile> chain, ScalarNode? via, ErrorSink errors, List<SourceFile> files)
+    private static MappingNode? LoadFile(Loading loading, SourceFile file, IReadOnlyList<SourceFile> chain, ScalarNode? via)
     {
+        var (root, errors, files) = (loading.Root, loading.Errors, loading.Files);
         files.Add(file);
-        if (!TryRead(file, via, errors, out var text))
+        if (!TryRead(file, via, loading, out var text))
         {
             return null;
         }
 
-        var node = YamlTreeReader.Read(text, file, errors);
+        var node = YamlTreeReader.Read(text, file, errors, loading.Limits.MaxDepth);
         if (node is null)
         {
             return null;
@@ -92,7 +112,8 @@ public static class ScenarioLoader
             return mapping;
         }
 
-        if (extends.Value is not ScalarNode { IsNull: false } basePath || basePath.Value.Length == 0)
+        if (extends.Value is not ScalarNode { IsNull: false } basePath || basePath.Value.Length == 0
+            || (basePath.IsPlain && (NodeText.IsNumber(basePath.Value) || NodeText.IsBoolean(basePath.Value))))
         {
             errors.Add(extends.Value, $"wrong type for extends: found {NodeText.Found(extends.Value)}", "expected the path of a base scenario file, relative to this file");
             return null;
@@ -107,38 +128,31 @@ public static class ScenarioLoader
             return null;
         }
 
-        var baseTree = LoadFile(root, baseFile, visited, basePath, errors, files);
+        var baseTree = LoadFile(loading, baseFile, visited, basePath);
         return baseTree is null ? null : (MappingNode)TreeMerger.Merge(baseTree, mapping.Without("extends"));
     }
 
-    private static bool TryRead(SourceFile file, ScalarNode? via, ErrorSink errors, out string text)
+    private static bool TryRead(SourceFile file, ScalarNode? via, Loading loading, out string text)
     {
         text = "";
-        string? problem = null;
-        if (Directory.Exists(file.FullPath))
+        string problem;
+        try
         {
-            problem = "it is a directory";
+            // Only regular files, and at most the size limit: a FIFO would block and /dev/zero never ends.
+            text = InputFile.ReadText(file.FullPath, loading.Limits.MaxFileBytes, loading.Cancellation);
+            return true;
         }
-        else
+        catch (InputFileException exception)
         {
-            try
-            {
-                text = File.ReadAllText(file.FullPath);
-                return true;
-            }
-            catch (Exception exception) when (exception is FileNotFoundException or DirectoryNotFoundException)
-            {
-                problem = "file not found";
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException or System.Security.SecurityException)
-            {
-                problem = exception.Message;
-            }
+            problem = exception.Message;
         }
 
+        var errors = loading.Errors;
+        var tooLarge = problem.StartsWith("the file is", StringComparison.Ordinal);
+        var hint = tooLarge ? $"scenario files are small; if this one really is larger, raise the limit with the environment variable {ScenarioLimits.BytesVariable} (in bytes)" : null;
         if (via is null)
         {
-            errors.Add(file, 0, 0, $"cannot read scenario file: {problem}", null);
+            errors.Add(file, 0, 0, $"cannot read scenario file: {problem}", hint);
         }
         else if (problem == "file not found")
         {
@@ -146,7 +160,7 @@ public static class ScenarioLoader
         }
         else
         {
-            errors.Add(via, $"cannot read base scenario {NodeText.Quote(via.Value)}: {problem}", null);
+            errors.Add(via, $"cannot read base scenario {NodeText.Quote(via.Value)}: {problem}", hint);
         }
 
         return false;

@@ -42,7 +42,6 @@ public static class ScenarioSchema
     {
         Kind = ScalarKind.String,
         MinLength = 1,
-        TextOnly = true,
         // Any text but single braces, which must open one of the known placeholders.
         EditorPattern = $"(?:[^{{}}]|\\{{\\{{|\\}}\\}}|\\{{(?:{string.Join("|", SystemPromptTemplate.Placeholders)})\\}})*",
         Check = (text, path) => SystemPromptTemplate.Check(text) is { } problem ? ($"{path} {problem.Describe()}", problem.Hint) : null,

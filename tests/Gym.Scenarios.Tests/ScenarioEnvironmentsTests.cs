@@ -102,7 +102,7 @@ public sealed class ScenarioEnvironmentsTests : IDisposable
               - {kind: multi-objective, k: 2}
             """);
 
-        build.Should().Throw<ScenarioBuildException>().WithMessage("*'with-distractors' must be the last operator*");
+        build.Should().Throw<ScenarioBuildException>().WithMessage("*s.yaml:5:5: error: 'with-distractors' must be the last operator*", "the error is located at the operator that comes after it");
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class ScenarioEnvironmentsTests : IDisposable
             tools: [calculator, search]
             """);
 
-        build.Should().Throw<ScenarioBuildException>().WithMessage("*tool 'search' is not offered by this task (available: calculator)*");
+        build.Should().Throw<ScenarioBuildException>().WithMessage("*s.yaml:3:21: error: tool 'search' is not offered by this task; available: calculator");
     }
 
     [Fact]

@@ -13,6 +13,7 @@ internal static class JsonArrayReader
     public static void ReadItems(string path, int bufferSize, string expected, Action<int, int, JsonElement> onItem)
     {
         FileStream stream;
+        QuestionLoader.EnsureNotSpecial(path);
         try
         {
             stream = File.OpenRead(path);

@@ -52,6 +52,7 @@ public static class ParquetQuestions
     internal static IEnumerable<JsonElement> Rows(string path)
     {
         IList<Dictionary<string, object>> rows;
+        QuestionLoader.EnsureNotSpecial(path);
         try
         {
             using var stream = File.OpenRead(path);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gym.Core.Files;
 using Gym.Environments.SearchQa.Corpus;
 
 namespace Gym.Environments.SearchQa.Data;
@@ -130,8 +131,21 @@ public static class QuestionLoader
         }
         : HopKind.Unknown;
 
+    /// <summary>
+    /// Refuses a path that exists but is not a regular file before it is opened: a FIFO would block the open and a
+    /// device such as /dev/zero would be read forever. A missing file is left to the caller's own message.
+    /// </summary>
+    internal static void EnsureNotSpecial(string path)
+    {
+        if (InputFile.KindOf(path) is not (InputFileKind.Regular or InputFileKind.Missing) && InputFile.KindProblem(path) is { } problem)
+        {
+            throw new SearchQaDataException(path, null, $"cannot read the file: {problem}");
+        }
+    }
+
     internal static StreamReader OpenText(string path)
     {
+        EnsureNotSpecial(path);
         try
         {
             return new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);

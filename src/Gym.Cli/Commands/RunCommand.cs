@@ -106,7 +106,8 @@ internal static class RunCommand
     {
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count))
         {
-            return count;
+            // Zero episodes used to "succeed" and truncate the output file to nothing.
+            return count >= 1 ? count : throw new CliUsageException($"--episodes must be at least 1 (got '{text}'); the output file is left as it is");
         }
 
         if (text != "all")

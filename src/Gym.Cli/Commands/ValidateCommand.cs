@@ -26,12 +26,13 @@ internal static partial class ValidateCommand
         {
             files,
         };
-        command.SetAction(result =>
+        command.SetAction((result, cancellation) =>
         {
             var errors = 0;
             foreach (var file in result.GetValue(files)!)
             {
-                var found = Validate(file);
+                cancellation.ThrowIfCancellationRequested();
+                var (found, omitted) = Validate(file, cancellation);
                 foreach (var line in found)
                 {
                     Console.Error.WriteLine(line);
@@ -42,33 +43,38 @@ internal static partial class ValidateCommand
                     Console.WriteLine($"{file}: valid");
                 }
 
-                errors += found.Count;
+                if (omitted > 0)
+                {
+                    Console.Error.WriteLine($"{file}: {ScenarioLoadResult.DescribeOmitted(omitted)}");
+                }
+
+                errors += found.Count + omitted;
             }
 
             Console.Error.WriteLine(errors == 1 ? "1 error" : $"{errors} errors");
-            return errors == 0 ? ExitCodes.Success : ExitCodes.Failure;
+            return Task.FromResult(errors == 0 ? ExitCodes.Success : ExitCodes.Failure);
         });
         return command;
     }
 
     /// <summary>The errors of <paramref name="file"/>, one line each; empty when it is valid.</summary>
-    private static List<string> Validate(string file)
+    private static (List<string> Errors, int Omitted) Validate(string file, CancellationToken cancellation)
     {
         try
         {
             // Exactly what gym run does: load, validate, build (reading every data file) and draw one task.
-            using var built = ScenarioEnvironments.Load(file, CommonOptions.CreateRegistry());
-            return [];
+            using var built = ScenarioEnvironments.Load(file, CommonOptions.CreateRegistry(), cancellation);
+            return ([], 0);
         }
         catch (ScenarioLoadException ex)
         {
-            return ex.Errors.Select(e => e.ToString()).ToList();
+            return (ex.Errors.Select(e => e.ToString()).ToList(), ex.Omitted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A user error (a bad data line, a bad parameter) or a bug: either way this file is not valid, and the next is still checked.
             var message = CliErrors.Describe(ex) ?? $"unexpected failure: {ex.GetType().Name}: {ex.Message}";
-            return message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => Locate(file, line)).ToList();
+            return (message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(line => Locate(file, line)).ToList(), 0);
         }
     }
 
@@ -84,6 +90,13 @@ internal static partial class ValidateCommand
         if (message.StartsWith(own, StringComparison.Ordinal))
         {
             message = message[own.Length..];
+        }
+
+        var scenarioLocated = ScenarioLocated().Match(message);
+        if (scenarioLocated.Success && File.Exists(scenarioLocated.Groups["path"].Value))
+        {
+            // Already at a line and column of the scenario (or one of its bases): a build problem traced to its value.
+            return message;
         }
 
         var located = DataLocation().Match(message);
@@ -112,6 +125,9 @@ internal static partial class ValidateCommand
         var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? path : relative;
     }
+
+    [GeneratedRegex(@"^(?<path>.+?):\d+:\d+: error: ")]
+    private static partial Regex ScenarioLocated();
 
     [GeneratedRegex(@"^(?<path>.+?):(?<line>\d+): (?<reason>.+)$")]
     private static partial Regex DataLocation();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gym.Core.Files;
 
 namespace Gym.Core.Datasets;
 
@@ -26,6 +27,12 @@ public static class QaDataset
     public static IReadOnlyList<QaItem> Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (InputFile.KindProblem(path) is { } problem)
+        {
+            // A FIFO would block and /dev/zero would fill memory before a single line came back.
+            throw new QaDatasetException($"{path}: cannot read the dataset: {problem}");
+        }
+
         string[] lines;
         try
         {

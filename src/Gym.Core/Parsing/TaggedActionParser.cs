@@ -39,12 +39,36 @@ public abstract class TaggedActionParser : IActionParser
     /// <inheritdoc />
     public abstract string FormatInstructions { get; }
 
+    /// <summary>The index of the first UTF-16 surrogate without its other half, or null when the text is valid Unicode.</summary>
+    private static int? LoneSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return i;
+            }
+        }
+
+        return null;
+    }
+
     /// <inheritdoc />
     public ParsedAction Parse(string text)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
             return ParsedAction.Invalid($"the action is empty. {FormatInstructions}");
+        }
+
+        if (LoneSurrogate(text) is { } at)
+        {
+            // JSON cannot hold such text: parsing or serializing it would throw instead of telling the agent.
+            return ParsedAction.Invalid($"the action holds text that is not valid Unicode (half of a surrogate pair at character {at + 1}). {FormatInstructions}");
         }
 
         var (segments, structuralError) = TagScanner.Scan(text, _knownTags);

@@ -74,12 +74,6 @@ internal sealed class ScalarSchema : SchemaType
     public IReadOnlyList<string> Keywords { get; init; } = [];
 
     /// <summary>
-    /// For strings: a plain value that YAML reads as a number or a boolean (<c>42</c>, <c>true</c>) is a
-    /// wrong type, not its text; quoted or block values are text.
-    /// </summary>
-    public bool TextOnly { get; init; }
-
-    /// <summary>
     /// For strings: a check of the text beyond the table, given the text and its YAML path; returns the
     /// error's message and hint, or null when the text is valid.
     /// </summary>

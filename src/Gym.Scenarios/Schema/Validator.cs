@@ -13,9 +13,15 @@ internal sealed class Validator(ErrorSink errors, EnvironmentRegistry? registry)
 {
     private const int MaxSuggestionDistance = 3;
 
+    private readonly Dictionary<string, ScenarioLocation> _locations = new(StringComparer.Ordinal);
+
+    /// <summary>Where each validated value was written, by YAML path.</summary>
+    public IReadOnlyDictionary<string, ScenarioLocation> Locations => _locations;
+
     public bool TryValidate(SourceNode node, SchemaType type, string path, out object? value)
     {
         value = null;
+        _locations.TryAdd(path, new ScenarioLocation(node.Mark.File.DisplayPath, node.Mark.Line, node.Mark.Column));
         if (node is BrokenNode)
         {
             // Already reported where it was read (an unknown alias); a second error would only repeat it.
@@ -131,7 +137,8 @@ internal sealed class Validator(ErrorSink errors, EnvironmentRegistry? registry)
                 return true;
 
             default:
-                if (schema.TextOnly && scalar.IsPlain && (NodeText.IsBoolean(text) || NodeText.IsNumber(text)))
+                // The JSON Schema types every string field as a string, so a plain 42 or true is a wrong type here too.
+                if (scalar.IsPlain && (NodeText.IsBoolean(text) || NodeText.IsNumber(text)))
                 {
                     errors.Add(node, $"wrong type for {path}: found {NodeText.Found(node)}", $"expected {schema.Expected}; quote it to write it as text");
                     return false;

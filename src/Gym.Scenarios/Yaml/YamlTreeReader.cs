@@ -13,21 +13,44 @@ internal sealed class YamlTreeReader
     private readonly SourceFile _file;
     private readonly ErrorSink _errors;
     private readonly Dictionary<string, SourceNode> _anchors = new(StringComparer.Ordinal);
+    private readonly int _maxDepth;
 
-    private YamlTreeReader(SourceFile file, ErrorSink errors)
+    private YamlTreeReader(SourceFile file, ErrorSink errors, int maxDepth)
     {
         _file = file;
         _errors = errors;
+        _maxDepth = maxDepth;
     }
 
     /// <summary>The document's root node, or <see langword="null"/> when the text is empty or not valid YAML (the reason is in <paramref name="errors"/>).</summary>
-    public static SourceNode? Read(string text, SourceFile file, ErrorSink errors)
+    /// <param name="text">The file's text.</param>
+    /// <param name="file">The file, for positions.</param>
+    /// <param name="errors">Where problems go.</param>
+    /// <param name="maxDepth">How deeply lists and mappings may nest; checked before YamlDotNet reads the text, and again exactly while reading.</param>
+    public static SourceNode? Read(string text, SourceFile file, ErrorSink errors, int maxDepth)
     {
-        var reader = new YamlTreeReader(file, errors);
+        if (NotText(text) is { } binary)
+        {
+            errors.Add(file, binary.Line, binary.Column, binary.Message, binary.Hint);
+            return null;
+        }
+
+        if (NestingScan.Check(text, maxDepth) is { } problem)
+        {
+            errors.Add(file, problem.Line, problem.Column, problem.Message, problem.Hint);
+            return null;
+        }
+
+        var reader = new YamlTreeReader(file, errors, maxDepth);
         var parser = new Parser(new StringReader(text));
         try
         {
             return reader.ReadStream(parser);
+        }
+        catch (TooDeepException exception)
+        {
+            errors.Add(exception.Mark, $"lists and mappings nest more than {maxDepth} levels deep here", $"a scenario needs only a few levels; if this file really needs more, raise the limit with the environment variable {ScenarioLimits.DepthVariable}");
+            return null;
         }
         catch (YamlException exception)
         {
@@ -54,7 +77,7 @@ internal sealed class YamlTreeReader
         }
 
         parser.Consume<DocumentStart>();
-        var root = ReadNode(parser, path: "");
+        var root = ReadNode(parser, path: "", depth: 0);
         parser.Consume<DocumentEnd>();
         if (parser.Accept<DocumentStart>(out var second))
         {
@@ -73,7 +96,7 @@ internal sealed class YamlTreeReader
 
     private void ReportEmpty() => _errors.Add(_file, 1, 1, "the scenario file is empty", "a scenario needs at least 'id' and 'task'");
 
-    private SourceNode ReadNode(IParser parser, string path)
+    private SourceNode ReadNode(IParser parser, string path, int depth)
     {
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
@@ -93,12 +116,17 @@ internal sealed class YamlTreeReader
             return Anchor(scalar.Anchor, new ScalarNode(MarkOf(scalar.Start), scalar.Value, isPlain));
         }
 
+        if (depth >= _maxDepth && parser.Current is SequenceStart or MappingStart)
+        {
+            throw new TooDeepException(MarkOf(parser.Current.Start));
+        }
+
         if (parser.TryConsume<SequenceStart>(out var sequenceStart))
         {
             var items = new List<SourceNode>();
             while (!parser.TryConsume<SequenceEnd>(out _))
             {
-                items.Add(ReadNode(parser, NodeText.Item(path, items.Count)));
+                items.Add(ReadNode(parser, NodeText.Item(path, items.Count), depth + 1));
             }
 
             return Anchor(sequenceStart.Anchor, new SequenceNode(MarkOf(sequenceStart.Start), items));
@@ -109,15 +137,15 @@ internal sealed class YamlTreeReader
         var seen = new Dictionary<string, ScalarNode>(StringComparer.Ordinal);
         while (!parser.TryConsume<MappingEnd>(out _))
         {
-            var keyNode = ReadNode(parser, path);
+            var keyNode = ReadNode(parser, path, depth + 1);
             if (keyNode is not ScalarNode key)
             {
                 _errors.Add(keyNode, $"keys must be plain text, but this key is {NodeText.Found(keyNode)}", null);
-                ReadNode(parser, path);
+                ReadNode(parser, path, depth + 1);
                 continue;
             }
 
-            var value = ReadNode(parser, NodeText.Child(path, key.Value));
+            var value = ReadNode(parser, NodeText.Child(path, key.Value), depth + 1);
             if (seen.TryGetValue(key.Value, out var first))
             {
                 _errors.Add(key, $"duplicate key '{key.Value}' in {NodeText.Context(path)}", $"it is first defined at {first.Mark.Line}:{first.Mark.Column}");
@@ -129,6 +157,32 @@ internal sealed class YamlTreeReader
         }
 
         return Anchor(mappingStart.Anchor, new MappingNode(MarkOf(mappingStart.Start), entries));
+    }
+
+    /// <summary>
+    /// The first character YAML does not allow in a text file (NUL, other control characters, bytes that are not
+    /// UTF-8), reported as binary content: YamlDotNet's own message for these names a token, not the cause.
+    /// </summary>
+    private static ScanProblem? NotText(string text)
+    {
+        var line = 1;
+        var lineStart = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\n')
+            {
+                line++;
+                lineStart = i + 1;
+            }
+            else if ((char.IsControl(c) && c is not ('\t' or '\r') && c != '\u0085') || c is '\uFFFD' or '\uFFFE' or '\uFFFF')
+            {
+                var what = c == '\uFFFD' ? "bytes that are not UTF-8 text" : $"the control character U+{(int)c:X4}";
+                return new ScanProblem(line, i - lineStart + 1, $"the file holds {what} here, so it is not a YAML text file", "a scenario is UTF-8 text; check that this is the file you meant (not a binary or a file in another encoding)");
+            }
+        }
+
+        return null;
     }
 
     private SourceNode Anchor(AnchorName anchor, SourceNode node)
@@ -190,6 +244,13 @@ internal sealed class YamlTreeReader
             return "a quoted string is missing its closing quote";
         }
 
+        if (message.Contains("quoted scalar", StringComparison.Ordinal)
+            && (message.Contains("wrong indentation", StringComparison.Ordinal) || message.Contains("document indicator", StringComparison.Ordinal)))
+        {
+            // An unclosed quote runs on into the next keys, which YamlDotNet then reports as bad indentation.
+            return "a quoted string is missing its closing quote (a quoted string that really goes on to the next lines must indent them)";
+        }
+
         if (message.Contains("expected ',' or '}'", StringComparison.Ordinal))
         {
             return "a '{ … }' mapping is missing a ',' between entries or its closing '}'";
@@ -227,4 +288,12 @@ internal sealed class YamlTreeReader
 
         return found;
     }
+}
+
+/// <summary>Thrown out of the recursive reader at the first collection nested deeper than the limit.</summary>
+#pragma warning disable CA1064, CA1032 // Internal control flow of the reader, never seen outside it.
+internal sealed class TooDeepException(SourceMark mark) : Exception
+#pragma warning restore CA1064, CA1032
+{
+    public SourceMark Mark { get; } = mark;
 }

@@ -127,6 +127,12 @@ public static class RequestParser
             return allowEmpty ? null : throw Invalid("the body is empty; expected a JSON object");
         }
 
+        if (!System.Text.Unicode.Utf8.IsValid(body.Span))
+        {
+            // System.Text.Json checks UTF-8 only when a string is read, and then throws InvalidOperationException.
+            throw new ServerErrorException(ServerError.InvalidJson("it holds bytes that are not UTF-8 text"));
+        }
+
         JsonDocument document;
         try
         {
@@ -137,6 +143,16 @@ public static class RequestParser
             throw new ServerErrorException(ServerError.InvalidJson(Describe(ex)));
         }
 
+        try
+        {
+            EnsureText(document.RootElement);
+        }
+        catch (InvalidOperationException)
+        {
+            document.Dispose();
+            throw new ServerErrorException(ServerError.InvalidJson("a string holds an escape that is half of a surrogate pair (like \\ud800 alone)"));
+        }
+
         if (document.RootElement.ValueKind != JsonValueKind.Object)
         {
             var kind = document.RootElement.ValueKind.ToString().ToLowerInvariant();
@@ -145,6 +161,32 @@ public static class RequestParser
         }
 
         return document;
+    }
+
+    /// <summary>Reads every string and name once, so that text JSON allows but .NET strings cannot hold fails here, not in a field reader.</summary>
+    private static void EnsureText(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.String:
+                _ = element.GetString();
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    EnsureText(item);
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    _ = property.Name;
+                    EnsureText(property.Value);
+                }
+
+                break;
+        }
     }
 
     // JsonException's message ends with a "Path: … | LineNumber: … | BytePositionInLine: …" tail that
