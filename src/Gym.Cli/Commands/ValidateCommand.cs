@@ -29,8 +29,11 @@ internal static partial class ValidateCommand
         command.SetAction(result =>
         {
             var errors = 0;
+            var checkedFiles = 0;
+            var valid = 0;
             foreach (var file in result.GetValue(files)!)
             {
+                checkedFiles++;
                 var found = Validate(file);
                 foreach (var line in found)
                 {
@@ -40,16 +43,21 @@ internal static partial class ValidateCommand
                 if (found.Count == 0)
                 {
                     Console.WriteLine($"{file}: valid");
+                    valid++;
                 }
 
                 errors += found.Count;
             }
 
-            Console.Error.WriteLine(errors == 1 ? "1 error" : $"{errors} errors");
+            Console.Error.WriteLine(ValidationCount(checkedFiles, valid, errors));
             return errors == 0 ? ExitCodes.Success : ExitCodes.Failure;
         });
         return command;
     }
+
+    /// <summary>The closing line: how many files were checked, how many are valid, how many errors in all.</summary>
+    internal static string ValidationCount(int files, int valid, int errors) =>
+        $"{files} {(files == 1 ? "file" : "files")} checked: {valid} valid, {errors} {(errors == 1 ? "error" : "errors")}";
 
     /// <summary>The errors of <paramref name="file"/>, one line each; empty when it is valid.</summary>
     private static List<string> Validate(string file)
