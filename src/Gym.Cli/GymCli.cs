@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Runtime.InteropServices;
 using Gym.Cli.Commands;
+using Spectre.Console;
 
 namespace Gym.Cli;
 
@@ -12,20 +14,13 @@ public static class GymCli
     {
         // Context-token counts may use a Hugging Face tokenizer.json (gym run --tokenizer, a scenario's memory.tokenizer).
         Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(Gym.Learning.Policy.ChatTemplateTokenCounter.FromTokenizerFile);
-        var root = new RootCommand("Gym: multi-turn environments for training LLM agents with reinforcement learning.")
+        UseNaturalWidthWhenRedirected();
+        var root = CreateRoot();
+        if (IsTopLevelHelp(args))
         {
-            RunCommand.Create(),
-            ListCommand.Create(),
-            CheckCommand.Create(),
-            ValidateCommand.Create(),
-            ScoreCommand.Create(),
-            ExportCommand.Create(),
-            RenderCommand.Create(),
-            TrainCommand.Create(),
-            SftCommand.Create(),
-            ServeCommand.Create(),
-            ServePolicyCommand.Create(),
-        };
+            await Console.Out.WriteAsync(Overview.Render(root));
+            return ExitCodes.Success;
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && !IsHelpRequest(args))
@@ -100,6 +95,46 @@ public static class GymCli
         var suggestion = nearest is null ? "" : $"did you mean '{nearest}'? ";
         return $"error: unknown command '{word}'; {suggestion}commands: {string.Join(", ", names)} (gym --help describes them)";
     }
+
+
+    /// <summary>The root command with every subcommand.</summary>
+    internal static RootCommand CreateRoot() =>
+        new("Gym: multi-turn environments for training LLM agents with reinforcement learning.")
+        {
+            RunCommand.Create(),
+            ListCommand.Create(),
+            CheckCommand.Create(),
+            ValidateCommand.Create(),
+            ScoreCommand.Create(),
+            ExportCommand.Create(),
+            RenderCommand.Create(),
+            TrainCommand.Create(),
+            SftCommand.Create(),
+            ServeCommand.Create(),
+            ServePolicyCommand.Create(),
+        };
+
+    /// <summary>
+    /// Spectre.Console draws for 80 columns when output goes to a file or a pipe, wrapping table titles
+    /// and cell names (a file has no width). There, tables take their natural width instead: COLUMNS
+    /// when set (a caller that wants a limit), otherwise wide enough for any summary.
+    /// </summary>
+    private static void UseNaturalWidthWhenRedirected()
+    {
+        if (!Console.IsOutputRedirected)
+        {
+            return;
+        }
+
+        var columns = Environment.GetEnvironmentVariable("COLUMNS");
+        AnsiConsole.Profile.Width = int.TryParse(columns, NumberStyles.None, CultureInfo.InvariantCulture, out var width) && width > 0 ? width : RedirectedWidth;
+    }
+
+    /// <summary>The width tables may take in a redirected stream without COLUMNS: wider than any summary table.</summary>
+    internal const int RedirectedWidth = 400;
+
+    // `gym --help` alone (not `gym run --help`): the overview with each command's most used options.
+    private static bool IsTopLevelHelp(string[] args) => args.Length == 1 && args[0] is "-h" or "--help" or "-?";
 
     private static bool IsHelpRequest(string[] args) => args.Any(a => a is "-h" or "--help" or "-?");
 

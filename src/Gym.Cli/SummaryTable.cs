@@ -140,10 +140,10 @@ internal static class SummaryTable
 
         // Short headers keep the table inside 80 columns when output is redirected; the title says what "corr." is.
         var table = new Table().Border(TableBorder.Rounded).Title($"reward diagnostics over {N(d.Episodes)} completed episodes (corr. with success)");
-        table.AddColumn("component").AddColumn("kind").AddColumn(new TableColumn("corr.").RightAligned()).AddColumn(new TableColumn("raw corr.").RightAligned()).AddColumn(new TableColumn("mean raw").RightAligned()).AddColumn(new TableColumn("weight").RightAligned()).AddColumn(new TableColumn("share").RightAligned());
+        table.AddColumn("component").AddColumn("kind").AddColumn(new TableColumn("corr.").RightAligned()).AddColumn(new TableColumn("raw corr.").RightAligned()).AddColumn(new TableColumn("mean raw").RightAligned()).AddColumn(new TableColumn("weight").RightAligned()).AddColumn(new TableColumn("paid share").RightAligned());
         foreach (var c in d.Components)
         {
-            table.AddRow(Markup.Escape(c.Name), c.Kind.ToString().ToLowerInvariant(), R(c.SuccessCorrelation), R(c.RawSuccessCorrelation), F(c.MeanRaw), F(c.Weight, "0.###"), c.WeightShare is { } share ? Pct(share) : "n/a");
+            table.AddRow(Markup.Escape(c.Name), c.Kind.ToString().ToLowerInvariant(), R(c.SuccessCorrelation), R(c.RawSuccessCorrelation), F(c.MeanRaw), F(c.Weight, "0.###"), c.PaidShare is { } share ? Pct(share) : "n/a");
         }
 
         AnsiConsole.Write(table);

@@ -75,6 +75,27 @@ public sealed class ListCheckHelpTests
     }
 
     [Fact]
+    public async Task Root_help_gives_each_command_a_usage_line_with_its_most_used_options()
+    {
+        using var dir = new TempDirectory();
+
+        var result = await GymProcess.RunAsync(dir.Path, "--help");
+
+        result.ExitCode.Should().Be(0, result.Because);
+        var lines = result.StdoutLines;
+        foreach (var command in new[] { "run", "list", "check", "validate", "score", "sft", "train", "serve", "serve-policy" })
+        {
+            lines.Should().Contain(l => l.TrimStart().StartsWith($"gym {command} ", StringComparison.Ordinal) || l.Trim() == $"gym {command}", $"gym {command} has a usage line\n{result.Because}");
+        }
+
+        lines.Should().Contain(l => l.Contains("gym run <", StringComparison.Ordinal) && l.Contains("[--episodes ", StringComparison.Ordinal) && l.Contains("[--policy ", StringComparison.Ordinal) && l.Contains("[--out ", StringComparison.Ordinal));
+        lines.Should().Contain(l => l.Contains("gym sft ", StringComparison.Ordinal) && l.Contains("[--quick]", StringComparison.Ordinal));
+        lines.Should().Contain(l => l.Contains("gym score ", StringComparison.Ordinal) && l.Contains("[--scenario ", StringComparison.Ordinal));
+        result.Stdout.Should().Contain("gym COMMAND --help");
+        result.Stderr.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Run_help_exits_0_and_mentions_every_option()
     {
         using var dir = new TempDirectory();

@@ -146,6 +146,9 @@ public sealed class RunCommandTests
         result.Stdout.Should().NotContain("warning:", result.Because);
         result.Stdout.IndexOf("reward diagnostics", StringComparison.Ordinal).Should().BeGreaterThan(result.Stdout.IndexOf("stop reason", StringComparison.Ordinal), "the diagnostics come last, next to any warnings");
         result.Stdout.Should().NotContain("\u001b[", "NO_COLOR=1 and redirected output mean no escape sequences");
+        // Redirected output has no width: tables take their natural one instead of wrapping at 80 columns.
+        result.StdoutLines.Should().Contain(line => line.Contains("component", StringComparison.Ordinal) && line.Contains("raw corr.", StringComparison.Ordinal) && line.Contains("paid share", StringComparison.Ordinal), result.Because);
+        result.StdoutLines.Should().Contain(line => line.Contains("reward diagnostics over 50 completed episodes (corr. with success)", StringComparison.Ordinal));
     }
 
     private static string FirstDifference(string left, string right)

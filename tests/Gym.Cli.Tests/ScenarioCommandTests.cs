@@ -37,13 +37,13 @@ public sealed class ScenarioCommandTests
 
         good.ExitCode.Should().Be(0, good.Because);
         good.StdoutLines.Should().Equal("good.yaml: valid");
-        good.StderrLines.Should().Equal("0 errors");
+        good.StderrLines.Should().Equal("1 file checked: 1 valid, 0 errors");
         bad.ExitCode.Should().Be(1, bad.Because);
         bad.StdoutLines.Should().Equal("good.yaml: valid");
         bad.StderrLines.Should().HaveCount(3, bad.Because);
         bad.StderrLines[0].Should().StartWith("bad.yaml:9:8: error:").And.Contain("k");
         bad.StderrLines[1].Should().StartWith("bad.yaml:11:9: error:").And.Contain("mem2").And.Contain("mem1");
-        bad.StderrLines[2].Should().Be("2 errors");
+        bad.StderrLines[2].Should().Be("2 files checked: 1 valid, 2 errors");
     }
 
     [Fact]
@@ -77,7 +77,7 @@ public sealed class ScenarioCommandTests
         result.StderrLines.Should().HaveCount(3, result.Because);
         result.StderrLines[0].Should().StartWith("data.jsonl:3: error: not valid JSON").And.EndWith("(bad.yaml)");
         result.StderrLines[1].Should().StartWith("data.jsonl:3: error: not valid JSON").And.EndWith("(search.yaml)");
-        result.StderrLines[2].Should().Be("2 errors");
+        result.StderrLines[2].Should().Be("3 files checked: 1 valid, 2 errors");
         result.StdoutLines.Should().Equal("good.yaml: valid");
         result.Stderr.Should().NotContain("   at ");
     }

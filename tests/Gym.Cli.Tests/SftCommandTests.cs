@@ -64,6 +64,23 @@ public sealed class SftCommandTests
     }
 
     [Fact]
+    public async Task Quick_fills_in_a_short_run_but_keeps_what_was_given_and_the_run_prints_a_time_estimate()
+    {
+        using var dir = new TempDirectory();
+
+        // --steps and --eval-tasks given: kept; --episodes and --eval-samples left: --quick's.
+        var result = await RunAsync(dir.Path, ["sft", Scenario, "--out", "quick", "--quick", "--steps", "4", "--eval-tasks", "2", "--batch-size", "4", "--max-new-tokens", "8", "--no-progress"]);
+
+        result.ExitCode.Should().Be(0, result.Because);
+        AssertNoStackTrace(result);
+        RolloutFile.Read(dir.File("quick/demonstrations.jsonl")).Should().HaveCount(64, "--quick collects 64 expert episodes");
+        MetricsByStep(ReadMetrics(dir.File("quick"))).Keys.Should().BeEquivalentTo([1, 2, 3, 4], "--steps 4 was given");
+        RolloutFile.Read(dir.File("quick/eval/step-000004.jsonl")).Should().HaveCount(2, "--eval-tasks 2 was given, × --quick's one sample");
+        result.StderrLines.Should().ContainSingle(l => l.StartsWith("estimate: ", StringComparison.Ordinal), result.Because)
+            .Which.Should().MatchRegex(@"^estimate: [0-9.]+ s per step, about [0-9.]+ (s|min) for the remaining 1 steps, plus 1 held-out evaluation of 2 tasks × 1 episodes");
+    }
+
+    [Fact]
     public async Task Sft_trains_on_the_successful_episodes_of_a_rollout_file_and_refuses_a_file_without_any()
     {
         using var dir = new TempDirectory();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using FluentAssertions;
 using Gym.Learning.Tests.NativeFixup;
@@ -14,11 +15,11 @@ namespace Gym.Learning.Tests;
 public sealed class BuildSwitchTests
 {
     [Theory]
-    [InlineData(null, "TorchSharp-cpu")]
-    [InlineData("cpu", "TorchSharp-cpu")]
-    [InlineData("cuda", "TorchSharp-cuda-linux")]
-    [InlineData("CUDA", "TorchSharp-cuda-linux")]
-    public void The_backend_switch_selects_exactly_one_backend_package(string? backend, string expected)
+    [InlineData(null, "TorchSharp", "HOST")]
+    [InlineData("cpu", "TorchSharp", "HOST")]
+    [InlineData("cuda", "TorchSharp-cuda-linux", null)]
+    [InlineData("CUDA", "TorchSharp-cuda-linux", null)]
+    public void The_backend_switch_selects_exactly_one_backend(string? backend, string torchSharp, string? libTorch)
     {
         var args = new List<string> { "-getItem:PackageReference" };
         if (backend is not null)
@@ -26,13 +27,51 @@ public sealed class BuildSwitchTests
             args.Add($"-p:GymTorchBackend={backend}");
         }
 
+        var expected = libTorch is null ? [torchSharp] : new[] { torchSharp, HostLibTorchPackage() };
+        TorchPackages(args).Should().Equal(expected);
+    }
+
+    [Theory]
+    [InlineData("linux-x64", "libtorch-cpu-linux-x64")]
+    [InlineData("osx-arm64", "libtorch-cpu-osx-arm64")]
+    [InlineData("win-x64", "libtorch-cpu-win-x64")]
+    [InlineData("win-arm64", "libtorch-cpu-win-arm64")]
+    [InlineData("linux-arm64", "libtorch-cpu")]
+    public void The_cpu_backend_restores_only_the_libtorch_of_one_platform(string rid, string expected)
+    {
+        TorchPackages(["-getItem:PackageReference", $"-p:GymLibTorchRid={rid}"])
+            .Should().Equal("TorchSharp", expected);
+    }
+
+    [Theory]
+    [InlineData("/packages")]
+    [InlineData("/packages/")]
+    public void The_pristine_shim_path_is_joined_whether_or_not_the_package_root_ends_with_a_slash(string root)
+    {
+        // NuGetPackageRoot is NUGET_PACKAGES as given: a fresh machine's may lack the slash.
+        var (status, output) = DotnetMsbuild(["-getProperty:GymPristineTorchSharpShim", $"-p:NuGetPackageRoot={root}"]);
+
+        status.Should().Be(0, output);
+        output.Trim().Should().MatchRegex("^/packages/torchsharp/[^/]+/runtimes/linux-x64/native/libLibTorchSharp.so$");
+    }
+
+    private static List<string?> TorchPackages(IEnumerable<string> args)
+    {
         var (status, output) = DotnetMsbuild(args);
 
         status.Should().Be(0, output);
         using var json = JsonDocument.Parse(output);
-        var packages = json.RootElement.GetProperty("Items").GetProperty("PackageReference").EnumerateArray()
-            .Select(p => p.GetProperty("Identity").GetString()).ToList();
-        packages.Where(p => p!.StartsWith("TorchSharp", StringComparison.Ordinal)).Should().Equal(expected);
+        return json.RootElement.GetProperty("Items").GetProperty("PackageReference").EnumerateArray()
+            .Select(p => p.GetProperty("Identity").GetString())
+            .Where(p => p!.StartsWith("TorchSharp", StringComparison.Ordinal) || p.StartsWith("libtorch", StringComparison.Ordinal))
+            .ToList();
+    }
+
+    private static string HostLibTorchPackage()
+    {
+        var os = OperatingSystem.IsLinux() ? "linux" : OperatingSystem.IsMacOS() ? "osx" : "win";
+        var rid = $"{os}-{RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant()}";
+        return rid is "linux-x64" or "osx-arm64" or "win-x64" or "win-arm64" ? $"libtorch-cpu-{rid}" : "libtorch-cpu";
     }
 
     [Fact]

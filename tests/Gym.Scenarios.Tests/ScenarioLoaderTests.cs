@@ -2,6 +2,7 @@ using FluentAssertions;
 using Gym.Core.Context;
 using Gym.Core.Parsing;
 using Gym.Core.Rewards;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Scenarios.Tests;
@@ -169,7 +170,7 @@ public sealed class ScenarioLoaderTests
     [Fact]
     public void Errors_name_the_file_as_the_path_was_given()
     {
-        var folder = Path.Combine(Path.GetTempPath(), "gym-scenarios-" + Path.GetRandomFileName());
+        var folder = NewTempFolder();
         Directory.CreateDirectory(Path.Combine(folder, "family"));
         File.WriteAllText(Path.Combine(folder, "base.yaml"), "id: tool-use/base\ntask: {environment: tool-use/arithmetic-v0}\nlimits: {max_turns: 0}\n");
         File.WriteAllText(Path.Combine(folder, "family", "child.yaml"), "extends: ../base.yaml\nseed: x\n");
@@ -243,7 +244,7 @@ public sealed class ScenarioLoaderTests
     public void Bad_input_never_throws_and_always_yields_a_spec_or_located_errors()
     {
         var text = File.ReadAllText(TestFiles.Valid("full.yaml"));
-        var folder = Path.Combine(Path.GetTempPath(), "gym-scenarios-" + Path.GetRandomFileName());
+        var folder = NewTempFolder();
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "cut.yaml");
         var mangled = new List<string>();
@@ -265,9 +266,14 @@ public sealed class ScenarioLoaderTests
         }
     }
 
+    // One folder per test process, deleted when it exits: a test's files live in a fresh subfolder of it.
+    private static readonly Lazy<string> TempRoot = ProcessTempFolder.Create("gym-scenarios-");
+
+    internal static string NewTempFolder() => Path.Combine(TempRoot.Value, Path.GetRandomFileName());
+
     internal static string WriteTemp(string yaml, string name = "scenario.yaml")
     {
-        var folder = Path.Combine(Path.GetTempPath(), "gym-scenarios-" + Path.GetRandomFileName());
+        var folder = NewTempFolder();
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, yaml);

@@ -23,10 +23,11 @@ internal static class SftCommand
         var steps = new Option<int>("--steps") { Description = "Optimizer steps.", DefaultValueFactory = _ => 300 };
         var batchSize = new Option<int>("--batch-size") { Description = "Turns per optimizer step (each turn is one sequence: its context, then the target action).", DefaultValueFactory = _ => 16 };
         var evalEvery = new Option<int?>("--eval-every") { Description = "Evaluate on the held-out tasks every N steps; default: only after the last." };
+        var quick = new Option<bool>("--quick") { Description = string.Create(CultureInfo.InvariantCulture, $"A short demonstration run (under a minute on a laptop CPU): unless given, --episodes {Quick.Episodes}, --steps {Quick.Steps}, --eval-tasks {Quick.EvalTasks}, --eval-samples {Quick.EvalSamples}. The defaults take minutes on a CPU, most of it the held-out evaluation.") };
 
         var command = new Command("sft", "Supervised fine-tuning (warm start) of the TorchSharp policy: token cross-entropy on the actions of expert demonstrations (collected through the actor runtime, or read from --rollouts), with the exact contexts the expert saw. Evaluates on the held-out tasks gym train uses with the same --seed and saves OUT/final.");
         common.AddTo(command);
-        foreach (var option in new Option[] { rollouts, successfulOnly, expertError, episodes, steps, batchSize, evalEvery })
+        foreach (var option in new Option[] { rollouts, successfulOnly, expertError, episodes, steps, batchSize, evalEvery, quick })
         {
             command.Add(option);
         }
@@ -36,10 +37,23 @@ internal static class SftCommand
             using var task = common.ReadTask(result);
             var settings = common.ReadSettings(result);
             var stepCount = result.GetValue(steps);
+            var episodeCount = result.GetValue(episodes);
+            if (result.GetValue(quick))
+            {
+                // --quick fills in only what the user left at its default.
+                stepCount = Given(result, "--steps") ? stepCount : Quick.Steps;
+                episodeCount = Given(result, "--episodes") ? episodeCount : Quick.Episodes;
+                settings = settings with
+                {
+                    EvalTasks = Given(result, "--eval-tasks") ? settings.EvalTasks : Quick.EvalTasks,
+                    EvalSamples = Given(result, "--eval-samples") ? settings.EvalSamples : Quick.EvalSamples,
+                };
+            }
+
             var batch = result.GetValue(batchSize);
             TrainingCommon.Require(stepCount >= 1, "--steps", stepCount, "at least 1");
             TrainingCommon.Require(batch >= 1, "--batch-size", batch, "at least 1");
-            TrainingCommon.Require(result.GetValue(episodes) >= 1, "--episodes", result.GetValue(episodes), "at least 1");
+            TrainingCommon.Require(episodeCount >= 1, "--episodes", episodeCount, "at least 1");
             var every = result.GetValue(evalEvery) ?? stepCount;
             TrainingCommon.Require(every >= 1, "--eval-every", every, "at least 1");
             var rate = result.GetValue(expertError);
@@ -54,11 +68,23 @@ internal static class SftCommand
                 throw new CliUsageException($"--rollouts: '{source}' does not exist");
             }
 
-            var run = new SftRun(task, settings, source, result.GetValue(successfulOnly), rate, result.GetValue(episodes), stepCount, batch, every);
+            var run = new SftRun(task, settings, source, result.GetValue(successfulOnly), rate, episodeCount, stepCount, batch, every);
             return await run.RunAsync(cancellationToken);
         });
         return command;
     }
+
+    /// <summary>The settings <c>--quick</c> fills in: enough to see the loss fall and the run folder appear.</summary>
+    internal static class Quick
+    {
+        public const int Episodes = 64;
+        public const int Steps = 30;
+        public const int EvalTasks = 8;
+        public const int EvalSamples = 1;
+    }
+
+    private static bool Given(ParseResult result, string name) =>
+        result.CommandResult.Children.OfType<System.CommandLine.Parsing.OptionResult>().Any(o => o.Option.Name == name && !o.Implicit);
 }
 
 /// <summary>One <c>gym sft</c> run.</summary>
@@ -114,6 +140,7 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
         var lastLoss = double.NaN;
         EvalResult? lastEval = null;
         var cancelled = false;
+        var stepClock = new Stopwatch(); // optimizer steps only: an evaluation among the first steps must not inflate the estimate
         await TrainingProgress.RunAsync("sft", steps, settings.ShowProgress, async progress =>
         {
             try
@@ -135,10 +162,13 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
                     }
 
                     model.train();
+                    stepClock.Start();
                     using (var batch = TrainingBatch.Collate(chunk, model.Device))
                     {
                         lastLoss = SftStep.Run(model, optimizer, batch);
                     }
+
+                    stepClock.Stop();
 
                     var values = new Dictionary<string, double>(StringComparer.Ordinal) { ["sft/loss"] = lastLoss, ["sft/lr"] = optimizer.LearningRate };
                     if (evaluation is not null && step % evalEvery == 0)
@@ -154,6 +184,11 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
 
                     metrics.Record(step, values);
                     progress.Report(step, string.Create(CultureInfo.InvariantCulture, $"step {step}/{steps}  loss {lastLoss:0.000}{(lastEval is null ? "" : $"  eval success {lastEval.SuccessRate:P1}")}"), important: values.ContainsKey("eval/success"));
+
+                    if (step == EstimateAfter && steps > EstimateAfter)
+                    {
+                        progress.Note(Estimate(stepClock.Elapsed, step, evaluation));
+                    }
                 }
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -180,6 +215,23 @@ internal sealed class SftRun(TrainingTask task, TrainingSettings settings, strin
         RunFolder.WriteSummary(folder, "sft", task.EnvironmentId, cancelled, rows);
         return cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
+
+    /// <summary>After how many optimizer steps the time estimate is printed (the first step also warms up TorchSharp).</summary>
+    private const int EstimateAfter = 3;
+
+    /// <summary>The time the remaining steps will take at the pace so far, and what evaluation comes on top.</summary>
+    private string Estimate(TimeSpan elapsed, int done, HeldOutEvaluation? evaluation)
+    {
+        var perStep = elapsed.TotalSeconds / done;
+        var evaluations = evaluation is null ? 0 : (steps / evalEvery) - (done / evalEvery);
+        var evalText = evaluation is null
+            ? "no held-out evaluation"
+            : string.Create(CultureInfo.InvariantCulture, $"plus {evaluations} held-out evaluation{(evaluations == 1 ? "" : "s")} of {evaluation.Tasks} tasks × {evaluation.Samples} episodes (fewer with --eval-tasks or --quick)");
+        return string.Create(CultureInfo.InvariantCulture, $"estimate: {perStep:0.00} s per step, about {Duration(perStep * (steps - done))} for the remaining {steps - done} steps, {evalText}");
+    }
+
+    private static string Duration(double seconds) =>
+        seconds < 90 ? string.Create(CultureInfo.InvariantCulture, $"{seconds:0} s") : string.Create(CultureInfo.InvariantCulture, $"{seconds / 60:0.0} min");
 
     /// <summary>The episodes to train on (the successful ones with --successful-only); none is a usage error.</summary>
     private List<EpisodeRecord> Keep(List<EpisodeRecord> demonstrations, string origin)

@@ -160,7 +160,7 @@ internal sealed class TrainRun(TrainingTask task, TrainingSettings settings, Onl
 
         // Ctrl+C lands between updates, so the weights saved here are whole; the metrics file is flushed per step.
         setup.Save(RunFolder.Final(folder), model);
-        var curve = metrics.SaveCurve("learning-curve.png", $"{task.EnvironmentId} · {algorithm.ToString().ToLowerInvariant()}", "success rate", "train/success", "eval/success");
+        var curve = metrics.SaveCurve("learning-curve.png", $"{task.EnvironmentId} · {algorithm.ToString().ToLowerInvariant()}", "success rate", (0, 1), "train/success", "eval/success");
         report.Write(folder, clock.Elapsed, curve, cancelled);
         return cancelled ? ExitCodes.Cancelled : ExitCodes.Success;
 

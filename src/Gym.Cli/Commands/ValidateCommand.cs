@@ -29,8 +29,11 @@ internal static partial class ValidateCommand
         command.SetAction((result, cancellation) =>
         {
             var errors = 0;
+            var checkedFiles = 0;
+            var valid = 0;
             foreach (var file in result.GetValue(files)!)
             {
+                checkedFiles++;
                 cancellation.ThrowIfCancellationRequested();
                 var (found, omitted) = Validate(file, cancellation);
                 foreach (var line in found)
@@ -41,6 +44,7 @@ internal static partial class ValidateCommand
                 if (found.Count == 0)
                 {
                     Console.WriteLine($"{file}: valid");
+                    valid++;
                 }
 
                 if (omitted > 0)
@@ -51,11 +55,15 @@ internal static partial class ValidateCommand
                 errors += found.Count + omitted;
             }
 
-            Console.Error.WriteLine(errors == 1 ? "1 error" : $"{errors} errors");
+            Console.Error.WriteLine(ValidationCount(checkedFiles, valid, errors));
             return Task.FromResult(errors == 0 ? ExitCodes.Success : ExitCodes.Failure);
         });
         return command;
     }
+
+    /// <summary>The closing line: how many files were checked, how many are valid, how many errors in all.</summary>
+    internal static string ValidationCount(int files, int valid, int errors) =>
+        $"{files} {(files == 1 ? "file" : "files")} checked: {valid} valid, {errors} {(errors == 1 ? "error" : "errors")}";
 
     /// <summary>The errors of <paramref name="file"/>, one line each; empty when it is valid.</summary>
     private static (List<string> Errors, int Omitted) Validate(string file, CancellationToken cancellation)

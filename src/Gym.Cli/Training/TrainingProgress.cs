@@ -42,6 +42,21 @@ internal sealed class TrainingProgress
         return result;
     }
 
+    /// <summary>
+    /// A one-off line worth keeping (the time estimate): on stderr, even with --no-progress, unless a live
+    /// bar is drawn; the bar shows it as its status until the next step, and its own remaining-time column goes on.
+    /// </summary>
+    public void Note(string line)
+    {
+        if (_task is { } task)
+        {
+            task.Description = Markup.Escape(line);
+            return;
+        }
+
+        Console.Error.WriteLine(line);
+    }
+
     /// <summary>Reports that <paramref name="done"/> steps are finished, with a one-line status.</summary>
     public void Report(int done, string status, bool important = false)
     {

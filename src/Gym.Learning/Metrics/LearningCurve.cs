@@ -11,9 +11,24 @@ public sealed record CurveSeries(string Name, IReadOnlyList<(double Step, double
 public static class LearningCurve
 {
     /// <summary>Saves a line chart of <paramref name="series"/> to <paramref name="path"/>.</summary>
-    public static void Save(string path, string title, string yLabel, IReadOnlyList<CurveSeries> series, int width = 900, int height = 500)
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="title">The chart title.</param>
+    /// <param name="yLabel">The y axis label.</param>
+    /// <param name="series">The lines; empty ones are left out.</param>
+    /// <param name="yRange">Fixed y limits (a rate: 0 to 1); null fits the data.</param>
+    /// <param name="width">Image width in pixels.</param>
+    /// <param name="height">Image height in pixels.</param>
+    public static void Save(string path, string title, string yLabel, IReadOnlyList<CurveSeries> series, (double Min, double Max)? yRange = null, int width = 900, int height = 500)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var plot = Build(title, yLabel, series, yRange);
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".");
+        plot.SavePng(path, width, height);
+    }
+
+    /// <summary>The chart <see cref="Save"/> draws (tests read its axes and legend).</summary>
+    internal static Plot Build(string title, string yLabel, IReadOnlyList<CurveSeries> series, (double Min, double Max)? yRange)
+    {
         ArgumentNullException.ThrowIfNull(series);
         var plot = new Plot();
         foreach (var line in series.Where(s => s.Points.Count > 0))
@@ -27,12 +42,23 @@ public static class LearningCurve
         plot.Title(title);
         plot.XLabel("step");
         plot.YLabel(yLabel);
-        if (series.Count > 1)
+
+        // Steps are whole numbers: a short run must not get ticks at 0.5.
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        if (yRange is { } range)
         {
-            plot.ShowLegend(Alignment.LowerRight);
+            // A little room so markers at exactly 0 or 1 are not cut in half; the ticks stay inside the range.
+            var pad = (range.Max - range.Min) * 0.03;
+            plot.Axes.AutoScale();
+            plot.Axes.SetLimitsY(range.Min - pad, range.Max + pad);
         }
 
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path)) ?? ".");
-        plot.SavePng(path, width, height);
+        if (series.Count > 1)
+        {
+            // Outside the data area: inside, it covers the last points, the ones a reader looks at first.
+            plot.ShowLegend(Edge.Right);
+        }
+
+        return plot;
     }
 }

@@ -58,10 +58,14 @@ public sealed class MetricsLog : IDisposable
     }
 
     /// <summary>Saves a PNG learning curve of <paramref name="metrics"/> (one line each) as <paramref name="fileName"/> in the run folder.</summary>
-    public string SaveCurve(string fileName, string title, string yLabel, params string[] metrics)
+    public string SaveCurve(string fileName, string title, string yLabel, params string[] metrics) =>
+        SaveCurve(fileName, title, yLabel, yRange: null, metrics);
+
+    /// <summary>As <see cref="SaveCurve(string, string, string, string[])"/>, with the y axis fixed to <paramref name="yRange"/> (rates: 0 to 1).</summary>
+    public string SaveCurve(string fileName, string title, string yLabel, (double Min, double Max)? yRange, params string[] metrics)
     {
         var path = Path.Combine(Folder, fileName);
-        LearningCurve.Save(path, title, yLabel, [.. metrics.Select(m => new CurveSeries(m, History(m)))]);
+        LearningCurve.Save(path, title, yLabel, [.. metrics.Select(m => new CurveSeries(m, History(m)))], yRange);
         return path;
     }
 

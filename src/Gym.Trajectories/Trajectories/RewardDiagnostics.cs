@@ -23,6 +23,11 @@ public sealed record HalfTrend(double FirstHalf, double SecondHalf)
 /// <param name="MeanRaw">The mean per-episode total of the component's raw (unweighted) values.</param>
 /// <param name="MeanValue">The mean per-episode total of its values (raw × weight): the reward it pays.</param>
 /// <param name="ValueRange">The largest minus the smallest per-episode total of its values.</param>
+/// <param name="PaidShare">
+/// The component's share of the reward actually paid: the mean of |per-episode value total| over the sum of
+/// that mean across all diagnosed components (a penalty counts by its size); null when nothing was paid.
+/// Unlike <paramref name="WeightShare"/>, a heavily weighted term that rarely fires gets a small share.
+/// </param>
 /// <param name="RawSuccessCorrelation">Pearson correlation of the per-episode raw total with success (1/0); null when either is constant.</param>
 /// <param name="SuccessCorrelation">
 /// Pearson correlation of the per-episode value total (the reward paid) with success (1/0); null when either is
@@ -37,6 +42,7 @@ public sealed record ComponentDiagnostics(
     double MeanRaw,
     double MeanValue,
     double ValueRange,
+    double? PaidShare,
     double? RawSuccessCorrelation,
     double? SuccessCorrelation,
     HalfTrend? Trend);
@@ -328,11 +334,15 @@ internal sealed class RewardDiagnosticsAccumulator
             .ThenBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
         var weightSum = columns.Sum(c => Math.Abs(c.Weight));
+        var values = columns.Select(c => c.Gather(order, raws: false)).ToList();
+        var paid = values.Select(v => RewardDiagnostics.Mean(v.Select(Math.Abs).ToArray())).ToList();
+        var paidSum = paid.Sum();
         var components = new List<ComponentDiagnostics>(columns.Count);
-        foreach (var column in columns)
+        for (var k = 0; k < columns.Count; k++)
         {
+            var column = columns[k];
             var raw = column.Gather(order, raws: true);
-            var value = column.Gather(order, raws: false);
+            var value = values[k];
             components.Add(new ComponentDiagnostics(
                 column.Name,
                 column.Kind,
@@ -341,6 +351,7 @@ internal sealed class RewardDiagnosticsAccumulator
                 RewardDiagnostics.Mean(raw),
                 RewardDiagnostics.Mean(value),
                 value.Max() - value.Min(),
+                paidSum > 0 ? paid[k] / paidSum : null,
                 RewardDiagnostics.Pearson(raw, success),
                 RewardDiagnostics.Pearson(value, success),
                 trend ? Halves(value, half) : null));
@@ -475,10 +486,13 @@ internal static class RewardWarnings
             }
         }
 
+        // When every episode succeeded, longer ones earning more is the task's own shape (more hops, more
+        // milestones), not reward bought without success: there is no unsuccessful episode to buy it in.
         if (d.LengthRewardCorrelation is { } lr && lr >= RewardDiagnostics.LengthRewardCorrelationFloor && RewardDiagnostics.IsSignificant(lr, d.Episodes)
+            && d.SuccessRate < 1
             && (d.LengthSuccessCorrelation is not { } ls || ls <= RewardDiagnostics.LengthSuccessCorrelationCeiling))
         {
-            var successText = d.LengthSuccessCorrelation is { } value ? Text($"{value:0.00}") : "n/a (every episode had the same outcome)";
+            var successText = d.LengthSuccessCorrelation is { } value ? Text($"{value:0.00}") : "n/a (no episode succeeded)";
             warnings.Add(Text($"response length: reward grows with length but success does not (length/reward r = {lr:0.00}, length/success r = {successText})"));
         }
 

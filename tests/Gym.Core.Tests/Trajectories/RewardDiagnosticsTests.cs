@@ -106,6 +106,8 @@ public sealed class RewardDiagnosticsTests
         format.MeanRaw.Should().BeApproximately(2, Tolerance);
         format.MeanValue.Should().BeApproximately(1, Tolerance);
         format.ValueRange.Should().BeApproximately(1, Tolerance);
+        // Paid: format |values| [0.5, 1.5, 1, 1] mean 1, correct [1, 0, 1, 0] mean 0.5: not the weights' 1 : 2.
+        format.PaidShare.Should().BeApproximately(1 / 1.5, Tolerance);
         // raw [1, 3, 2, 2] vs success [1, 0, 1, 0]: −1/√2; the values are raw × 0.5, and r is scale-free.
         format.RawSuccessCorrelation.Should().BeApproximately(-1 / Math.Sqrt(2), Tolerance);
         format.SuccessCorrelation.Should().BeApproximately(-1 / Math.Sqrt(2), Tolerance);
@@ -115,6 +117,7 @@ public sealed class RewardDiagnosticsTests
         correct.Kind.Should().Be(RewardKind.Outcome);
         correct.Weight.Should().Be(1);
         correct.WeightShare.Should().BeApproximately(1 / 1.5, Tolerance);
+        correct.PaidShare.Should().BeApproximately(0.5 / 1.5, Tolerance);
         correct.MeanRaw.Should().Be(0.5);
         correct.MeanValue.Should().Be(0.5);
         correct.RawSuccessCorrelation.Should().BeApproximately(1, Tolerance);
@@ -187,7 +190,21 @@ public sealed class RewardDiagnosticsTests
         d.LengthSuccessCorrelation.Should().BeNull();
         d.LengthRewardCorrelation.Should().BeApproximately(1, Tolerance, "reward is format (= length − 1) plus a constant");
         d.UnsuccessfulProcessShare.Should().Be(0);
-        d.Warnings.Should().ContainSingle().Which.Should().Contain("reward grows with length but success does not").And.Contain("n/a");
+        d.Warnings.Should().BeEmpty("a perfect policy whose longer episodes earn more is not buying reward without success");
+    }
+
+    [Fact]
+    public void Reward_that_grows_with_length_while_every_episode_fails_is_flagged()
+    {
+        var allFail = Enumerable.Range(0, 6)
+            .Select(i => Episode(i, false, Turn(Chars(i + 1), Process("format", i), Outcome("correct", 0))))
+            .ToList();
+
+        var d = Diagnose(allFail);
+
+        d.LengthSuccessCorrelation.Should().BeNull();
+        d.Warnings.Should().Contain(w => w.Contains("reward grows with length but success does not", StringComparison.Ordinal)
+            && w.Contains("n/a (no episode succeeded)", StringComparison.Ordinal));
     }
 
     [Fact]

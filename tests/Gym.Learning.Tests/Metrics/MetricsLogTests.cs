@@ -39,6 +39,28 @@ public sealed class MetricsLogTests : IDisposable
         events.Should().OnlyContain(e => e.WallTime == 1_700_000_000.5);
     }
 
+    [Fact]
+    public void A_success_curve_keeps_its_axis_at_zero_to_one_whole_step_ticks_and_its_legend_off_the_data()
+    {
+        CurveSeries[] series =
+        [
+            new("train/success", [(0, 0.25), (1, 0.5), (2, 0.375)]),
+            new("eval/success", [(0, 0.2), (2, 0.4)]),
+        ];
+
+        var plot = LearningCurve.Build("success rate", "success", series, (0, 1));
+        plot.GetImage(900, 500).Dispose();
+
+        var limits = plot.Axes.GetLimits();
+        limits.Bottom.Should().BeInRange(-0.05, 0, "the axis starts at 0 (with a little room), not at -1");
+        limits.Top.Should().BeInRange(1, 1.05);
+        var yTicks = plot.Axes.Left.TickGenerator.Ticks.Where(t => t.IsMajor && t.Position >= limits.Bottom && t.Position <= limits.Top).Select(t => t.Position).ToList();
+        yTicks.Should().NotBeEmpty().And.OnlyContain(y => y >= -1e-9 && y <= 1 + 1e-9);
+        var xTicks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Position).ToList();
+        xTicks.Should().NotBeEmpty().And.OnlyContain(x => Math.Abs(x - Math.Round(x)) < 1e-9, "steps are whole numbers");
+        plot.Legend.IsVisible.Should().BeFalse("the legend sits outside the data area, off the last points");
+    }
+
     // An independent reader: TFRecord framing with both CRCs checked, then the Event fields we write.
     private static List<(double WallTime, long Step, string? FileVersion, string? Tag, float Value)> ReadEvents(string path)
     {
