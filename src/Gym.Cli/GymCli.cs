@@ -21,6 +21,7 @@ public static class GymCli
             SftCommand.Create(),
             ServeCommand.Create(),
             ServePolicyCommand.Create(),
+            ClusterCommands.CreateWorker(),
         };
 
         var parsed = root.Parse(args);
@@ -82,6 +83,7 @@ public static class GymCli
     {
         "serve" => "closing every session and stopping the server",
         "serve-policy" => "stopping the server",
+        "worker" => "leaving the cluster",
         "train" or "sft" => "saving final/ and the metrics so far",
         _ => "finished episodes are being written",
     };

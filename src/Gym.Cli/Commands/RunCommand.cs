@@ -56,13 +56,19 @@ internal static class RunCommand
             DefaultValueFactory = _ => 1,
         };
 
+        var head = new ClusterCommands.HeadOptions();
         var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table. A scenario file supplies defaults for --episodes, --seed, --policy, --memory and --tokenizer; options given on the command line win.")
         {
             id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize,
         };
+        foreach (var option in head.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (result, cancellationToken) =>
         {
+            var cluster = head.Read(result);
             var (registry, environmentId, scenario) = CommonOptions.Resolve(result.GetValue(id)!);
             // The scenario's reward program (and judge cache) outlives every episode of the run.
             using var loaded = scenario;
@@ -90,7 +96,8 @@ internal static class RunCommand
                 _ => null,
             });
             var openAiLine = new OpenAiCommandLine(result.GetValue(policyUrl), result.GetValue(policyKeyEnv), result.GetValue(policyOptions)!, scenario?.Spec.Policy as OpenAiPolicySpec);
-            return await RunAsync(registry, plan, policyText, openAiLine, result.GetValue(output)!, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, cancellationToken);
+            var source = cluster is null ? null : new ClusterSource(cluster, result.GetValue(id)!);
+            return await RunAsync(registry, plan, policyText, openAiLine, result.GetValue(output)!, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, source, cancellationToken);
         });
         return command;
     }
@@ -117,7 +124,10 @@ internal static class RunCommand
         };
     }
 
-    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, string outputPath, bool showProgress, int? maxBatchSize, CancellationToken cancellationToken)
+    /// <summary>A cluster head's settings and the environment id or scenario path its workers load.</summary>
+    private sealed record ClusterSource(ClusterCommands.HeadSettings Settings, string Source);
+
+    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, string outputPath, bool showProgress, int? maxBatchSize, ClusterSource? cluster, CancellationToken cancellationToken)
     {
         plan.Validate();
         var descriptor = registry.Get(plan.EnvironmentId);
@@ -144,6 +154,14 @@ internal static class RunCommand
 
         await using var sink = JsonlTrajectorySink.Create(outputPath);
         RolloutResult result;
+        if (cluster is not null)
+        {
+            // Only here does Akka.Cluster load: ClusterCommands alone names its types.
+            result = await ClusterCommands.RunHeadAsync(cluster.Settings, cluster.Source, registry, plan, policy, sink, gateway, showProgress, cancellationToken);
+            SummaryTable.Write(plan, policy.Id, outputPath, result);
+            return result.WasCancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+        }
+
         await using (var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway))
         {
             result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
