@@ -128,11 +128,11 @@ internal static class ClusterCommands
     private static async Task<int> RunWorkerAsync(ClusterNodeOptions options, CancellationToken cancellationToken)
     {
         using var environments = new CachedEnvironmentSource();
-        var exit = await ClusterWorker.RunAsync(options, environments, endpoint => Console.WriteLine($"worker {endpoint} joined the head at {string.Join(", ", options.SeedNodes)}; hosting episodes"), cancellationToken);
+        var (exit, episodes) = await ClusterWorker.RunAsync(options, environments, endpoint => Console.WriteLine($"worker {endpoint} joined the head at {string.Join(", ", options.SeedNodes)}; hosting episodes"), cancellationToken);
         switch (exit)
         {
             case WorkerExit.HeadLeft:
-                Console.WriteLine("the head left the cluster; worker stopped");
+                Console.WriteLine($"the head left the cluster; worker stopped after playing {episodes} episodes");
                 return ExitCodes.Success;
             case WorkerExit.Stopped:
                 return ExitCodes.Cancelled;

@@ -16,15 +16,20 @@ namespace Gym.Cluster.Episodes;
 public sealed class EpisodeEntityActor : UntypedActor
 {
     private readonly IEnvironmentSource _environments;
+    private readonly HostedEpisodes _hosted;
     private IActorRef? _child;
     private PlayShardedEpisode? _playing;
     private int _children;
 
     /// <summary>Creates the entity; prefer <see cref="Props"/>.</summary>
-    public EpisodeEntityActor(IEnvironmentSource environments) => _environments = environments;
+    public EpisodeEntityActor(IEnvironmentSource environments, HostedEpisodes hosted)
+    {
+        _environments = environments;
+        _hosted = hosted;
+    }
 
     /// <summary>Props for an episode entity.</summary>
-    public static Props Props(IEnvironmentSource environments) => Akka.Actor.Props.Create(() => new EpisodeEntityActor(environments));
+    public static Props Props(IEnvironmentSource environments, HostedEpisodes hosted) => Akka.Actor.Props.Create(() => new EpisodeEntityActor(environments, hosted));
 
     /// <inheritdoc />
     protected override SupervisorStrategy SupervisorStrategy() =>
@@ -87,6 +92,7 @@ public sealed class EpisodeEntityActor : UntypedActor
         }
 
         _playing = play;
+        _hosted.Add();
         _child = Context.ActorOf(EpisodeActor.Props(play.RunId, play.Plan, play.PolicyId, registry, play.Gateway), $"try-{_children++}");
         play.Coordinator.Tell(new EpisodeAccepted(play.RunId, play.Start.Episode, play.Attempt), Self);
         _child.Tell(new PlayEpisode(play.Start), Self);

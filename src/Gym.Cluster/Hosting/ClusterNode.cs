@@ -144,11 +144,14 @@ public sealed class ClusterNode : IAsyncDisposable
     public int OtherWorkers() => Cluster.State.Members.Count(m =>
         m.Status == MemberStatus.Up && m.HasRole(WorkerRole) && !m.Address.Equals(Cluster.SelfAddress) && m.AppVersion.Version == Options.Version);
 
+    /// <summary>Episode tries this node has started.</summary>
+    public HostedEpisodes Hosted { get; } = new();
+
     /// <summary>Starts the episode shard region: this node hosts episode entities, which load environments from <paramref name="environments"/>.</summary>
     public Task<IActorRef> StartEpisodeRegionAsync(IEnvironmentSource environments) =>
         ClusterSharding.Get(System).StartAsync(
             EpisodeTypeName,
-            _ => EpisodeEntityActor.Props(environments),
+            _ => EpisodeEntityActor.Props(environments, Hosted),
             ClusterShardingSettings.Create(System).WithRole(WorkerRole),
             new EpisodeMessageExtractor(NumberOfShards),
             ClusterSharding.Get(System).DefaultShardAllocationStrategy(ClusterShardingSettings.Create(System)),
@@ -190,6 +193,9 @@ public sealed class ClusterNode : IAsyncDisposable
               log-dead-letters-during-shutdown = off
               coordinated-shutdown.run-by-clr-shutdown-hook = off
               coordinated-shutdown.terminate-actor-system = on
+              # An episode waits on a round trip per step: send each message at once rather than
+              # batching writes for up to 40 ms (DotNetty's default flush interval).
+              remote.dot-netty.tcp.batching.enabled = false
               cluster {
                 # A worker that cannot reach its head gives up instead of retrying for ever.
                 shutdown-after-unsuccessful-join-seed-nodes = {{seconds(options.JoinTimeout)}}

@@ -26,7 +26,8 @@ public static class ClusterWorker
     /// <param name="environments">How episodes' environments are loaded here.</param>
     /// <param name="joined">Told this node's endpoint once it hosts episodes.</param>
     /// <param name="cancellationToken">Stops the worker (it leaves the cluster gracefully).</param>
-    public static async Task<WorkerExit> RunAsync(ClusterNodeOptions options, IEnvironmentSource environments, Action<string> joined, CancellationToken cancellationToken)
+    /// <returns>How the worker's life ended, and how many episode tries it started.</returns>
+    public static async Task<(WorkerExit Exit, long Episodes)> RunAsync(ClusterNodeOptions options, IEnvironmentSource environments, Action<string> joined, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(joined);
@@ -42,7 +43,7 @@ public static class ClusterWorker
         }
         catch (OperationCanceledException)
         {
-            return WorkerExit.Stopped;
+            return (WorkerExit.Stopped, 0);
         }
 
         // The head's version may be known only now that the node is up: check before taking any episode.
@@ -61,8 +62,9 @@ public static class ClusterWorker
             throw node.MismatchError(await node.HeadVersionMismatch.ConfigureAwait(false));
         }
 
-        return first == node.HeadGone ? WorkerExit.HeadLeft
+        var exit = first == node.HeadGone ? WorkerExit.HeadLeft
             : first == stopped ? WorkerExit.Stopped
             : WorkerExit.Lost;
+        return (exit, node.Hosted.Started);
     }
 }
