@@ -75,7 +75,7 @@ public sealed partial class ClusterCommandTests
         var single = await SingleProcessAsync(dir, episodes: 2 * Episodes);
         var port = FreePort();
 
-        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", "--min-workers", "1", "--no-local-episodes", "--episodes", $"{2 * Episodes}"));
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", 2 * Episodes, "--min-workers", "1", "--no-local-episodes"));
         await using var early = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
         await head.WaitForOutputAsync(text => EpisodesDone(text) >= 1, "a first progress line", RunTimeout);
         await using var late = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
@@ -123,8 +123,10 @@ public sealed partial class ClusterCommandTests
         File.Exists(dir.File("cluster.jsonl")).Should().BeTrue(stopped.Because);
     }
 
-    private static string[] HeadArguments(int port, string output, params string[] more) =>
-        ["run", Environment, "--episodes", $"{Episodes}", "--seed", "5", "--out", output, "--cluster", "--port", $"{port}", .. more];
+    private static string[] HeadArguments(int port, string output, params string[] more) => HeadArguments(port, output, Episodes, more);
+
+    private static string[] HeadArguments(int port, string output, int episodes, params string[] more) =>
+        ["run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", output, "--cluster", "--port", $"{port}", .. more];
 
     private static async Task<byte[]> SingleProcessAsync(TempDirectory dir, int episodes = Episodes)
     {

@@ -48,7 +48,9 @@ public sealed class ClusterHead : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(gateway);
         gateway.Validate();
-        string[] roles = localEpisodes ? [ClusterNode.HeadRole, ClusterNode.WorkerRole] : [ClusterNode.HeadRole];
+        // Always the worker role too: sharding's coordinator singleton lives on the oldest worker-role
+        // node, and it must be the head, which outlives the workers (WorkerOnlyAllocationStrategy).
+        string[] roles = [ClusterNode.HeadRole, ClusterNode.WorkerRole];
         var node = await ClusterNode.StartAsync(options with { SeedNodes = [] }, roles, refused).ConfigureAwait(false);
         try
         {
@@ -57,9 +59,7 @@ public sealed class ClusterHead : IAsyncDisposable
             var system = node.System;
             var gatewayActor = system.ActorOf(PolicyGatewayActor.Props(catalog, gateway), "policy-gateway");
             var trajectories = system.ActorOf(TrajectorySinkActor.Props(catalog), "trajectories");
-            var region = localEpisodes
-                ? await node.StartEpisodeRegionAsync(environments).ConfigureAwait(false)
-                : await node.StartEpisodeProxyAsync().ConfigureAwait(false);
+            var region = await node.StartEpisodeRegionAsync(environments, hostsEpisodes: localEpisodes).ConfigureAwait(false);
             var coordinator = system.ActorOf(ClusterCoordinatorActor.Props(source, catalog, region, gatewayActor, trajectories), "coordinator");
             return new ClusterHead(node, new RolloutRunner(_ => Task.FromResult(coordinator), catalog));
         }

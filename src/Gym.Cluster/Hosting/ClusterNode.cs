@@ -148,18 +148,20 @@ public sealed class ClusterNode : IAsyncDisposable
     public HostedEpisodes Hosted { get; } = new();
 
     /// <summary>Starts the episode shard region: this node hosts episode entities, which load environments from <paramref name="environments"/>.</summary>
-    public Task<IActorRef> StartEpisodeRegionAsync(IEnvironmentSource environments) =>
-        ClusterSharding.Get(System).StartAsync(
+    /// <param name="environments">Loads the episodes' environments.</param>
+    /// <param name="hostsEpisodes">False for a head that leaves every episode to the workers (<c>--no-local-episodes</c>).</param>
+    public Task<IActorRef> StartEpisodeRegionAsync(IEnvironmentSource environments, bool hostsEpisodes = true)
+    {
+        var settings = ClusterShardingSettings.Create(System).WithRole(WorkerRole);
+        var sharding = ClusterSharding.Get(System);
+        return sharding.StartAsync(
             EpisodeTypeName,
             _ => EpisodeEntityActor.Props(environments, Hosted),
-            ClusterShardingSettings.Create(System).WithRole(WorkerRole),
+            settings,
             new EpisodeMessageExtractor(NumberOfShards),
-            ClusterSharding.Get(System).DefaultShardAllocationStrategy(ClusterShardingSettings.Create(System)),
+            new WorkerOnlyAllocationStrategy(sharding.DefaultShardAllocationStrategy(settings), excludeHead: !hostsEpisodes),
             StopEpisodeEntity.Instance);
-
-    /// <summary>Starts a proxy to the episode shard region, for a head that hosts no episodes itself.</summary>
-    public Task<IActorRef> StartEpisodeProxyAsync() =>
-        ClusterSharding.Get(System).StartProxyAsync(EpisodeTypeName, WorkerRole, new EpisodeMessageExtractor(NumberOfShards));
+    }
 
     /// <summary>Leaves the cluster gracefully (handing shards over), then stops the host.</summary>
     public async ValueTask DisposeAsync()

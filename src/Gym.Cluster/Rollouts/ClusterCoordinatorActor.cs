@@ -14,8 +14,11 @@ namespace Gym.Cluster.Rollouts;
 /// removed from the cluster, the episode is sent again with the next attempt number, and only that
 /// attempt's end counts. Since an episode depends only on its seed, a re-run gives the same trajectory.
 /// </summary>
-public sealed class ClusterCoordinatorActor : UntypedActor
+public sealed class ClusterCoordinatorActor : UntypedActor, IWithTimers
 {
+    /// <summary>How long an order may go unacknowledged before it is sent again (it may have gone to a node as it died).</summary>
+    public static readonly TimeSpan AcknowledgeTimeout = TimeSpan.FromSeconds(15);
+
     private readonly RunCatalog _catalog;
     private readonly string _source;
     private readonly IActorRef _region;
@@ -39,9 +42,13 @@ public sealed class ClusterCoordinatorActor : UntypedActor
         Akka.Actor.Props.Create(() => new ClusterCoordinatorActor(source, catalog, region, gateway, trajectories));
 
     /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <inheritdoc />
     protected override void PreStart()
     {
         _self = Self;
+        Timers.StartPeriodicTimer("unacknowledged", CheckUnacknowledged.Instance, TimeSpan.FromSeconds(5));
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(_self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
     }
 
@@ -73,6 +80,9 @@ public sealed class ClusterCoordinatorActor : UntypedActor
                 break;
             case ClusterEvent.MemberRemoved removed:
                 OnNodeRemoved(removed.Member.Address);
+                break;
+            case CheckUnacknowledged:
+                OnCheckUnacknowledged();
                 break;
             default:
                 Unhandled(message);
@@ -174,6 +184,23 @@ public sealed class ClusterCoordinatorActor : UntypedActor
         }
     }
 
+    private void OnCheckUnacknowledged()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var run in _runs.Values)
+        {
+            foreach (var (episode, live) in run.Live)
+            {
+                // A shard region can forward an order to a node in the moment it dies; nothing then
+                // reports the loss, so an order unacknowledged for long is sent again.
+                if (live.Entity is null && now - live.SentAt > AcknowledgeTimeout)
+                {
+                    Resend(run, episode, live);
+                }
+            }
+        }
+    }
+
     private void Resend(Run run, long episode, LiveEpisode live)
     {
         if (live.Entity is { } entity)
@@ -183,6 +210,7 @@ public sealed class ClusterCoordinatorActor : UntypedActor
 
         live.Entity = null;
         live.Attempt++;
+        live.SentAt = DateTime.UtcNow;
         _region.Tell(Order(run, live.Start, live.Attempt), _self);
     }
 
@@ -248,6 +276,11 @@ public sealed class ClusterCoordinatorActor : UntypedActor
             _self);
     }
 
+    private sealed record CheckUnacknowledged
+    {
+        public static CheckUnacknowledged Instance { get; } = new();
+    }
+
     private sealed class Run(string id, RolloutState state, IActorRef replyTo, RunResources resources, string source)
     {
         public string Id { get; } = id;
@@ -269,6 +302,9 @@ public sealed class ClusterCoordinatorActor : UntypedActor
         public EpisodeStart Start { get; } = start;
 
         public int Attempt { get; set; }
+
+        /// <summary>When the current attempt was sent (the wall clock only times acknowledgements; it never reaches an episode).</summary>
+        public DateTime SentAt { get; set; } = DateTime.UtcNow;
 
         /// <summary>The entity playing the current attempt, once it has acknowledged it.</summary>
         public IActorRef? Entity { get; set; }
