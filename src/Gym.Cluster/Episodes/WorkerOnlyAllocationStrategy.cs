@@ -5,55 +5,53 @@ using Akka.Cluster.Sharding;
 namespace Gym.Cluster.Episodes;
 
 /// <summary>
-/// Sharding's own allocation strategy (least shards first, with its rebalancing), told to leave out
-/// the head's region when the head hosts no episodes. The head always runs a region with the worker
-/// role so that sharding's coordinator singleton — on the oldest node of that role — stays on the
-/// head, which every worker joins and which outlives them; this keeps its shards empty. When no other
-/// region is left (every worker lost), the head takes the shards so the run can still finish.
+/// Sharding's allocation plug-in: a new shard goes to the region with the fewest shards, and every
+/// rebalance round moves one shard from the fullest region to the emptiest when they differ by two or
+/// more (how a late joiner gets work; sharding hands the shard over and the head replays its episodes).
+/// With <c>excludeHead</c> the head's own region is left out: the head always runs a region with the
+/// worker role so that sharding's coordinator singleton — on the oldest node of that role — stays on
+/// the head, which every worker joins and which outlives them. When no other region is left (every
+/// worker lost), the head takes the shards so the run can still finish.
 /// </summary>
-public sealed class WorkerOnlyAllocationStrategy(IShardAllocationStrategy inner, bool excludeHead)
-    : IShardAllocationStrategy, IActorSystemDependentAllocationStrategy, IStartableAllocationStrategy
+public sealed class WorkerOnlyAllocationStrategy(bool excludeHead) : IShardAllocationStrategy
 {
     /// <inheritdoc />
-    public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations) =>
-        inner.AllocateShard(requester, shardId, Eligible(currentShardAllocations));
-
-    /// <inheritdoc />
-    public async Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress)
+    public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
     {
+        ArgumentNullException.ThrowIfNull(currentShardAllocations);
         var eligible = Eligible(currentShardAllocations);
-        return eligible.Count == currentShardAllocations.Count || eligible.Count > 0
-            ? await inner.Rebalance(eligible, rebalanceInProgress).ConfigureAwait(false)
-            : ImmutableHashSet<string>.Empty;
+        var target = eligible.Count == 0 ? requester : eligible.MinBy(a => a.Value.Count).Key;
+        return Task.FromResult(target);
     }
 
     /// <inheritdoc />
-    public void Start(ActorSystem system)
+    public Task<IImmutableSet<string>> Rebalance(IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations, IImmutableSet<string> rebalanceInProgress)
     {
-        if (inner is IActorSystemDependentAllocationStrategy dependent)
+        ArgumentNullException.ThrowIfNull(currentShardAllocations);
+        ArgumentNullException.ThrowIfNull(rebalanceInProgress);
+        var eligible = Eligible(currentShardAllocations);
+        IImmutableSet<string> none = ImmutableHashSet<string>.Empty;
+        if (rebalanceInProgress.Count > 0 || eligible.Count < 2)
         {
-            dependent.Start(system);
+            return Task.FromResult(none);
         }
+
+        var fullest = eligible.MaxBy(a => a.Value.Count).Value;
+        var emptiest = eligible.MinBy(a => a.Value.Count).Value;
+        return Task.FromResult(fullest.Count - emptiest.Count >= 2 ? ImmutableHashSet.Create(fullest[0]) : none);
     }
 
-    /// <inheritdoc />
-    public void Start()
+    private List<KeyValuePair<IActorRef, IImmutableList<string>>> Eligible(IImmutableDictionary<IActorRef, IImmutableList<string>> allocations)
     {
-        if (inner is IStartableAllocationStrategy startable)
-        {
-            startable.Start();
-        }
-    }
-
-    private IImmutableDictionary<IActorRef, IImmutableList<string>> Eligible(IImmutableDictionary<IActorRef, IImmutableList<string>> allocations)
-    {
+        // Ordered by path, so that equal counts always pick the same region.
+        var all = allocations.OrderBy(a => a.Key.Path.ToString(), StringComparer.Ordinal).ToList();
         if (!excludeHead)
         {
-            return allocations;
+            return all;
         }
 
         // The coordinator runs on the head, so the head's own region is the one with a local address.
-        var workers = allocations.Where(a => !a.Key.Path.Address.HasLocalScope).ToImmutableDictionary(a => a.Key, a => a.Value);
-        return workers.Count > 0 ? workers : allocations;
+        var workers = all.Where(a => !a.Key.Path.Address.HasLocalScope).ToList();
+        return workers.Count > 0 ? workers : all;
     }
 }

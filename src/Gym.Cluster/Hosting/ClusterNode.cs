@@ -159,7 +159,7 @@ public sealed class ClusterNode : IAsyncDisposable
             _ => EpisodeEntityActor.Props(environments, Hosted),
             settings,
             new EpisodeMessageExtractor(NumberOfShards),
-            new WorkerOnlyAllocationStrategy(sharding.DefaultShardAllocationStrategy(settings), excludeHead: !hostsEpisodes),
+            new WorkerOnlyAllocationStrategy(excludeHead: !hostsEpisodes),
             StopEpisodeEntity.Instance);
     }
 
