@@ -72,12 +72,14 @@ public sealed partial class ClusterCommandTests
     public async Task A_worker_joining_mid_run_takes_episodes()
     {
         using var dir = new TempDirectory();
-        var single = await SingleProcessAsync(dir, episodes: 2 * Episodes);
+        // Long enough that the run is still going when the late worker has started and joined.
+        const int episodes = 2000;
+        var single = await SingleProcessAsync(dir, episodes);
         var port = FreePort();
 
-        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", 2 * Episodes, "--min-workers", "1", "--no-local-episodes"));
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, "--min-workers", "1", "--no-local-episodes"));
         await using var early = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
-        await head.WaitForOutputAsync(text => EpisodesDone(text) >= 1, "a first progress line", RunTimeout);
+        await head.WaitForOutputAsync(text => text.Contains("workers: 1/1 joined; starting", StringComparison.Ordinal), "that the run starts", RunTimeout);
         await using var late = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
 
         var headResult = await head.WaitAsync(RunTimeout);
