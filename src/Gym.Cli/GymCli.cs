@@ -112,6 +112,7 @@ public static class GymCli
             SftCommand.Create(),
             ServeCommand.Create(),
             ServePolicyCommand.Create(),
+            ClusterCommands.CreateWorker(),
         };
 
     /// <summary>
@@ -143,6 +144,7 @@ public static class GymCli
     {
         "serve" => "closing every session and stopping the server",
         "serve-policy" => "stopping the server",
+        "worker" => "leaving the cluster",
         "train" or "sft" => "saving final/ and the metrics so far",
         "validate" => "the files not yet checked are skipped",
         "list" => "nothing more is listed",

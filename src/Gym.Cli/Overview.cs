@@ -13,15 +13,18 @@ internal static class Overview
     /// <summary>Per command, in this order, the options a first-time user reaches for; the rest are in <c>gym COMMAND --help</c>.</summary>
     private static readonly (string Command, string[] Options)[] MostUsed =
     [
-        ("run", ["--episodes", "--policy", "--seed", "--out", "--group-size", "--param", "--concurrency"]),
+        ("run", ["--episodes", "--policy", "--seed", "--out", "--group-size", "--param", "--concurrency", "--resume", "--cluster"]),
         ("list", []),
         ("check", ["--seeds"]),
         ("validate", []),
-        ("score", ["--scenario", "--out"]),
+        ("score", ["--scenario", "--out", "--resume"]),
+        ("export", ["--to", "--rows", "--out"]),
+        ("render", ["--seed", "--turn", "--checkpoint", "--template", "--tokenizer", "--ids"]),
         ("sft", ["--out", "--quick", "--steps", "--episodes", "--rollouts", "--init"]),
         ("train", ["--out", "--init", "--algo", "--steps", "--group-size", "--tasks"]),
         ("serve", ["--scenario", "--port", "--host", "--api-key"]),
         ("serve-policy", ["--checkpoint", "--port", "--device"]),
+        ("worker", ["--join", "--port", "--hostname"]),
     ];
 
     /// <summary>The overview text for <paramref name="root"/>.</summary>

@@ -12,7 +12,7 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project tests/Gym.Benchmarks -- [options]
 
         Options:
-          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost, or all
+          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost,cluster, or all
                                      (default: throughput,latency,memory)
           --reps N                   repetitions of each throughput, latency and diagnostics measurement, interleaved;
                                      medians are reported (default: 5)
@@ -35,6 +35,7 @@ internal sealed class BenchOptions
           --no-python                skip the Python twin in the step-cost suite
           --sink null|memory         trajectory sink of actor runs: a counting null sink or InMemoryTrajectorySink (default: null)
           --error-rate R             the expert's deliberate-mistake rate (default: 0.1)
+          --cluster-episodes N       episodes per cluster-suite run (default: 2000)
           --seed N                   run seed (default: 42)
           -h, --help                 show this help
         """;
@@ -80,6 +81,8 @@ internal sealed class BenchOptions
     public double ErrorRate { get; private set; } = 0.1;
 
     public long Seed { get; private set; } = 42;
+
+    public int ClusterEpisodes { get; private set; } = 2000;
 
     public bool Help { get; private set; }
 
@@ -172,6 +175,11 @@ internal sealed class BenchOptions
                         ? r
                         : throw new ArgumentException("--error-rate needs a number between 0 and 1");
                     break;
+                case "--cluster-episodes":
+                    options.ClusterEpisodes = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ce) && ce > 0
+                        ? ce
+                        : throw new ArgumentException("--cluster-episodes needs a whole number above 0");
+                    break;
                 case "--seed":
                     options.Seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)
                         ? s
@@ -187,7 +195,7 @@ internal sealed class BenchOptions
 
     private static HashSet<string> ParseSuites(string text)
     {
-        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost" };
+        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost", "cluster" };
         var suites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -66,6 +66,11 @@ internal static class Program
             tables.AddRange(await new ServerSuite(options).RunAsync().ConfigureAwait(false));
         }
 
+        if (options.Suites.Contains("cluster"))
+        {
+            tables.AddRange(await new ClusterSuite(options).RunAsync().ConfigureAwait(false));
+        }
+
         Progress.Line($"done in {clock.Elapsed.TotalSeconds:0.0} s");
         foreach (var table in tables)
         {

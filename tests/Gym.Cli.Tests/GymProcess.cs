@@ -54,6 +54,7 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
     private readonly Task<string> _stdout;
     private readonly Task<string> _stderr;
     private readonly StringBuilder _stdoutLine = new();
+    private TaskCompletionSource _outputChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private GymProcess(Process process, string arguments)
     {
@@ -79,7 +80,10 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
     public static readonly Lazy<string> TestCache = ProcessTempFolder.Create("gym-cli-cache-");
 
     /// <summary>Starts <c>gym args…</c> in <paramref name="workingDirectory"/>.</summary>
-    public static GymProcess Start(string workingDirectory, params string[] args)
+    public static GymProcess Start(string workingDirectory, params string[] args) => Start(workingDirectory, new Dictionary<string, string>(), args);
+
+    /// <summary>Starts <c>gym args…</c> in <paramref name="workingDirectory"/> with extra environment variables.</summary>
+    public static GymProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         File.Exists(GymDll).Should().BeTrue($"the project reference copies gym.dll to {AppContext.BaseDirectory}");
         var info = new ProcessStartInfo(DotnetHost())
@@ -108,6 +112,11 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
         // a machine that may be busy, and libtorch's OpenMP threads then wait for each other at every operation
         // (an SFT step of the tiny model took 6 s with two threads under load, 0.5 s with one).
         info.Environment["OMP_NUM_THREADS"] = "1";
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet");
         // The CLI never reads stdin; closing it makes sure nothing waits on it.
         process.StandardInput.Close();
@@ -153,6 +162,57 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
         }
 
         return await _url.Task;
+    }
+
+    /// <summary>
+    /// Waits until what the process printed so far (stdout and stderr) satisfies <paramref name="condition"/>;
+    /// if it exits first or <paramref name="timeout"/> passes, kills it and fails the test with its output.
+    /// </summary>
+    public async Task WaitForOutputAsync(Func<string, bool> condition, string what, TimeSpan? timeout = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var limit = timeout ?? DefaultTimeout;
+        var deadline = Task.Delay(limit);
+        var exited = _process.WaitForExitAsync();
+        while (true)
+        {
+            // Taken before reading the text, so that output arriving in between still wakes us.
+            var changed = Volatile.Read(ref _outputChanged).Task;
+            if (condition(Output()))
+            {
+                return;
+            }
+
+            var first = await Task.WhenAny(changed, exited, deadline);
+            if (first == deadline || (first == exited && !condition(Output())))
+            {
+                await FailAsync($"`gym {Arguments}` {(first == exited ? "exited" : $"ran {limit.TotalSeconds:0} s")} without printing {what}");
+            }
+        }
+    }
+
+    /// <summary>Everything printed so far: stdout, then stderr.</summary>
+    public string Output()
+    {
+        string stdout, stderr;
+        lock (_stdoutText)
+        {
+            stdout = _stdoutText.ToString();
+        }
+
+        lock (_stderrText)
+        {
+            stderr = _stderrText.ToString();
+        }
+
+        return stdout + "\n" + stderr;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash or an out-of-memory kill would.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
     }
 
     /// <summary>Sends SIGTERM and waits for the exit; past <paramref name="timeout"/> (30 s) kills the process and fails the test.</summary>
@@ -240,6 +300,8 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
                     ScanForUrl(buffer.AsSpan(0, read));
                 }
             }
+
+            Interlocked.Exchange(ref _outputChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
 
         lock (into)

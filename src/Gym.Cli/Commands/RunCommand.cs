@@ -61,13 +61,19 @@ internal static class RunCommand
             Description = "Continue an interrupted --out file instead of starting it over: check that its run header (FILE.run.json) matches these settings, cut off a torn last line, and append the missing episodes, giving the file an uninterrupted run writes. A missing file starts from the beginning.",
         };
 
+        var head = new ClusterCommands.HeadOptions();
         var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table. A scenario file supplies defaults for --episodes, --seed, --policy, --memory and --tokenizer; options given on the command line win.")
         {
             id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize, resume,
         };
+        foreach (var option in head.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (result, cancellationToken) =>
         {
+            var cluster = head.Read(result);
             var (registry, environmentId, scenario) = CommonOptions.Resolve(result.GetValue(id)!);
             // The scenario's reward program (and judge cache) outlives every episode of the run.
             using var loaded = scenario;
@@ -96,7 +102,14 @@ internal static class RunCommand
             });
             var openAiLine = new OpenAiCommandLine(result.GetValue(policyUrl), result.GetValue(policyKeyEnv), result.GetValue(policyOptions)!, scenario?.Spec.Policy as OpenAiPolicySpec);
             var target = new RunOutput(result.GetValue(output)!, result.GetValue(resume), scenario?.Path);
-            return await RunAsync(registry, plan, policyText, openAiLine, target, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, cancellationToken);
+            var source = cluster is null ? null : new ClusterSource(cluster, result.GetValue(id)!);
+            if (source is not null && target.Resume)
+            {
+                // The cluster coordinator plans from episode 0; a resumed plan would replay the file's episodes on the workers.
+                throw new CliUsageException("--resume does not combine with --cluster yet: resume the file in one process, or start a new output file");
+            }
+
+            return await RunAsync(registry, plan, policyText, openAiLine, target, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, source, cancellationToken);
         });
         return command;
     }
@@ -124,7 +137,10 @@ internal static class RunCommand
         };
     }
 
-    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, RunOutput output, bool showProgress, int? maxBatchSize, CancellationToken cancellationToken)
+    /// <summary>A cluster head's settings and the environment id or scenario path its workers load.</summary>
+    private sealed record ClusterSource(ClusterCommands.HeadSettings Settings, string Source);
+
+    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, RunOutput output, bool showProgress, int? maxBatchSize, ClusterSource? cluster, CancellationToken cancellationToken)
     {
         var outputPath = output.Path;
         plan.Validate();
@@ -160,6 +176,14 @@ internal static class RunCommand
         await using var sink = start.Resumed ? JsonlTrajectorySink.Continue(outputPath, start.Lines, start.WholeBytes) : JsonlTrajectorySink.Create(outputPath);
         OutputResume.Record(outputPath, header, start);
         RolloutResult result;
+        if (cluster is not null)
+        {
+            // Only here does Akka.Cluster load: ClusterCommands alone names its types.
+            result = await ClusterCommands.RunHeadAsync(cluster.Settings, cluster.Source, registry, plan, policy, sink, gateway, showProgress, cancellationToken);
+            SummaryTable.Write(plan, policy.Id, outputPath, result);
+            return result.WasCancelled ? ExitCodes.Cancelled : ExitCodes.Success;
+        }
+
         await using (var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway))
         {
             result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));

@@ -23,7 +23,7 @@ public static class GymRuntimeHosting
         options.Gateway.Validate();
         services.AddSingleton(options);
         services.AddSingleton<RunCatalog>();
-        services.AddSingleton<RolloutRunner>();
+        services.AddSingleton(provider => new RolloutRunner(provider.GetRequiredService<IRequiredActor<CoordinatorActor>>(), provider.GetRequiredService<RunCatalog>()));
         services.AddAkka(options.SystemName, (builder, provider) => builder.WithGymRuntime(provider, options));
         return services;
     }

@@ -31,8 +31,27 @@ public sealed record RolloutResult(RolloutSummary Summary, RolloutCompleted Comp
 /// policy and sink, starts the run, turns cancellation into <see cref="CancelRollout"/>, and
 /// completes the sink so its file is whole before the result is returned.
 /// </summary>
-public sealed class RolloutRunner(IRequiredActor<CoordinatorActor> coordinator, RunCatalog catalog)
+public sealed class RolloutRunner
 {
+    private readonly Func<CancellationToken, Task<IActorRef>> _coordinator;
+    private readonly RunCatalog _catalog;
+
+    /// <summary>A runner over this process's <see cref="CoordinatorActor"/>.</summary>
+    public RolloutRunner(IRequiredActor<CoordinatorActor> coordinator, RunCatalog catalog)
+        : this(coordinator is null ? throw new ArgumentNullException(nameof(coordinator)) : coordinator.GetAsync, catalog)
+    {
+    }
+
+    /// <summary>
+    /// A runner over any coordinator that answers <see cref="StartRollout"/> and <see cref="CancelRollout"/>
+    /// as <see cref="CoordinatorActor"/> does (a cluster head's, for one).
+    /// </summary>
+    public RolloutRunner(Func<CancellationToken, Task<IActorRef>> coordinator, RunCatalog catalog)
+    {
+        _coordinator = coordinator;
+        _catalog = catalog;
+    }
+
     /// <summary>Plays <paramref name="plan"/>; on cancellation, finished episodes are still written and the result says so.</summary>
     public async Task<RolloutResult> RunAsync(RolloutPlan plan, IPolicy policy, ITrajectorySink sink, IProgress<RolloutProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -43,10 +62,10 @@ public sealed class RolloutRunner(IRequiredActor<CoordinatorActor> coordinator, 
 
         var clock = Stopwatch.StartNew();
         var observer = new ProgressObserver(checked((int)(plan.Episodes - plan.FirstEpisode)), clock, progress);
-        var runId = catalog.Add(new RunResources(policy, sink, observer));
+        var runId = _catalog.Add(new RunResources(policy, sink, observer));
         try
         {
-            var actor = await coordinator.GetAsync(cancellationToken).ConfigureAwait(false);
+            var actor = await _coordinator(cancellationToken).ConfigureAwait(false);
             var completion = actor.Ask<RolloutCompleted>(new StartRollout(runId, plan), Timeout.InfiniteTimeSpan, CancellationToken.None);
             using (cancellationToken.Register(() => actor.Tell(new CancelRollout(runId))))
             {
@@ -62,7 +81,7 @@ public sealed class RolloutRunner(IRequiredActor<CoordinatorActor> coordinator, 
         }
         finally
         {
-            catalog.Remove(runId);
+            _catalog.Remove(runId);
         }
     }
 

@@ -1,0 +1,166 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Xunit;
+
+namespace Gym.Cli.Tests;
+
+/// <summary>
+/// <c>gym run --cluster</c> and <c>gym worker</c> as real processes on 127.0.0.1: the cluster's file is
+/// byte for byte the single process's, also when a worker is killed mid-run or joins late; a worker
+/// that cannot reach its head, or runs another Gym version, stops with one error line. Every process
+/// is killed on dispose, whatever happens. Waits are on what the processes print, never fixed sleeps.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed partial class ClusterCommandTests
+{
+    private const string Environment = "tool-use/arithmetic-v0";
+    private const int Episodes = 300;
+
+    // A loaded CI machine runs several .NET processes on two cores: be patient.
+    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
+
+    // Fault detection fast enough for a test: a killed worker is downed 2 s after it is found unreachable.
+    private static readonly Dictionary<string, string> FastDowning = new() { ["GYM_Cluster__StableAfter"] = "2" };
+
+    [Fact]
+    public async Task A_head_and_two_workers_write_the_file_one_process_writes()
+    {
+        using var dir = new TempDirectory();
+        var single = await SingleProcessAsync(dir);
+        var port = FreePort();
+
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", "--min-workers", "2"));
+        await using var first = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await using var second = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+
+        var headResult = await head.WaitAsync(RunTimeout);
+        headResult.ExitCode.Should().Be(0, headResult.Because);
+        headResult.Stderr.Should().Contain("waiting for workers: 0/2 joined").And.Contain("workers: 2/2 joined; starting");
+        var firstResult = await first.WaitAsync(TimeSpan.FromMinutes(1));
+        var secondResult = await second.WaitAsync(TimeSpan.FromMinutes(1));
+        firstResult.ExitCode.Should().Be(0, firstResult.Because);
+        secondResult.ExitCode.Should().Be(0, secondResult.Because);
+        File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single, "the cluster must write the single process's file byte for byte");
+        (PlayedBy(firstResult) + PlayedBy(secondResult)).Should().BePositive("workers host episodes, not only the head");
+    }
+
+    [Fact]
+    public async Task A_worker_killed_mid_run_has_its_episodes_replayed_and_the_file_is_unchanged()
+    {
+        using var dir = new TempDirectory();
+        var single = await SingleProcessAsync(dir);
+        var port = FreePort();
+
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", "--min-workers", "2", "--no-local-episodes", "--concurrency", "32"));
+        await using var victim = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await using var survivor = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await head.WaitForOutputAsync(text => EpisodesDone(text) >= Episodes / 10, "a progress line past 10%", RunTimeout);
+
+        victim.Kill();
+
+        var headResult = await head.WaitAsync(RunTimeout);
+        headResult.ExitCode.Should().Be(0, headResult.Because);
+        File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single, "episodes lost with the killed worker are replayed from their seeds");
+        var survivorResult = await survivor.WaitAsync(TimeSpan.FromMinutes(1));
+        survivorResult.ExitCode.Should().Be(0, survivorResult.Because);
+        PlayedBy(survivorResult).Should().BePositive();
+    }
+
+    [Fact]
+    public async Task A_worker_joining_mid_run_takes_episodes()
+    {
+        using var dir = new TempDirectory();
+        // Long enough that the run is still going when the late worker has started and joined.
+        const int episodes = 2000;
+        var single = await SingleProcessAsync(dir, episodes);
+        var port = FreePort();
+
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, "--min-workers", "1", "--no-local-episodes"));
+        await using var early = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await head.WaitForOutputAsync(text => text.Contains("workers: 1/1 joined; starting", StringComparison.Ordinal), "that the run starts", RunTimeout);
+        await using var late = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+
+        var headResult = await head.WaitAsync(RunTimeout);
+        headResult.ExitCode.Should().Be(0, headResult.Because);
+        var lateResult = await late.WaitAsync(TimeSpan.FromMinutes(1));
+        lateResult.ExitCode.Should().Be(0, lateResult.Because);
+        PlayedBy(lateResult).Should().BePositive("a node that joins mid-run is given shards, hence episodes; {0}", lateResult.Because);
+        File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single);
+        (await early.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_worker_that_cannot_reach_its_head_exits_with_one_error_line()
+    {
+        using var dir = new TempDirectory();
+        var port = FreePort();
+
+        await using var worker = GymProcess.Start(dir.Path, new Dictionary<string, string> { ["GYM_Cluster__JoinTimeout"] = "3" }, "worker", "--join", $"127.0.0.1:{port}");
+        var result = await worker.WaitAsync(TimeSpan.FromMinutes(2));
+
+        result.ExitCode.Should().NotBe(0, result.Because);
+        result.StderrLines.Should().ContainSingle(result.Because)
+            .Which.Should().StartWith($"error: could not join the head at 127.0.0.1:{port} within 3s");
+    }
+
+    [Fact]
+    public async Task A_worker_of_another_gym_version_is_refused_at_join_with_one_error_line()
+    {
+        using var dir = new TempDirectory();
+        var port = FreePort();
+        await using var head = GymProcess.Start(dir.Path, HeadArguments(port, "cluster.jsonl", "--min-workers", "1"));
+        await head.WaitForOutputAsync(text => text.Contains("waiting for workers: 0/1 joined", StringComparison.Ordinal), "that it waits for workers", RunTimeout);
+
+        await using var worker = GymProcess.Start(dir.Path, new Dictionary<string, string> { ["GYM_Cluster__Version"] = "0.0.1" }, "worker", "--join", $"127.0.0.1:{port}");
+        var result = await worker.WaitAsync(TimeSpan.FromMinutes(2));
+
+        result.ExitCode.Should().NotBe(0, result.Because);
+        result.StderrLines.Should().ContainSingle(result.Because)
+            .Which.Should().MatchRegex(@"^error: the head at 127\.0\.0\.1:\d+ runs Gym \S+ but this node runs Gym 0\.0\.1: every node of a cluster must run the same Gym version$");
+        await head.WaitForOutputAsync(text => text.Contains("refused node 127.0.0.1:", StringComparison.Ordinal), "that it refused the node", RunTimeout);
+        head.Output().Should().Contain("waiting for workers: 0/1 joined").And.NotContain("1/1 joined", "a refused node never counts as a worker");
+        var stopped = await head.StopAsync(TimeSpan.FromMinutes(1));
+        File.Exists(dir.File("cluster.jsonl")).Should().BeTrue(stopped.Because);
+    }
+
+    private static string[] HeadArguments(int port, string output, params string[] more) => HeadArguments(port, output, Episodes, more);
+
+    private static string[] HeadArguments(int port, string output, int episodes, params string[] more) =>
+        ["run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", output, "--cluster", "--port", $"{port}", .. more];
+
+    private static async Task<byte[]> SingleProcessAsync(TempDirectory dir, int episodes = Episodes)
+    {
+        var result = await GymProcess.RunAsync(dir.Path, "run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", "single.jsonl", "--no-progress");
+        result.ExitCode.Should().Be(0, result.Because);
+        return File.ReadAllBytes(dir.File("single.jsonl"));
+    }
+
+    private static int EpisodesDone(string output) =>
+        EpisodesLine().Matches(output).Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
+
+    private static long PlayedBy(GymResult worker) =>
+        PlayedLine().Match(worker.Stdout) is { Success: true } match ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [GeneratedRegex(@"episodes (\d+)/\d+")]
+    private static partial Regex EpisodesLine();
+
+    [GeneratedRegex(@"after playing (\d+) episodes")]
+    private static partial Regex PlayedLine();
+}
+
+/// <summary>The multi-process cluster tests run one at a time: each starts three .NET processes.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ClusterCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "cluster processes";
+}
