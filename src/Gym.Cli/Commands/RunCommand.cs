@@ -180,12 +180,10 @@ internal static class RunCommand
         {
             // Only here does Akka.Cluster load: ClusterCommands alone names its types.
             result = await ClusterCommands.RunHeadAsync(cluster.Settings, cluster.Source, registry, plan, policy, sink, gateway, showProgress, cancellationToken);
-            SummaryTable.Write(plan, policy.Id, outputPath, result);
-            return result.WasCancelled ? ExitCodes.Cancelled : ExitCodes.Success;
         }
-
-        await using (var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway))
+        else
         {
+            await using var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway);
             result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
         }
 
