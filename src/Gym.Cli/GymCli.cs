@@ -13,7 +13,7 @@ public static class GymCli
     public static async Task<int> RunAsync(string[] args)
     {
         // Context-token counts may use a Hugging Face tokenizer.json (gym run --tokenizer, a scenario's memory.tokenizer).
-        Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(Gym.Learning.Policy.ChatTemplateTokenCounter.FromTokenizerFile);
+        Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(HuggingFaceTokenCounting.Load);
         UseNaturalWidthWhenRedirected();
         var root = CreateRoot();
         if (IsTopLevelHelp(args))

@@ -97,7 +97,7 @@ public sealed class HostileInputTests
 
         result.ExitCode.Should().Be(1, result.Because);
         result.StderrLines.Should().Equal(
-            ["tools.yaml:4:21: error: tool 'calculater2' is not offered by this task; did you mean 'calculator'? available: calculator", "1 error"],
+            ["tools.yaml:4:21: error: tool 'calculater2' is not offered by this task; did you mean 'calculator'? available: calculator", "1 file checked: 0 valid, 1 error"],
             result.Because);
     }
 
