@@ -18,13 +18,20 @@ namespace Gym.Cli.Commands;
 /// </summary>
 internal static class RenderCommand
 {
+    /// <summary>
+    /// The names <c>--template</c> accepts. Written out rather than read from Gym.Learning's ChatFormats,
+    /// because building the command tree must not load Gym.Learning (gym serve stays free of it); a test
+    /// keeps the two lists equal.
+    /// </summary>
+    internal const string TemplateNames = "chatml|qwen2|qwen2.5|qwen3|llama3";
+
     public static Command Create()
     {
         var id = CommonOptions.EnvironmentId();
         var seed = new Option<long?>("--seed", "-s") { Description = "The episode seed of a fresh episode (default: the scenario's seed, else 0). Ignored with --from.", HelpName = "S" };
         var turn = new Option<int>("--turn", "-t") { Description = "The turn whose prompt to print, from 0 (the first action's prompt); -1 is the last turn.", DefaultValueFactory = _ => 0, HelpName = "N" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "A model folder: its tokenizer.json (or gym-policy.json's byte tokenizer) and the chat template its tokenizer_config.json names.", HelpName = "DIR" };
-        var template = new Option<string?>("--template") { Description = $"The chat template by name: {ChatFormats.Names}. Default: the one the tokenizer's tokenizer_config.json names, else chatml.", HelpName = "NAME" };
+        var template = new Option<string?>("--template") { Description = $"The chat template by name: {TemplateNames}. Default: the one the tokenizer's tokenizer_config.json names, else chatml.", HelpName = "NAME" };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "A Hugging Face tokenizer.json (a tokenizer_config.json beside it names the template and special tokens), or 'bytes' for the built-in byte tokenizer (the default).", HelpName = "FILE" };
         var ids = new Option<bool>("--ids") { Description = "Print the token ids instead of the text, special tokens marked as ID:TEXT (e.g. 151644:<|im_start|>)." };
         var memory = new Option<string?>("--memory") { Description = "What the agent sees each turn: full, mem1, window:K or strip-think (default: the scenario's, else full). Ignored with --from (the file records each turn's context).", HelpName = "full|mem1|window:K|strip-think" };
