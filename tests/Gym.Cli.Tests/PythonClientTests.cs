@@ -10,7 +10,8 @@ namespace Gym.Cli.Tests;
 /// The Python package (clients/python, importable as <c>gym_client</c>) with the machine's python3:
 /// its unit tests, a scenario played through its Gymnasium-style env, vector wrapper and asyncio
 /// sessions against a real <c>gym serve</c>, and its memory-mode contexts against those <c>gym run</c>
-/// records. A machine without python3 fails these tests with a message saying so.
+/// records; and <c>pip install</c> of the package, offline, whose installed copy plays against
+/// <c>gym serve</c>. A machine without python3 fails these tests with a message saying so.
 /// </summary>
 public sealed class PythonClientTests
 {
@@ -44,6 +45,36 @@ public sealed class PythonClientTests
         CliAssertions.AssertNoStackTrace(stopped);
     }
 
+    [Fact]
+    public async Task Pip_installs_the_package_offline_and_the_installed_copy_plays_a_scenario_against_gym_serve()
+    {
+        using var dir = new TempDirectory();
+        // pip builds in the source folder (build/, *.egg-info): a copy keeps the repository clean and
+        // leaves the folder the other tests import from untouched while they run.
+        var source = dir.File("gym-client-src");
+        CopyPackageSources(source);
+        var site = dir.File("site-packages");
+
+        // No index, no build isolation: nothing is downloaded; setuptools and wheel come from the machine.
+        var install = await RunPythonAsync(dir.Path, ["-m", "pip", "install", "--no-index", "--no-build-isolation", "--no-cache-dir", "--disable-pip-version-check", "--target", site, source], pythonPath: null);
+        install.ExitCode.Should().Be(0, "pip install needs pip, setuptools 61+ and wheel for python3 (Debian: apt-get install python3-pip python3-wheel). " + install.Because);
+        Directory.GetDirectories(site, "gym_client-*.dist-info").Should().ContainSingle(install.Because);
+
+        var imported = await RunPythonAsync(dir.Path, ["-c", "import gym_client; print(gym_client.__file__)"], pythonPath: site);
+        imported.ExitCode.Should().Be(0, imported.Because);
+        imported.Stdout.Trim().Should().StartWith(Path.Combine(site, "gym_client") + Path.DirectorySeparatorChar, "the installed copy is the one imported");
+
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0", "--api-key", "pip-key");
+        var url = await serve.WaitForUrlAsync();
+        var play = await RunPythonAsync(dir.Path, [Path.Combine(ClientFolder, "examples", "play.py"), url.ToString()], pythonPath: site, ("GYM_API_KEY", "pip-key"));
+
+        play.ExitCode.Should().Be(0, play.Because);
+        play.Stdout.Should().Contain("websocket gymnasium env: [(11, 1.1, 2, True, ").And.Contain("vector    4 sessions: [(11, 1.1, 2, True, ")
+            .And.EndWith("ok\n", play.Because);
+        var stopped = await serve.StopAsync();
+        stopped.ExitCode.Should().Be(0, stopped.Because);
+    }
+
     [Theory]
     [InlineData("full")]
     [InlineData("mem1")]
@@ -62,7 +93,11 @@ public sealed class PythonClientTests
         result.Stdout.Should().MatchRegex(@"rollouts\.jsonl: ([3-9]|\d\d+) turns match", result.Because);
     }
 
-    private static async Task<GymResult> RunPythonAsync(string workingDirectory, string[] args, params (string Name, string Value)[] environment)
+    private static Task<GymResult> RunPythonAsync(string workingDirectory, string[] args, params (string Name, string Value)[] environment) =>
+        RunPythonAsync(workingDirectory, args, ClientFolder, environment);
+
+    // pythonPath: the package's source folder, an install target, or null for none.
+    private static async Task<GymResult> RunPythonAsync(string workingDirectory, string[] args, string? pythonPath, params (string Name, string Value)[] environment)
     {
         var python = FindPython() ?? throw new Xunit.Sdk.XunitException(
             "python3 was not found (looked for /usr/bin/python3 and python3 on PATH): the Python client tests need it. Install python3 (3.9 or newer).");
@@ -80,7 +115,15 @@ public sealed class PythonClientTests
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["PYTHONPATH"] = ClientFolder;
+        if (pythonPath is null)
+        {
+            info.Environment.Remove("PYTHONPATH");
+        }
+        else
+        {
+            info.Environment["PYTHONPATH"] = pythonPath;
+        }
+
         info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         info.Environment.Remove("GYM_API_KEY");
         foreach (var (name, value) in environment)
@@ -103,6 +146,21 @@ public sealed class PythonClientTests
         }
 
         return new GymResult($"(python3) {string.Join(' ', args)}", process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>What <c>pip install ./clients/python</c> reads: the project file, README and the package.</summary>
+    private static void CopyPackageSources(string destination)
+    {
+        Directory.CreateDirectory(Path.Combine(destination, "gym_client"));
+        foreach (var file in new[] { "pyproject.toml", "README.md" })
+        {
+            File.Copy(Path.Combine(ClientFolder, file), Path.Combine(destination, file));
+        }
+
+        foreach (var file in Directory.GetFiles(Path.Combine(ClientFolder, "gym_client"), "*.py"))
+        {
+            File.Copy(file, Path.Combine(destination, "gym_client", Path.GetFileName(file)));
+        }
     }
 
     private static string? FindPython() =>
