@@ -13,11 +13,11 @@ internal static class Overview
     /// <summary>Per command, in this order, the options a first-time user reaches for; the rest are in <c>gym COMMAND --help</c>.</summary>
     private static readonly (string Command, string[] Options)[] MostUsed =
     [
-        ("run", ["--episodes", "--policy", "--seed", "--out", "--group-size", "--param", "--concurrency", "--resume", "--cluster"]),
+        ("run", ["--episodes", "--policy", "--seed", "--out", "--group-size", "--param", "--concurrency", "--resume", "--format", "--cluster"]),
         ("list", []),
         ("check", ["--seeds"]),
         ("validate", []),
-        ("score", ["--scenario", "--out", "--resume"]),
+        ("score", ["--scenario", "--out", "--resume", "--format"]),
         ("export", ["--to", "--rows", "--out"]),
         ("render", ["--seed", "--turn", "--checkpoint", "--template", "--tokenizer", "--ids"]),
         ("sft", ["--out", "--quick", "--steps", "--episodes", "--rollouts", "--init"]),

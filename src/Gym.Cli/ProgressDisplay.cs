@@ -11,7 +11,8 @@ namespace Gym.Cli;
 /// </summary>
 internal static class ProgressDisplay
 {
-    public static async Task<RolloutResult> RunAsync(int total, bool enabled, Func<IProgress<RolloutProgress>, Task<RolloutResult>> run)
+    // plainLines: plain lines on stderr even on a terminal, where stdout is kept for a machine-read summary.
+    public static async Task<RolloutResult> RunAsync(int total, bool enabled, Func<IProgress<RolloutProgress>, Task<RolloutResult>> run, bool plainLines = false)
     {
         var latest = new LatestProgress();
         if (!enabled)
@@ -19,7 +20,7 @@ internal static class ProgressDisplay
             return await run(latest);
         }
 
-        if (!AnsiConsole.Profile.Capabilities.Interactive)
+        if (plainLines || !AnsiConsole.Profile.Capabilities.Interactive)
         {
             return await PlainAsync(total, latest, run(latest));
         }

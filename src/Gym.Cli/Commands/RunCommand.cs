@@ -61,10 +61,11 @@ internal static class RunCommand
             Description = "Continue an interrupted --out file instead of starting it over: check that its run header (FILE.run.json) matches these settings, cut off a torn last line, and append the missing episodes, giving the file an uninterrupted run writes. A missing file starts from the beginning.",
         };
 
+        var format = SummaryFormatOption.Create();
         var head = new ClusterCommands.HeadOptions();
         var command = new Command("run", "Play episodes headless and write their trajectories as JSONL, with a live progress bar and a summary table. A scenario file supplies defaults for --episodes, --seed, --policy, --memory and --tokenizer; options given on the command line win.")
         {
-            id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize, resume,
+            id, episodes, concurrency, seed, policy, policyUrl, policyKeyEnv, policyOptions, output, parameters, timings, noProgress, batch, memory, tokenizer, groupSize, resume, format,
         };
         foreach (var option in head.All)
         {
@@ -109,7 +110,8 @@ internal static class RunCommand
                 throw new CliUsageException("--resume does not combine with --cluster yet: resume the file in one process, or start a new output file");
             }
 
-            return await RunAsync(registry, plan, policyText, openAiLine, target, !result.GetValue(noProgress), Given(batch) ? result.GetValue(batch) : null, source, cancellationToken);
+            var display = new RunDisplay(!result.GetValue(noProgress), SummaryFormatOption.Read(result, format));
+            return await RunAsync(registry, plan, policyText, openAiLine, target, display, Given(batch) ? result.GetValue(batch) : null, source, cancellationToken);
         });
         return command;
     }
@@ -140,7 +142,7 @@ internal static class RunCommand
     /// <summary>A cluster head's settings and the environment id or scenario path its workers load.</summary>
     private sealed record ClusterSource(ClusterCommands.HeadSettings Settings, string Source);
 
-    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, RunOutput output, bool showProgress, int? maxBatchSize, ClusterSource? cluster, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(EnvironmentRegistry registry, RolloutPlan plan, string policyText, OpenAiCommandLine openAi, RunOutput output, RunDisplay display, int? maxBatchSize, ClusterSource? cluster, CancellationToken cancellationToken)
     {
         var outputPath = output.Path;
         plan.Validate();
@@ -179,15 +181,25 @@ internal static class RunCommand
         if (cluster is not null)
         {
             // Only here does Akka.Cluster load: ClusterCommands alone names its types.
-            result = await ClusterCommands.RunHeadAsync(cluster.Settings, cluster.Source, registry, plan, policy, sink, gateway, showProgress, cancellationToken);
+            // The head's live bar would draw on stdout, which --format json keeps for the JSON alone.
+            result = await ClusterCommands.RunHeadAsync(cluster.Settings, cluster.Source, registry, plan, policy, sink, gateway, display.Progress && display.Format == SummaryFormat.Text, cancellationToken);
         }
         else
         {
             await using var runtime = await GymRuntimeHost.StartAsync(registry, options => options.Gateway = gateway);
-            result = await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
+            result = await ProgressDisplay.RunAsync(plan.Episodes, display.Progress, progress => runtime.Runner.RunAsync(plan, policy, sink, progress, cancellationToken), plainLines: display.Format == SummaryFormat.Json);
         }
 
-        SummaryTable.Write(plan, policy.Id, outputPath, result, new RunFileReport(start.Lines, start.TornBytes, sink.Written, sink.Dropped));
+        var report = new RunFileReport(start.Lines, start.TornBytes, sink.Written, sink.Dropped);
+        if (display.Format == SummaryFormat.Json)
+        {
+            SummaryJson.WriteRun(plan, policy.Id, outputPath, result, report);
+        }
+        else
+        {
+            SummaryTable.Write(plan, policy.Id, outputPath, result, report);
+        }
+
         return result.WasCancelled ? ExitCodes.Cancelled : ExitCodes.Success;
     }
 
@@ -229,4 +241,7 @@ internal static class RunCommand
     }
 
     private sealed record RunOutput(string Path, bool Resume, string? ScenarioPath);
+
+    /// <summary>Whether to show progress, and how to print the summary.</summary>
+    private sealed record RunDisplay(bool Progress, SummaryFormat Format);
 }

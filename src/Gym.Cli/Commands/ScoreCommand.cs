@@ -30,9 +30,10 @@ internal static class ScoreCommand
         {
             Description = "Continue an interrupted --out file: check that its run header (FILE.run.json) names the same input, scenario and parameters, cut off a torn last line, and re-score only the episodes it lacks. A missing file starts from the beginning.",
         };
+        var format = SummaryFormatOption.Create();
         var command = new Command("score", "Re-score recorded trajectories under a scenario's reward specification without re-running the episodes (tool results are recorded), writing a new rollout file and printing the summary with reward diagnostics.")
         {
-            rollouts, scenario, output, parameters, noProgress, resume,
+            rollouts, scenario, output, parameters, noProgress, resume, format,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -61,7 +62,7 @@ internal static class ScoreCommand
                 ["parameters"] = string.Join(" ", pairs.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}={p.Value}")),
             });
             var start = OutputResume.Inspect(target, header, result.GetValue(resume));
-            return await ScoreAsync(registry, id, environmentParameters, input, new ScoreOutput(target, header, start), !result.GetValue(noProgress), cancellationToken);
+            return await ScoreAsync(registry, id, environmentParameters, input, new ScoreOutput(target, header, start, SummaryFormatOption.Read(result, format)), !result.GetValue(noProgress), cancellationToken);
         });
         return command;
     }
@@ -75,7 +76,7 @@ internal static class ScoreCommand
 
     private static async Task<int> ScoreAsync(EnvironmentRegistry registry, string id, EnvironmentParameters parameters, string input, ScoreOutput output, bool showProgress, CancellationToken cancellationToken)
     {
-        var (target, header, start) = output;
+        var (target, header, start, format) = output;
         using var made = registry.Make(id, parameters);
         if (made is not IReplayableEnvironment environment)
         {
@@ -138,7 +139,15 @@ internal static class ScoreCommand
             throw;
         }
 
-        SummaryTable.WriteScore(id, input, target, written, stopwatch.Elapsed, summary.Build());
+        if (format == SummaryFormat.Json)
+        {
+            SummaryJson.WriteScore(id, input, target, written, stopwatch.Elapsed, summary.Build());
+        }
+        else
+        {
+            SummaryTable.WriteScore(id, input, target, written, stopwatch.Elapsed, summary.Build());
+        }
+
         if (start.Resumed)
         {
             var torn = start.TornBytes > 0 ? $" after cutting off a torn last line ({start.TornBytes} bytes)" : "";
@@ -167,7 +176,7 @@ internal static class ScoreCommand
         return stream;
     }
 
-    private sealed record ScoreOutput(string Target, RunHeader Header, OutputResume.Start Start);
+    private sealed record ScoreOutput(string Target, RunHeader Header, OutputResume.Start Start, SummaryFormat Format);
 
     private static int CountLines(string path)
     {
