@@ -41,6 +41,7 @@ internal static class SummaryTable
         }
 
         WriteAdvantages(s);
+        WriteQuestions(s);
 
         if (result.Completion.Curriculum.Count > 0)
         {
@@ -100,6 +101,7 @@ internal static class SummaryTable
         AnsiConsole.Write(overview);
         WriteComponents(s);
         WriteAdvantages(s);
+        WriteQuestions(s);
         WriteDiagnostics(s.Diagnostics);
         AnsiConsole.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"wrote {episodes} re-scored episodes to [bold]{Markup.Escape(outputPath)}[/] in {elapsed.TotalSeconds:0.0} s"));
     }
@@ -114,6 +116,32 @@ internal static class SummaryTable
         var table = new Table().Border(TableBorder.Rounded).Title($"group normalizers over {N(a.Groups)} groups of {N(a.K)} (total reward)");
         table.AddColumn("zero-variance groups (dropped by GRPO)").AddColumn(new TableColumn("mean |A| GRPO").RightAligned()).AddColumn(new TableColumn("mean |A| RLOO").RightAligned()).AddColumn(new TableColumn("mean group std").RightAligned());
         table.AddRow($"{N(a.ZeroVarianceGroups)} ({Pct(a.ZeroVarianceShare)})", F(a.MeanAbsGrpo), F(a.MeanAbsRloo), F(a.MeanGroupStd));
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>
+    /// Metrics over distinct questions, the figure a dev-set table reports: an episode count over a dataset
+    /// drawn with replacement would weigh repeated questions more, and the rows show where a model is weak.
+    /// </summary>
+    private static void WriteQuestions(RolloutSummary s)
+    {
+        if (s.Questions is not { } q)
+        {
+            return;
+        }
+
+        // The title stays short: a title wider than the table wraps, and the counts are columns anyway.
+        var table = new Table().Border(TableBorder.Rounded).Title("over distinct questions");
+        table.AddColumn("questions").AddColumn(new TableColumn("distinct").RightAligned()).AddColumn(new TableColumn("episodes").RightAligned())
+            .AddColumn(new TableColumn("EM").RightAligned()).AddColumn(new TableColumn("F1").RightAligned()).AddColumn(new TableColumn("success").RightAligned());
+        void Row(string name, QuestionMetrics m) =>
+            table.AddRow(name, N(m.Questions), N(m.Episodes), m.ExactMatch is { } em ? F(em) : "n/a", m.TokenF1 is { } f1 ? F(f1) : "n/a", Pct(m.SuccessRate));
+        Row("[bold]all[/]", q.All);
+        foreach (var group in q.Groups)
+        {
+            Row(Markup.Escape($"{group.Field} = {group.Value}"), group.Metrics);
+        }
+
         AnsiConsole.Write(table);
     }
 

@@ -267,9 +267,14 @@ public static class ScenarioEnvironments
         private ITaskSource Source(TaskSpec task, IReadOnlyDictionary<string, string> overrides) => task switch
         {
             EnvironmentTaskSpec environment => AsTaskSource(registry.Make(environment.Environment, new EnvironmentParameters(Merge(environment.Params, overrides))), environment.Environment),
-            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path, dataset.Format), position: new DatasetPosition(dataset.Order, new EnvironmentParameters(overrides).RunSeed)),
+            DatasetTaskSpec dataset => new QaDatasetEnvironment(spec.Id, LoadDataset(dataset.Path, dataset.Format), position: new DatasetPosition(OrderOf(dataset, overrides), new EnvironmentParameters(overrides).RunSeed)),
             _ => throw Fail($"unsupported task kind {task.GetType().Name}"),
         };
+
+        /// <summary>The scenario's order, unless a run parameter <c>order</c> overrides it (as <c>gym run --episodes all</c> does).</summary>
+        private DatasetOrder OrderOf(DatasetTaskSpec dataset, IReadOnlyDictionary<string, string> overrides) =>
+            !overrides.TryGetValue("order", out var text) ? dataset.Order
+            : DatasetPosition.Parse(text) ?? throw Fail($"parameter 'order' must be sample, sequential or shuffled (got '{text}')", "task.order");
 
         private ITaskSource AsTaskSource(IEnvironment made, string id)
         {

@@ -14,10 +14,13 @@ public sealed class RenderCommandTests
     private static readonly string Scenario = RepositoryFolders.Path("scenarios", "search-qa", "multi-hop.yaml");
 
     // Qwen2.5's real tokenizer.json and tokenizer_config.json (whose chat_template is Qwen2.5's) in a folder.
-    private static string QwenFolder(TempDirectory dir)
+    private static string QwenFolder(TempDirectory dir) => ModelFolder(dir, "qwen2.5");
+
+    // A real model's tokenizer.json and tokenizer_config.json, as a checkpoint folder holds them.
+    private static string ModelFolder(TempDirectory dir, string model)
     {
-        var fixtures = RepositoryFolders.Path("tests", "Gym.Learning.Tests", "Fixtures", "Tokenizers", "qwen2.5");
-        var folder = Directory.CreateDirectory(dir.File("qwen2.5")).FullName;
+        var fixtures = RepositoryFolders.Path("tests", "Gym.Learning.Tests", "Fixtures", "Tokenizers", model);
+        var folder = Directory.CreateDirectory(dir.File(model)).FullName;
         using (var gzip = new GZipStream(File.OpenRead(Path.Combine(fixtures, "tokenizer.json.gz")), CompressionMode.Decompress))
         using (var output = File.Create(Path.Combine(folder, "tokenizer.json")))
         {
@@ -42,6 +45,27 @@ public sealed class RenderCommandTests
             .And.NotContain("<|im_start|>tool")
             .And.EndWith("<|im_start|>assistant\n");
         result.Stderr.Should().Contain("turn 1 of").And.Contain("template qwen2.5");
+    }
+
+    [Fact]
+    public async Task A_llama3_checkpoint_renders_with_its_template_headers_and_begin_of_text()
+    {
+        using var dir = new TempDirectory();
+        var model = ModelFolder(dir, "llama3");
+
+        var text = await GymProcess.RunAsync(dir.Path, "render", Scenario, "--seed", "3", "--turn", "1", "--checkpoint", model);
+        var ids = await GymProcess.RunAsync(dir.Path, "render", Scenario, "--seed", "3", "--turn", "1", "--checkpoint", model, "--ids");
+
+        text.ExitCode.Should().Be(0, text.Because);
+        text.Stderr.Should().Contain("template llama3");
+        // Meta-Llama-3-8B's template: a header per message, content trimmed, <|eot_id|> after each, BOS once.
+        text.Stdout.Should().StartWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\nYou solve tasks")
+            .And.Contain("<|eot_id|><|start_header_id|>tool<|end_header_id|>\n\n<information>Doc 1(Title:")
+            .And.EndWith("<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
+        text.Stdout.Split("<|begin_of_text|>").Should().HaveCount(2, "the BOS token comes once, before the first message");
+        var tokens = ids.Stdout.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        tokens[0].Should().Be("128000:<|begin_of_text|>");
+        tokens.Should().Contain("128006:<|start_header_id|>").And.Contain("128009:<|eot_id|>");
     }
 
     [Fact]

@@ -28,4 +28,11 @@ public enum HopKind
 /// <param name="SupportingTitles">Titles of the documents that support the answer, in hop order; empty when unknown.</param>
 /// <param name="Kind">The reasoning it needs.</param>
 /// <param name="HopQueries">For generated questions: one good search query per hop, in order (the expert's plan); empty otherwise.</param>
-public sealed record QaExample(string Id, string Question, IReadOnlyList<string> Answers, IReadOnlyList<string> SupportingTitles, HopKind Kind, IReadOnlyList<string> HopQueries);
+public sealed record QaExample(string Id, string Question, IReadOnlyList<string> Answers, IReadOnlyList<string> SupportingTitles, HopKind Kind, IReadOnlyList<string> HopQueries)
+{
+    /// <summary>The grouping fields a dataset row carries (<c>data_source</c>, <c>type</c>, <c>level</c>), as text; empty when it has none.</summary>
+    /// <remarks>They go into the episode's reset info so that a run's summary can report metrics per source, type and level.</remarks>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = NoTags;
+
+    private static readonly IReadOnlyDictionary<string, string> NoTags = new Dictionary<string, string>(StringComparer.Ordinal);
+}

@@ -49,7 +49,7 @@ public static class HotpotQa
             var answers = Answer(fields, item);
             var supporting = QuestionLoader.SupportingTitles(fields, item, "supporting_facts");
             var kind = QuestionLoader.Kind(item.TryGetProperty("type", out var type) ? type : default);
-            questions.Add(new QaExample(id, question, answers, supporting, kind, []));
+            questions.Add(new QaExample(id, question, answers, supporting, kind, []) { Tags = QaRows.Tags(item, item) });
             if (withContext)
             {
                 corpus.Add(Paragraphs(fields, item, required: true));

@@ -59,7 +59,8 @@ internal static class QaRows
             }
         }
 
-        return new QaRow(new QaExample(id, question, answers, supporting, QuestionLoader.Kind(type), []), paragraphs);
+        var example = new QaExample(id, question, answers, supporting, QuestionLoader.Kind(type), []) { Tags = Tags(root, metadata) };
+        return new QaRow(example, paragraphs);
     }
 
     /// <summary>The gold answers: <c>golden_answers</c>, <c>answer</c>, or verl's <c>reward_model.ground_truth.target</c>.</summary>
@@ -168,6 +169,35 @@ internal static class QaRows
 
         return !string.IsNullOrWhiteSpace(question) ? question : throw fields.Fail("field 'prompt' has no user message with content");
     }
+
+    /// <summary>
+    /// The grouping fields of a row: <c>data_source</c> (verl), <c>type</c> (HotpotQA, 2Wiki) and <c>level</c>
+    /// (HotpotQA), looked up on the row, then under <c>metadata</c> (FlashRAG), then under <c>extra_info</c> (verl).
+    /// Only strings and numbers count: a field of another shape is some other dataset's, not a group.
+    /// </summary>
+    internal static Dictionary<string, string> Tags(JsonElement root, JsonElement metadata)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        var extra = root.TryGetProperty("extra_info", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
+        foreach (var name in GroupFields)
+        {
+            foreach (var scope in (ReadOnlySpan<JsonElement>)[root, metadata, extra])
+            {
+                if (scope.ValueKind == JsonValueKind.Object && scope.TryGetProperty(name, out var value)
+                    && value.ValueKind is JsonValueKind.String or JsonValueKind.Number
+                    && (value.ValueKind == JsonValueKind.Number ? value.GetRawText() : value.GetString()!) is { Length: > 0 } text)
+                {
+                    tags[name] = text;
+                    break;
+                }
+            }
+        }
+
+        return tags;
+    }
+
+    /// <summary>The row fields that a run's summary groups questions by.</summary>
+    internal static readonly string[] GroupFields = ["data_source", "type", "level"];
 
     private static string? ExtraIndex(JsonFields fields, JsonElement root) =>
         root.TryGetProperty("extra_info", out var extra) && extra.ValueKind == JsonValueKind.Object ? fields.OptionalId(extra, "index") : null;

@@ -64,7 +64,19 @@ public sealed class SearchQaEnvironment : ToolEnvironment, IQuestionPool
 
         public override IReadOnlyList<ITool> Tools => [data.Search, data.Open];
 
-        public override StepInfo Info => StepInfo.Empty.With("question_id", example.Id).With("hops", example.Kind.ToString().ToLowerInvariant());
+        public override StepInfo Info
+        {
+            get
+            {
+                var info = StepInfo.Empty.With("question_id", example.Id).With("hops", example.Kind.ToString().ToLowerInvariant());
+                foreach (var (name, value) in example.Tags)
+                {
+                    info = info.With(name, value);
+                }
+
+                return info;
+            }
+        }
 
         public override ExpertPlan Plan => _plan ??= BuildPlan();
 

@@ -18,7 +18,7 @@ internal static class RunCommand
     public static Command Create()
     {
         var id = CommonOptions.EnvironmentId();
-        var episodes = new Option<string>("--episodes", "-n") { Description = "How many episodes to play, or `all`: each question of a dataset task with order sequential or shuffled exactly once.", DefaultValueFactory = _ => "100" };
+        var episodes = new Option<string>("--episodes", "-n") { Description = "How many episodes to play, or `all`: each question of a dataset task exactly once (in file order unless the scenario sets order: shuffled).", DefaultValueFactory = _ => "100" };
         var concurrency = new Option<int>("--concurrency", "-c") { Description = "How many episodes are live at once (each is an actor).", DefaultValueFactory = _ => 16 };
         var seed = new Option<long>("--seed", "-s") { Description = "The run seed; episode i's seed derives from it, so the same seed gives an identical output file.", DefaultValueFactory = _ => 0 };
         var policy = new Option<string>("--policy") { Description = PolicyFactory.Help, DefaultValueFactory = _ => "expert" };
@@ -84,10 +84,12 @@ internal static class RunCommand
             string Pick(Option<string> option, string? fromScenario) => fromScenario is not null && !Given(option) ? fromScenario : result.GetValue(option)!;
 
             var environmentParameters = CommonOptions.ParseParameters(result.GetValue(parameters)!);
+            var episodeText = Given(episodes) ? result.GetValue(episodes)! : scenario?.Spec.Episodes?.ToString(CultureInfo.InvariantCulture) ?? result.GetValue(episodes)!;
+            var episodeCount = EpisodeCount(episodeText, registry, environmentId, environmentParameters);
             var plan = new RolloutPlan(
                 environmentId,
                 environmentParameters,
-                EpisodeCount(Given(episodes) ? result.GetValue(episodes)! : scenario?.Spec.Episodes?.ToString(CultureInfo.InvariantCulture) ?? result.GetValue(episodes)!, registry, environmentId, environmentParameters),
+                episodeCount,
                 result.GetValue(concurrency),
                 PickValue(seed, scenario?.Spec.Seed),
                 GroupSize: result.GetValue(groupSize),
@@ -116,8 +118,16 @@ internal static class RunCommand
         return command;
     }
 
-    /// <summary>A whole number of episodes, or <c>all</c>: one per question of an ordered dataset task.</summary>
-    private static int EpisodeCount(string text, EnvironmentRegistry registry, string environmentId, IReadOnlyDictionary<string, string> parameters)
+    private const string OrderParameter = "order";
+
+    /// <summary>
+    /// A whole number of episodes, or <c>all</c>: one per question of a dataset task. With <c>all</c> over a task
+    /// that draws questions by seed (<c>order: sample</c>, the default), the run walks the file in order instead
+    /// (<c>order=sequential</c> is added to <paramref name="parameters"/>): evaluating a dataset once through is
+    /// what <c>all</c> asks for, and drawing by seed would repeat some questions and skip others. Only an explicit
+    /// <c>--param order=sample</c> is refused.
+    /// </summary>
+    private static int EpisodeCount(string text, EnvironmentRegistry registry, string environmentId, Dictionary<string, string> parameters)
     {
         if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var count))
         {
@@ -131,10 +141,16 @@ internal static class RunCommand
         }
 
         using var made = registry.Make(environmentId, new EnvironmentParameters(parameters));
+        if (made is IQuestionPool { QuestionCount: > 0, Order: DatasetOrder.Sample } sampled && !parameters.ContainsKey(OrderParameter))
+        {
+            parameters[OrderParameter] = "sequential";
+            return sampled.QuestionCount;
+        }
+
         return made switch
         {
             IQuestionPool { QuestionCount: > 0, Order: DatasetOrder.Sequential or DatasetOrder.Shuffled } pool => pool.QuestionCount,
-            IQuestionPool { QuestionCount: > 0 } => throw new CliUsageException($"--episodes all needs {environmentId} to walk its questions in order (order: sequential or shuffled); with order: sample episodes draw questions with replacement"),
+            IQuestionPool { QuestionCount: > 0 } => throw new CliUsageException($"--episodes all needs {environmentId} to walk its questions in order (order: sequential or shuffled); --param order=sample draws questions with replacement"),
             _ => throw new CliUsageException($"--episodes all needs a question dataset of known size; {environmentId} is not one (give a number of episodes)"),
         };
     }

@@ -102,6 +102,12 @@ public sealed record RolloutSummary(
     /// </summary>
     public RewardDiagnostics Diagnostics { get; init; } = RewardDiagnostics.Empty;
 
+    /// <summary>
+    /// Success, exact match and token F1 over distinct questions, overall and per <c>data_source</c>/<c>type</c>/<c>level</c>;
+    /// null when no episode's reset info names its question.
+    /// </summary>
+    public QuestionStats? Questions { get; init; }
+
     /// <summary>Summarizes a finished set of episodes.</summary>
     public static RolloutSummary Of(IEnumerable<EpisodeRecord> records)
     {
@@ -149,6 +155,7 @@ public sealed class RolloutSummaryBuilder
     private readonly Dictionary<StopReason, int> _stopReasons = [];
     private readonly Dictionary<string, int> _failures = new(StringComparer.Ordinal);
     private readonly RewardDiagnosticsAccumulator _diagnostics = new();
+    private readonly QuestionStatsBuilder _questions = new();
     private int _episodes;
     private int _completed;
     private int _failed;
@@ -205,6 +212,7 @@ public sealed class RolloutSummaryBuilder
         }
 
         _diagnostics.Add(record);
+        _questions.Add(record);
 
         if (record.Turns.Count == 0)
         {
@@ -277,6 +285,7 @@ public sealed class RolloutSummaryBuilder
             Groups = GroupPassStats.From(_seedGroups.Values),
             Advantages = GroupAdvantageStats.From(_groupRewards.Values),
             Diagnostics = _diagnostics.Build(),
+            Questions = _questions.Build(),
         };
     }
 

@@ -20,6 +20,7 @@ public sealed class FormatTests
         questions[3].Answers.Should().Equal("no");
         questions[0].SupportingTitles.Should().Equal("Arthur Conan Doyle", "Penelope Lively");
         questions.Select(q => q.Kind).Should().Equal(HopKind.Comparison, HopKind.Bridge, HopKind.Bridge, HopKind.Comparison);
+        questions[0].Tags.Should().Equal(new Dictionary<string, string> { ["type"] = "comparison" }, "FlashRAG keeps the row's type under metadata");
     }
 
     [Fact]
@@ -51,6 +52,7 @@ public sealed class FormatTests
         questions[1].Question.Should().Be("when is the next deadpool movie being released?");
         questions[1].Answers.Should().Equal("May 18, 2018");
         questions[2].Answers.Should().Equal("Sunset Boulevard");
+        questions.Select(q => q.Tags["data_source"]).Should().Equal(["nq", "nq", "triviaqa"], "the summary reports metrics per data_source");
     }
 
     [Fact]
@@ -63,6 +65,7 @@ public sealed class FormatTests
         questions[0].Question.Should().EndWith("Question: who got the first nobel prize in physics?\n");
         questions.Select(q => q.Answers).Should().BeEquivalentTo(SearchR1Parquet.Rows.Select(r => r.RewardModel.GroundTruth.Target), o => o.WithStrictOrdering());
         QuestionLoader.Read(Fixture.Path(SearchR1Parquet.FileName)).Should().BeEquivalentTo(questions);
+        questions.Select(q => q.Tags.GetValueOrDefault("data_source")).Should().Equal(SearchR1Parquet.Rows.Select(r => r.DataSource));
     }
 
     [Fact]

@@ -15,7 +15,10 @@ public sealed class HotpotQaTests
 
         questions.Should().HaveCount(3);
         questions[0].Should().BeEquivalentTo(new QaExample(
-            "5a8b57f25542995d1e6f1371", "Were Scott Derrickson and Ed Wood of the same nationality?", ["yes"], ["Scott Derrickson", "Ed Wood"], HopKind.Comparison, []));
+            "5a8b57f25542995d1e6f1371", "Were Scott Derrickson and Ed Wood of the same nationality?", ["yes"], ["Scott Derrickson", "Ed Wood"], HopKind.Comparison, [])
+        {
+            Tags = new Dictionary<string, string> { ["type"] = "comparison", ["level"] = "hard" },
+        });
         questions[1].SupportingTitles.Should().Equal("Radio City (Indian radio station)");
         questions[1].Kind.Should().Be(HopKind.Bridge);
         questions[2].Answers.Should().Equal("Chief of Protocol");
