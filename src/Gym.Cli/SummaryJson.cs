@@ -196,7 +196,43 @@ internal static class SummaryJson
             json.WriteNull("advantages");
         }
 
+        Questions(json, s.Questions);
         Diagnostics(json, s.Diagnostics);
+    }
+
+    private static void Questions(Utf8JsonWriter json, QuestionStats? questions)
+    {
+        if (questions is null)
+        {
+            json.WriteNull("questions");
+            return;
+        }
+
+        json.WriteStartObject("questions");
+        json.WriteStartObject("all");
+        QuestionFields(json, questions.All);
+        json.WriteEndObject();
+        json.WriteStartArray("groups");
+        foreach (var group in questions.Groups)
+        {
+            json.WriteStartObject();
+            json.WriteString("field", group.Field);
+            json.WriteString("value", group.Value);
+            QuestionFields(json, group.Metrics);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void QuestionFields(Utf8JsonWriter json, QuestionMetrics m)
+    {
+        json.WriteNumber("questions", m.Questions);
+        json.WriteNumber("episodes", m.Episodes);
+        Number(json, "exact_match", m.ExactMatch);
+        Number(json, "token_f1", m.TokenF1);
+        Number(json, "success_rate", m.SuccessRate);
     }
 
     private static void Diagnostics(Utf8JsonWriter json, RewardDiagnostics d)

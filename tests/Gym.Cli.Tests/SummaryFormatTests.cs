@@ -35,6 +35,7 @@ public sealed class SummaryFormatTests
         groups.GetProperty("groups").GetInt32().Should().Be(4);
         json.GetProperty("advantages").GetProperty("k").GetInt32().Should().Be(3);
         json.GetProperty("curriculum").GetArrayLength().Should().Be(0);
+        json.GetProperty("questions").ValueKind.Should().Be(JsonValueKind.Null, "arithmetic has no question dataset");
         run.Stderr.Should().Contain("episodes", "progress lines still go to stderr");
     }
 
@@ -57,6 +58,33 @@ public sealed class SummaryFormatTests
         json.GetProperty("file").GetProperty("written").GetInt64().Should().Be(10);
         json.GetProperty("groups").ValueKind.Should().Be(JsonValueKind.Null, "every seed was played once");
         AssertSummaryMatches(json, RolloutFile.Read(dir.File("s.jsonl")));
+    }
+
+    [Fact]
+    public async Task A_dataset_run_reports_its_distinct_questions_in_the_json()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllLines(dir.File("q.jsonl"),
+        [
+            """{"id": "a", "question": "Capital of France?", "golden_answers": ["Paris"]}""",
+            """{"id": "b", "question": "Capital of Peru?", "golden_answers": ["Lima"]}""",
+            """{"id": "c", "question": "Capital of Chad?", "golden_answers": ["N'Djamena"]}""",
+        ]);
+        File.WriteAllText(dir.File("s.yaml"), """
+            id: test/questions-json
+            task:
+              dataset: q.jsonl
+              order: sequential
+            seed: 2
+            """);
+
+        var run = await GymProcess.RunAsync(dir.Path, "run", "s.yaml", "--episodes", "6", "--out", "r.jsonl", "--format", "json", "--no-progress");
+
+        run.ExitCode.Should().Be(0, run.Because);
+        var all = SingleJsonObject(run).GetProperty("questions").GetProperty("all");
+        all.GetProperty("questions").GetInt32().Should().Be(3, "six episodes walked three questions twice");
+        all.GetProperty("episodes").GetInt32().Should().Be(6);
+        all.GetProperty("success_rate").GetDouble().Should().Be(1, "the scripted expert answers every question");
     }
 
     [Theory]
