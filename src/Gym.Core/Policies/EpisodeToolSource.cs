@@ -45,10 +45,14 @@ public sealed class TaskSourceToolSource : IEpisodeToolSource, IDisposable
     }
 
     /// <summary>The tools and parser of the task made from <paramref name="seed"/>.</summary>
-    public EpisodeTools ToolsFor(long seed)
+    public EpisodeTools ToolsFor(long seed) => Of(_source, seed);
+
+    /// <summary>The tools and parser of the task <paramref name="source"/> makes from <paramref name="seed"/>.</summary>
+    public static EpisodeTools Of(ITaskSource source, long seed)
     {
-        var tools = _source.CreateTask(seed).Tools;
-        var settings = _source.Settings;
+        ArgumentNullException.ThrowIfNull(source);
+        var tools = source.CreateTask(seed).Tools;
+        var settings = source.Settings;
         return new EpisodeTools(tools, ActionParsers.Create(settings.Format, tools, settings.MaxToolCallsPerTurn));
     }
 
