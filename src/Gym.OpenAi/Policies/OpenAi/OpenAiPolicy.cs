@@ -12,6 +12,9 @@ namespace Gym.Core.Policies.OpenAi;
 /// tool's <c>name</c>), the configured sampling fields, and a seed derived from the episode's seed,
 /// attempt and turn (or, with <see cref="ToolMessageRole.User"/>, tool results as user messages). The reply's text is the action; its log-probabilities, when the server returns
 /// them, are recorded in <see cref="AgentAction.LogProbs"/> (token ids are not part of the OpenAI reply).
+/// With <see cref="OpenAiMessageMode.Structured"/> messages, the episode's tools go as <c>tools</c>, the
+/// context's tool calls as <c>tool_calls</c> and <c>tool_call_id</c> (<see cref="StructuredChat"/>), and a
+/// reply's <c>tool_calls</c> are written into the action in the environment's action format.
 /// </summary>
 /// <remarks>
 /// <para>
