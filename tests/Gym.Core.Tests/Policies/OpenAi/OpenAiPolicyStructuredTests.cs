@@ -128,4 +128,18 @@ public sealed class OpenAiPolicyStructuredTests
 
         (await act.Should().ThrowAsync<ChatCompletionsException>()).Which.Message.Should().Contain("has tool_calls, but the policy sent no tools");
     }
+
+    [Theory]
+    [InlineData("{}", "tool_calls that is not an array")]
+    [InlineData("[{\"type\": \"function\"}]", "tool_calls[0] without function.name")]
+    [InlineData("[{\"function\": {\"name\": \"search\", \"arguments\": 5}}]", "arguments that is neither a JSON string nor an object")]
+    public async Task A_malformed_tool_calls_reply_is_a_clear_error(string calls, string fragment)
+    {
+        await using var server = await FakeChatServer.StartAsync(_ => new ChatReply(Body: $$$"""{"choices": [{"index": 0, "message": {"role": "assistant", "content": null, "tool_calls": {{{calls}}}}}]}"""));
+        using var policy = new OpenAiPolicy(Options(server, OpenAiMessageMode.Structured) with { MaxRetries = 0 }, tools: new SearchTools());
+
+        var act = () => policy.ActAsync([new PolicyRequest("e0", 42, 1, Context)], CancellationToken.None).AsTask();
+
+        (await act.Should().ThrowAsync<ChatCompletionsException>()).Which.Message.Should().Contain(fragment);
+    }
 }
