@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Gym.Core.Parsing;
 using Gym.Learning.Model;
 using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
@@ -16,17 +17,20 @@ public sealed record TokenLogProb(string Token, float LogProb, byte[] Bytes);
 /// A finished completion in OpenAI's terms: the text (stop sequence and end-of-turn marker left out), the
 /// tokens it took with their log-probabilities, why it ended, and the token counts.
 /// </summary>
-/// <param name="Text">The assistant message's content.</param>
+/// <param name="Text">The assistant message's content (with tool calls, the text before the first).</param>
 /// <param name="Tokens">The sampled tokens up to where the completion ended: the end-of-turn marker or the token that completed a stop sequence included.</param>
-/// <param name="FinishReason"><c>stop</c> (end of turn or a stop sequence) or <c>length</c> (the budget or the model's context).</param>
+/// <param name="FinishReason"><c>stop</c> (end of turn or a stop sequence), <c>length</c> (the budget or the model's context) or <c>tool_calls</c>.</param>
 /// <param name="PromptTokens">Tokens in the rendered prompt.</param>
-public sealed record ChatCompletion(string Text, IReadOnlyList<TokenLogProb> Tokens, string FinishReason, int PromptTokens)
+/// <param name="ToolCalls">The calls read from the text's <c>&lt;tool_call&gt;</c> blocks, when the request asked for them; null or empty for none.</param>
+public sealed record ChatCompletion(string Text, IReadOnlyList<TokenLogProb> Tokens, string FinishReason, int PromptTokens, IReadOnlyList<ChatToolCall>? ToolCalls = null)
 {
     /// <summary>
     /// Turns a generated sequence into the completion the client sees: decodes it with the chat template,
     /// and when a stop sequence appears, cuts the text before it and the tokens after the one that completed it.
+    /// With <paramref name="toolCallTurn"/>, <c>&lt;tool_call&gt;</c> blocks in the text become <see cref="ToolCalls"/>
+    /// (ids <c>call_{turn}_{index}</c>) and the finish reason <c>tool_calls</c>, as vLLM's hermes parser returns them.
     /// </summary>
-    public static ChatCompletion From(GeneratedSequence sequence, ChatTemplate template, IReadOnlyList<string> stops, int promptTokens)
+    public static ChatCompletion From(GeneratedSequence sequence, ChatTemplate template, IReadOnlyList<string> stops, int promptTokens, int? toolCallTurn = null)
     {
         ArgumentNullException.ThrowIfNull(sequence);
         ArgumentNullException.ThrowIfNull(template);
@@ -55,6 +59,11 @@ public sealed record ChatCompletion(string Text, IReadOnlyList<TokenLogProb> Tok
             tokens[i] = Describe(template.Tokenizer, ids[i], sequence.LogProbs[i]);
         }
 
+        if (toolCallTurn is { } turn && HermesToolCalls.Extract(text, turn) is { } extracted)
+        {
+            return new ChatCompletion(extracted.Content, tokens, "tool_calls", promptTokens, extracted.Calls);
+        }
+
         return new ChatCompletion(text, tokens, finish, promptTokens);
     }
 
@@ -76,10 +85,8 @@ public sealed record ChatCompletion(string Text, IReadOnlyList<TokenLogProb> Tok
             writer.WriteStartArray("choices");
             writer.WriteStartObject();
             writer.WriteNumber("index", 0);
-            writer.WriteStartObject("message");
-            writer.WriteString("role", "assistant");
-            writer.WriteString("content", Text);
-            writer.WriteEndObject();
+            writer.WritePropertyName("message");
+            new StructuredMessage(Core.ChatRole.Assistant, Text, ToolCalls: ToolCalls).WriteTo(writer);
             if (withLogProbs)
             {
                 writer.WriteStartObject("logprobs");

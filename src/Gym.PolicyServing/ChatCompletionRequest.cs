@@ -1,29 +1,41 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Gym.Core;
+using Gym.Learning.Policy;
 
 namespace Gym.PolicyServing;
 
 /// <summary>The fields of a <c>POST /v1/chat/completions</c> body the server acts on, validated.</summary>
 /// <param name="Model">The model the client names.</param>
-/// <param name="Messages">The conversation, as the chat template reads it.</param>
+/// <param name="Messages">The conversation, as the chat template reads it: assistant <c>tool_calls</c> included (their JSON-text arguments parsed, as vLLM hands them to templates).</param>
 /// <param name="Temperature">Sampling temperature, 0 (greedy) to 2; 1 when not given.</param>
 /// <param name="TopP">Nucleus threshold in (0, 1]; 1 when not given.</param>
 /// <param name="MaxTokens">Most tokens to generate (<c>max_tokens</c> or <c>max_completion_tokens</c>); null for the rest of the context.</param>
 /// <param name="Stop">Stop sequences; generation ends at the first, which is left out of the text.</param>
 /// <param name="Seed">The sampling seed, if given.</param>
 /// <param name="LogProbs">Whether to return the sampled tokens' log-probabilities.</param>
+/// <param name="Tools">The <c>tools</c> entries (<c>{"type": "function", "function": {…}}</c>), as given; empty when none.</param>
+/// <param name="ParseToolCalls">
+/// Whether <c>&lt;tool_call&gt;</c> blocks in the generated text are returned as <c>tool_calls</c>: when tools are
+/// given and <c>tool_choice</c> is <c>auto</c> (the default) rather than <c>none</c>.
+/// </param>
 public sealed record ChatCompletionRequest(
     string Model,
-    IReadOnlyList<ChatMessage> Messages,
+    IReadOnlyList<TemplateMessage> Messages,
     double Temperature,
     double TopP,
     int? MaxTokens,
     IReadOnlyList<string> Stop,
     long? Seed,
-    bool LogProbs)
+    bool LogProbs,
+    IReadOnlyList<JsonNode>? Tools = null,
+    bool ParseToolCalls = false)
 {
+    /// <summary>The number of assistant messages in the conversation: the turn its reply's tool-call ids (<c>call_TURN_INDEX</c>) name.</summary>
+    public int Turn => Messages.Count(m => m.Role == ChatRole.Assistant);
+
     /// <summary>Most stop sequences one request may give.</summary>
     public const int MaxStopSequences = 16;
 
@@ -73,6 +85,13 @@ public sealed record ChatCompletionRequest(
                 throw Invalid(string.Create(CultureInfo.InvariantCulture, $"max_tokens must be at least 1, got {maxTokens}"), "max_tokens");
             }
 
+            var tools = ReadTools(root);
+            var toolChoice = Property(root, "tool_choice") switch
+            {
+                null or { ValueKind: JsonValueKind.Null } => "auto",
+                { ValueKind: JsonValueKind.String } choice when choice.GetString() is "auto" or "none" => choice.GetString()!,
+                var other => throw Invalid($"tool_choice must be \"auto\" or \"none\" (this server cannot force a call), got {other.Value.GetRawText()}", "tool_choice"),
+            };
             return new ChatCompletionRequest(
                 model,
                 ReadMessages(root),
@@ -87,18 +106,53 @@ public sealed record ChatCompletionRequest(
                     { ValueKind: JsonValueKind.True } => true,
                     { ValueKind: JsonValueKind.False } => false,
                     var other => throw Invalid($"logprobs must be true or false, got {Describe(other.Value)}", "logprobs"),
-                });
+                },
+                tools,
+                tools.Count > 0 && toolChoice == "auto");
         }
     }
 
-    private static List<ChatMessage> ReadMessages(JsonElement root)
+    private static List<JsonNode> ReadTools(JsonElement root)
+    {
+        var tools = Property(root, "tools");
+        if (tools is null || tools.Value.ValueKind == JsonValueKind.Null)
+        {
+            return [];
+        }
+
+        if (tools.Value.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid($"tools must be an array of {{\"type\": \"function\", \"function\": {{\"name\": …, \"parameters\": …}}}}, got {Describe(tools.Value)}", "tools");
+        }
+
+        var result = new List<JsonNode>(tools.Value.GetArrayLength());
+        foreach (var tool in tools.Value.EnumerateArray())
+        {
+            var at = string.Create(CultureInfo.InvariantCulture, $"tools[{result.Count}]");
+            if (tool.ValueKind != JsonValueKind.Object
+                || Property(tool, "type") is not { ValueKind: JsonValueKind.String } type || type.GetString() != "function"
+                || Property(tool, "function") is not { ValueKind: JsonValueKind.Object } function
+                || Property(function, "name") is not { ValueKind: JsonValueKind.String } name || name.GetString()!.Length == 0)
+            {
+                throw Invalid($"{at} must be {{\"type\": \"function\", \"function\": {{\"name\": \"…\", \"description\": …, \"parameters\": {{…}}}}}}", at);
+            }
+
+            // The template dumps the entry as the client sent it, key order included.
+            result.Add(JsonNode.Parse(tool.GetRawText())!);
+        }
+
+        return result;
+    }
+
+    private static List<TemplateMessage> ReadMessages(JsonElement root)
     {
         if (Property(root, "messages") is not { ValueKind: JsonValueKind.Array } messages || messages.GetArrayLength() == 0)
         {
             throw Invalid("'messages' is required and must be a non-empty array", "messages");
         }
 
-        var result = new List<ChatMessage>(messages.GetArrayLength());
+        var result = new List<TemplateMessage>(messages.GetArrayLength());
+        var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
@@ -118,10 +172,81 @@ public sealed record ChatCompletionRequest(
                 _ => throw Invalid($"{at}.role must be system, developer, user, assistant or tool, got '{roleText}'", at + ".role"),
             };
             var name = Property(message, "name") is { ValueKind: JsonValueKind.String } n ? n.GetString() : null;
-            result.Add(new ChatMessage(role, Content(message, at), role == ChatRole.Tool ? name : null));
+            var calls = role == ChatRole.Assistant ? ToolCalls(message, at) : null;
+            foreach (var (id, call) in calls ?? [])
+            {
+                callNames[id] = call.Name;
+            }
+
+            if (role == ChatRole.Tool && name is null
+                && Property(message, "tool_call_id") is { ValueKind: JsonValueKind.String } callId && callNames.TryGetValue(callId.GetString()!, out var called))
+            {
+                // A tool result names its call, not its tool: take the tool's name from that call.
+                name = called;
+            }
+
+            result.Add(new TemplateMessage(role, Content(message, at), role == ChatRole.Tool ? name : null, calls?.Select(c => c.Call).ToList()));
         }
 
         return result;
+    }
+
+    private static List<(string Id, ToolCall Call)>? ToolCalls(JsonElement message, string at)
+    {
+        var calls = Property(message, "tool_calls");
+        if (calls is null || calls.Value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (calls.Value.ValueKind != JsonValueKind.Array)
+        {
+            throw Invalid($"{at}.tool_calls must be an array, got {Describe(calls.Value)}", at + ".tool_calls");
+        }
+
+        var result = new List<(string, ToolCall)>(calls.Value.GetArrayLength());
+        foreach (var call in calls.Value.EnumerateArray())
+        {
+            var here = string.Create(CultureInfo.InvariantCulture, $"{at}.tool_calls[{result.Count}]");
+            if (call.ValueKind != JsonValueKind.Object
+                || Property(call, "function") is not { ValueKind: JsonValueKind.Object } function
+                || Property(function, "name") is not { ValueKind: JsonValueKind.String } name || name.GetString()!.Length == 0)
+            {
+                throw Invalid($"{here} must be {{\"id\": \"…\", \"type\": \"function\", \"function\": {{\"name\": \"…\", \"arguments\": \"{{…}}\"}}}}", here);
+            }
+
+            var id = Property(call, "id") is { ValueKind: JsonValueKind.String } given ? given.GetString()! : string.Empty;
+            result.Add((id, new ToolCall(name.GetString()!, Arguments(function, here))));
+        }
+
+        return result;
+    }
+
+    // OpenAI carries arguments as JSON text; templates read them as an object (vLLM parses them before rendering).
+    private static JsonNode Arguments(JsonElement function, string at)
+    {
+        var arguments = Property(function, "arguments");
+        switch (arguments?.ValueKind)
+        {
+            case null or JsonValueKind.Null:
+                return new JsonObject();
+            case JsonValueKind.Object:
+                return JsonNode.Parse(arguments.Value.GetRawText())!;
+            case JsonValueKind.String:
+                try
+                {
+                    return JsonNode.Parse(arguments.Value.GetString()!) is JsonObject parsed
+                        ? parsed
+                        : throw Invalid($"{at}.function.arguments must hold a JSON object, got {arguments.Value.GetRawText()}", at + ".function.arguments");
+                }
+                catch (JsonException ex)
+                {
+                    throw Invalid($"{at}.function.arguments is not valid JSON ({ex.Message})", at + ".function.arguments");
+                }
+
+            default:
+                throw Invalid($"{at}.function.arguments must be a string of JSON, got {Describe(arguments!.Value)}", at + ".function.arguments");
+        }
     }
 
     private static string Content(JsonElement message, string at)

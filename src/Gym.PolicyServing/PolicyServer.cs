@@ -43,6 +43,12 @@ public sealed class PolicyServer : IAsyncDisposable
     /// <summary>The model being served.</summary>
     public ServedModel Served => _served;
 
+    /// <summary>
+    /// Raised with each request's prompt as the chat template rendered it (text and ids), before generation:
+    /// what the model reads, for logs and tests.
+    /// </summary>
+    public event Action<RenderedPrompt>? Rendered;
+
     /// <summary>The batcher, with its counters.</summary>
     public GenerationBatcher Batcher { get; }
 
@@ -168,7 +174,9 @@ public sealed class PolicyServer : IAsyncDisposable
             throw new OpenAiErrorException(ModelNotFound(request.Model));
         }
 
-        var prompt = _template.Render(request.Messages);
+        var rendered = _template.RenderPrompt(request.Messages, request.Tools is { Count: > 0 } tools ? tools : null);
+        Rendered?.Invoke(rendered);
+        var prompt = rendered.Ids;
         var positions = _served.Model.Config.MaxPositions;
         if (prompt.Length >= positions)
         {
@@ -184,7 +192,7 @@ public sealed class PolicyServer : IAsyncDisposable
             : TorchPolicy.SamplingSeed(unchecked((ulong)_options.Seed), Interlocked.Increment(ref _unseeded), 1, 0);
         var maxTokens = Math.Min(request.MaxTokens ?? int.MaxValue, positions - prompt.Length);
         var sequence = await Batcher.GenerateAsync(prompt, seed, request.Temperature, request.TopP, maxTokens, context.RequestAborted).ConfigureAwait(false);
-        var completion = ChatCompletion.From(sequence, _template, request.Stop, prompt.Length);
+        var completion = ChatCompletion.From(sequence, _template, request.Stop, prompt.Length, request.ParseToolCalls ? request.Turn : null);
         var id = string.Create(CultureInfo.InvariantCulture, $"chatcmpl-{Interlocked.Increment(ref _completions)}");
         await WriteJsonAsync(context.Response, completion.ToJson(id, _served.Id, DateTimeOffset.UtcNow.ToUnixTimeSeconds(), request.LogProbs)).ConfigureAwait(false);
     }

@@ -364,6 +364,9 @@ public sealed record OpenAiPolicySpec(string BaseUrl, string Model, string? ApiK
     /// <summary>How tool results are sent: as <c>tool</c> messages, or as <c>user</c> messages for servers that refuse the former.</summary>
     public Gym.Core.Policies.OpenAi.ToolMessageRole ToolMessages { get; init; }
 
+    /// <summary>Whether tool use is sent as text or as chat-completion structure (<c>tools</c>, <c>tool_calls</c>, <c>tool_call_id</c>).</summary>
+    public Gym.Core.Policies.OpenAi.OpenAiMessageMode Messages { get; init; }
+
     /// <summary>Time limit of one HTTP attempt, in seconds.</summary>
     public double TimeoutSeconds { get; init; } = 120;
 

@@ -79,4 +79,66 @@ public sealed class ChatCompletionTests
         root.GetProperty("usage").GetProperty("total_tokens").GetInt32().Should().Be(16);
         Encoding.UTF8.GetString(completion.ToJson("c", "m", 0, false)).Should().Contain("it's", "apostrophes stay readable");
     }
+
+    [Fact]
+    public void Tool_call_blocks_become_tool_calls_when_the_request_asked_for_them()
+    {
+        var text = "<think>two lookups</think>\n<tool_call>\n{\"name\": \"search\", \"arguments\": {\"query\": \"café\",\"k\":3}}\n</tool_call>\n<tool_call>\n{\"name\": \"lookup\", \"arguments\": \"{\\\"id\\\": 1}\"}\n</tool_call>";
+
+        var completion = ChatCompletion.From(Sequence(text, endOfTurn: true, FinishReason.Stop), Template, [], promptTokens: 3, toolCallTurn: 2);
+
+        completion.Text.Should().Be("<think>two lookups</think>\n");
+        completion.FinishReason.Should().Be("tool_calls");
+        completion.ToolCalls.Should().Equal(
+            new Core.Parsing.ChatToolCall("call_2_0", "search", "{\"query\": \"café\", \"k\": 3}"),
+            new Core.Parsing.ChatToolCall("call_2_1", "lookup", "{\"id\": 1}"));
+        completion.Tokens.Should().HaveCount(Encoding.UTF8.GetByteCount(text) + 1, "the tokens are all that was generated");
+
+        using var document = JsonDocument.Parse(completion.ToJson("chatcmpl-1", "tiny", 0, withLogProbs: false));
+        var choice = document.RootElement.GetProperty("choices")[0];
+        choice.GetProperty("finish_reason").GetString().Should().Be("tool_calls");
+        var call = choice.GetProperty("message").GetProperty("tool_calls")[0];
+        call.GetProperty("id").GetString().Should().Be("call_2_0");
+        call.GetProperty("type").GetString().Should().Be("function");
+        call.GetProperty("function").GetProperty("arguments").GetString().Should().Be("{\"query\": \"café\", \"k\": 3}");
+    }
+
+    [Theory]
+    [InlineData("<tool_call>{\"name\": \"search\", \"arguments\": {}}", "an unclosed last block runs to the end")]
+    [InlineData("<tool_call>\n{\"name\": \"search\"}\n</tool_call>", "arguments may be left out")]
+    public void Lenient_blocks_are_read_as_vllm_reads_them(string text, string because)
+    {
+        var completion = ChatCompletion.From(Sequence(text, endOfTurn: false, FinishReason.Length), Template, [], promptTokens: 3, toolCallTurn: 0);
+
+        completion.ToolCalls.Should().Equal([new Core.Parsing.ChatToolCall("call_0_0", "search", "{}")], because);
+        completion.Text.Should().BeEmpty();
+        completion.FinishReason.Should().Be("tool_calls");
+    }
+
+    [Theory]
+    [InlineData("<tool_call>not json</tool_call>")]
+    [InlineData("<tool_call>{\"arguments\": {}}</tool_call>")]
+    [InlineData("<tool_call>{\"name\": \"a\", \"arguments\": {}}</tool_call><tool_call>[1]</tool_call>")]
+    [InlineData("plain text")]
+    public void Text_without_readable_calls_stays_content(string text)
+    {
+        var completion = ChatCompletion.From(Sequence(text, endOfTurn: true, FinishReason.Stop), Template, [], promptTokens: 3, toolCallTurn: 0);
+
+        completion.Text.Should().Be(text);
+        completion.ToolCalls.Should().BeNull();
+        completion.FinishReason.Should().Be("stop");
+    }
+
+    [Fact]
+    public void Without_tools_in_the_request_tool_call_text_stays_content()
+    {
+        const string text = "<tool_call>{\"name\": \"search\", \"arguments\": {}}</tool_call>";
+
+        var completion = ChatCompletion.From(Sequence(text, endOfTurn: true, FinishReason.Stop), Template, [], promptTokens: 3);
+
+        completion.Text.Should().Be(text);
+        completion.ToolCalls.Should().BeNull();
+        using var document = JsonDocument.Parse(completion.ToJson("c", "m", 0, false));
+        document.RootElement.GetProperty("choices")[0].GetProperty("message").TryGetProperty("tool_calls", out _).Should().BeFalse();
+    }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Gym.Learning.Model;
+using Gym.Learning.Policy;
 using Gym.Learning.Tokenization;
 using TorchSharp;
 
@@ -28,12 +29,12 @@ public sealed class TinyPolicyServer : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<TinyPolicyServer> StartAsync(int maxBatch = 32, int maxPositions = 1024, int maxBodyBytes = PolicyServerOptions.DefaultMaxBodyBytes)
+    public static async Task<TinyPolicyServer> StartAsync(int maxBatch = 32, int maxPositions = 1024, int maxBodyBytes = PolicyServerOptions.DefaultMaxBodyBytes, ChatFormat? format = null)
     {
         // The tests share a busy machine: one intra-op thread keeps generation from fighting itself.
         torch.set_num_threads(1);
         var model = new PolicyModel(PolicyConfig.Tiny with { MaxPositions = maxPositions }, seed: 5);
-        var server = await PolicyServer.StartAsync(new ServedModel(ModelId, model, ByteTokenizer.Instance), new PolicyServerOptions("127.0.0.1", 0, maxBatch, MaxBodyBytes: maxBodyBytes));
+        var server = await PolicyServer.StartAsync(new ServedModel(ModelId, model, ByteTokenizer.Instance, format), new PolicyServerOptions("127.0.0.1", 0, maxBatch, MaxBodyBytes: maxBodyBytes));
         return new TinyPolicyServer(server, model);
     }
 

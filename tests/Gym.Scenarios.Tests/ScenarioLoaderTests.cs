@@ -68,6 +68,7 @@ public sealed class ScenarioLoaderTests
                 Stop = ["</answer>", "</calculator>"],
                 LogProbs = false,
                 ToolMessages = Gym.Core.Policies.OpenAi.ToolMessageRole.User,
+                Messages = Gym.Core.Policies.OpenAi.OpenAiMessageMode.Structured,
                 TimeoutSeconds = 30,
                 MaxRetries = 5,
                 MaxConcurrency = 32,

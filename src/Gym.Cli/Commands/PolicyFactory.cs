@@ -17,7 +17,7 @@ internal sealed record OpenAiCommandLine(string? Url, string? ApiKeyEnv, IReadOn
     public static OpenAiCommandLine None { get; } = new(null, null, [], null);
 
     /// <summary>The keys <c>--policy-option</c> accepts, as in a scenario's <c>policy:</c>.</summary>
-    public static IReadOnlyList<string> Keys { get; } = ["temperature", "top_p", "max_tokens", "stop", "logprobs", "tool_messages", "timeout_seconds", "max_retries", "max_concurrency"];
+    public static IReadOnlyList<string> Keys { get; } = ["temperature", "top_p", "max_tokens", "stop", "logprobs", "tool_messages", "messages", "timeout_seconds", "max_retries", "max_concurrency"];
 
     /// <summary>Whether anything openai-specific was given on the command line.</summary>
     public bool AnyGiven => Url is not null || ApiKeyEnv is not null || Settings.Count > 0;
@@ -60,7 +60,15 @@ internal static class PolicyFactory
                     create(new EnvironmentParameters(EnvironmentParameters.WithRunSeed(parameters, seed)), settings),
                     episodeParameters => create(new EnvironmentParameters(EnvironmentParameters.WithRunSeed(episodeParameters, seed)), settings));
             case "openai":
-                return new OpenAiPolicy(OpenAiOptions(spec.Argument, openAi));
+                var options = OpenAiOptions(spec.Argument, openAi);
+
+                // Structured messages need each episode's tools: its task, regenerated from the episode seed
+                // by an environment built as the run builds its own.
+                var tools = options.Messages == OpenAiMessageMode.Structured
+                    ? TaskSourceToolSource.TryCreate(descriptor.Create(new EnvironmentParameters(EnvironmentParameters.WithRunSeed(parameters, seed))))
+                        ?? throw new CliUsageException($"--policy-option messages=structured needs an environment whose tasks list their tools; {descriptor.Id} does not (use messages=text)")
+                    : null;
+                return new OpenAiPolicy(options, tools: tools);
             default:
                 throw new CliUsageException($"unknown policy '{spec.Kind}' (available: expert, expert:RATE, openai:MODEL)");
         }
@@ -93,6 +101,7 @@ internal static class PolicyFactory
                 Stop = scenario.Stop,
                 LogProbs = scenario.LogProbs,
                 ToolMessages = scenario.ToolMessages,
+                Messages = scenario.Messages,
                 Timeout = TimeSpan.FromSeconds(scenario.TimeoutSeconds),
                 MaxRetries = scenario.MaxRetries,
                 MaxConcurrency = scenario.MaxConcurrency,
@@ -118,6 +127,7 @@ internal static class PolicyFactory
                 "stop" => AddStop(options, stops, Unescape(value)),
                 "logprobs" => options with { LogProbs = Boolean(key, value) },
                 "tool_messages" => options with { ToolMessages = ToolRole(value) },
+                "messages" => options with { Messages = MessageMode(value) },
                 "timeout_seconds" => options with { Timeout = Seconds(key, value) },
                 "max_retries" => options with { MaxRetries = Integer(key, value) },
                 "max_concurrency" => options with { MaxConcurrency = Integer(key, value) },
@@ -164,6 +174,13 @@ internal static class PolicyFactory
         "tool" => ToolMessageRole.Tool,
         "user" => ToolMessageRole.User,
         _ => throw new CliUsageException($"--policy-option tool_messages must be tool or user (got '{value}')"),
+    };
+
+    private static OpenAiMessageMode MessageMode(string value) => value switch
+    {
+        "text" => OpenAiMessageMode.Text,
+        "structured" => OpenAiMessageMode.Structured,
+        _ => throw new CliUsageException($"--policy-option messages must be text or structured (got '{value}')"),
     };
 
     private static TimeSpan Seconds(string key, string value)

@@ -259,7 +259,7 @@ public static class RequestParser
     {
         if (!root.TryGetProperty("action", out var action))
         {
-            throw Invalid("a step needs an 'action': the model's text, or {\"text\": …, \"token_ids\": […], \"logprobs\": […]}");
+            throw Invalid("a step needs an 'action': the model's text, {\"text\": …, \"token_ids\": […], \"logprobs\": […]}, or an assistant message {\"role\": \"assistant\", \"content\": …, \"tool_calls\": […]}");
         }
 
         if (action.ValueKind == JsonValueKind.String)
@@ -270,6 +270,11 @@ public static class RequestParser
         if (action.ValueKind != JsonValueKind.Object)
         {
             throw Invalid($"'action' must be a string or an object with 'text' (got {action.ValueKind.ToString().ToLowerInvariant()})");
+        }
+
+        if (action.TryGetProperty("role", out _) || action.TryGetProperty("tool_calls", out _))
+        {
+            return ReadAssistantMessage(action);
         }
 
         EnsureOnly(action, "text", "token_ids", "logprobs");
@@ -286,6 +291,66 @@ public static class RequestParser
         }
 
         return new StepRequest(new AgentAction(text.GetString()!, tokenIds, logProbs));
+    }
+
+    // {"role": "assistant", "content": …, "tool_calls": [{"id", "type": "function", "function": {"name", "arguments"}}]}:
+    // the reply message of an OpenAI-compatible server, as the client got it.
+    private static StepRequest ReadAssistantMessage(JsonElement action)
+    {
+        EnsureOnly(action, "role", "content", "tool_calls", "token_ids", "logprobs");
+        if (!action.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String || role.GetString() != "assistant")
+        {
+            throw Invalid("an 'action' given as a message must have \"role\": \"assistant\"");
+        }
+
+        string? content = null;
+        if (action.TryGetProperty("content", out var contentElement) && contentElement.ValueKind != JsonValueKind.Null)
+        {
+            content = contentElement.ValueKind == JsonValueKind.String ? contentElement.GetString() : throw Invalid("'action.content' must be a string or null");
+        }
+
+        var calls = new List<(string, string)>();
+        if (action.TryGetProperty("tool_calls", out var toolCalls) && toolCalls.ValueKind != JsonValueKind.Null)
+        {
+            if (toolCalls.ValueKind != JsonValueKind.Array)
+            {
+                throw Invalid("'action.tool_calls' must be an array");
+            }
+
+            foreach (var call in toolCalls.EnumerateArray())
+            {
+                var at = string.Create(CultureInfo.InvariantCulture, $"'action.tool_calls[{calls.Count}]'");
+                if (call.ValueKind != JsonValueKind.Object || !call.TryGetProperty("function", out var function) || function.ValueKind != JsonValueKind.Object
+                    || !function.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String)
+                {
+                    throw Invalid($"{at} must be {{\"id\": \"…\", \"type\": \"function\", \"function\": {{\"name\": \"…\", \"arguments\": \"{{…}}\"}}}}");
+                }
+
+                // OpenAI sends arguments as JSON text; an object is accepted as some servers send it.
+                var arguments = function.TryGetProperty("arguments", out var raw) ? raw.ValueKind switch
+                {
+                    JsonValueKind.String => raw.GetString()!,
+                    JsonValueKind.Object => raw.GetRawText(),
+                    JsonValueKind.Null => "{}",
+                    _ => throw Invalid($"{at}.function.arguments must be a string of JSON"),
+                } : "{}";
+                calls.Add((name.GetString()!, arguments));
+            }
+        }
+
+        if (calls.Count == 0 && content is null)
+        {
+            throw Invalid("an 'action' given as a message needs 'content' or 'tool_calls'");
+        }
+
+        var tokenIds = ReadArray(action, "token_ids", e => e.TryGetInt32(out var v) ? v : (int?)null, "whole numbers");
+        var logProbs = ReadArray(action, "logprobs", e => e.TryGetSingle(out var v) && float.IsFinite(v) ? v : (float?)null, "finite numbers");
+        if (tokenIds is not null && logProbs is not null && tokenIds.Length != logProbs.Length)
+        {
+            throw Invalid($"'action.logprobs' must have one entry per token id ({tokenIds.Length}), got {logProbs.Length}");
+        }
+
+        return new StepRequest(new AgentAction(content ?? string.Empty, tokenIds, logProbs), new StructuredAction(content, calls));
     }
 
     private static T[]? ReadArray<T>(JsonElement parent, string name, Func<JsonElement, T?> read, string what)

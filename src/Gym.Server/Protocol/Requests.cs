@@ -15,7 +15,16 @@ public sealed record ResetRequest(long? Seed, int Attempt);
 
 /// <summary>Applies one action to the session's episode.</summary>
 /// <param name="Action">The model's text, with its token ids and log-probs when given.</param>
-public sealed record StepRequest(AgentAction Action);
+/// <param name="Structured">
+/// The action as an OpenAI assistant message with <c>tool_calls</c>, when sent so; the session writes it
+/// in the environment's action format (<see cref="Action"/> then holds only its token ids and log-probs).
+/// </param>
+public sealed record StepRequest(AgentAction Action, StructuredAction? Structured = null);
+
+/// <summary>An action sent as an OpenAI assistant message: its content and its structured tool calls.</summary>
+/// <param name="Content">The message's content (null or empty when it only calls tools).</param>
+/// <param name="Calls">Each call's function name and JSON-text arguments, in order.</param>
+public sealed record StructuredAction(string? Content, IReadOnlyList<(string Name, string Arguments)> Calls);
 
 /// <summary>The kinds of message a WebSocket client sends.</summary>
 public enum MessageType

@@ -3,6 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using Gym.Core;
 using Gym.Core.Episodes;
+using Gym.Core.Parsing;
 using Gym.Core.Registry;
 using Gym.Core.Rewards;
 using Gym.Core.Trajectories;
@@ -61,6 +62,12 @@ public static class ResponseWriter
         writer.WriteNumber("max_turns", state.MaxTurns);
         Messages(writer, "observation", outcome.Result.Observation);
         Info(writer, outcome.Result.Info);
+        if (outcome.Tools is { } tools)
+        {
+            writer.WritePropertyName("tools");
+            StructuredChat.WriteTools(writer, tools.Tools);
+        }
+
         writer.WriteEndObject();
     }
 
@@ -74,7 +81,25 @@ public static class ResponseWriter
         Start(writer, "step", id);
         writer.WriteString("session_id", outcome.State.SessionId);
         writer.WriteNumber("turn", outcome.State.Turn);
-        Messages(writer, "observation", result.Observation);
+        if (outcome.Assistant is { } assistant)
+        {
+            // The environment lists its tools: the played action as an assistant message with tool_calls, and
+            // the tool results that answer its calls with their tool_call_id (both ids call_TURN_INDEX).
+            writer.WritePropertyName("assistant");
+            assistant.WriteTo(writer);
+            writer.WriteStartArray("observation");
+            foreach (var message in StructuredChat.Observation(result.Observation, outcome.State.Turn - 1))
+            {
+                message.WriteTo(writer);
+            }
+
+            writer.WriteEndArray();
+        }
+        else
+        {
+            Messages(writer, "observation", result.Observation);
+        }
+
         writer.WriteNumber("reward", result.Reward);
         Breakdown(writer, result.Breakdown);
         writer.WriteBoolean("terminated", result.Terminated);

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Gym.Core;
 using Gym.Core.Episodes;
+using Gym.Core.Parsing;
+using Gym.Core.Policies;
 using Gym.Core.Seeding;
 using Gym.Runtime.Facade;
 using Gym.Server.Protocol;
@@ -24,11 +27,14 @@ public sealed class Session
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly EpisodeState _state = new();
     private readonly CancellationTokenSource _closed = new();
+    private readonly ITaskSource? _tasks;
+    private EpisodeTools? _tools;
     private long _lastActive;
     private int _closeReason = -1;
 
-    internal Session(SessionManager manager, string id, string environmentId, int maxTurns, long ordinal, IActorRef actor, SessionTransport transport)
+    internal Session(SessionManager manager, string id, string environmentId, int maxTurns, long ordinal, IActorRef actor, SessionTransport transport, ITaskSource? tasks = null)
     {
+        _tasks = tasks;
         _manager = manager;
         Id = id;
         EnvironmentId = environmentId;
@@ -71,7 +77,10 @@ public sealed class Session
             var result = await AskAsync<ResetResult>(new ResetEnvironment(seed, request.Attempt)).ConfigureAwait(false);
             _state.OnReset(seed, request.Attempt);
             _manager.Metrics.Reset();
-            return new ResetOutcome(SnapshotLocked(0), result);
+
+            // Tasks are a pure function of the seed: the episode's tools are those of the task the seed makes.
+            _tools = _tasks is null ? null : TaskSourceToolSource.Of(_tasks, seed);
+            return new ResetOutcome(SnapshotLocked(0), result, _tools);
         }
         finally
         {
@@ -91,15 +100,41 @@ public sealed class Session
                 throw new ServerErrorException(error);
             }
 
+            var action = Action(request);
             var start = Stopwatch.GetTimestamp();
-            var result = await AskAsync<StepResult>(new StepEnvironment(request.Action)).ConfigureAwait(false);
+            var result = await AskAsync<StepResult>(new StepEnvironment(action)).ConfigureAwait(false);
             _state.OnStep(result);
             _manager.Metrics.Step(Stopwatch.GetTimestamp() - start, result.IsDone);
-            return new StepOutcome(SnapshotLocked(0), result);
+            var state = SnapshotLocked(0);
+            var assistant = _tools is null ? null : StructuredChat.Assistant(action.Text, state.Turn - 1, _tools.Parser);
+            return new StepOutcome(state, result, assistant);
         }
         finally
         {
             Leave();
+        }
+    }
+
+    // A structured action is written in the environment's own action format, so the environment reads back exactly its calls.
+    private AgentAction Action(StepRequest request)
+    {
+        if (request.Structured is not { } structured)
+        {
+            return request.Action;
+        }
+
+        if (_tools is null)
+        {
+            throw new ServerErrorException(ServerError.InvalidRequest($"{EnvironmentId} does not list its tools, so it cannot take an action as a message with tool_calls; send the model's text"));
+        }
+
+        try
+        {
+            return request.Action with { Text = StructuredChat.ToActionText(structured.Content, structured.Calls, _tools.Parser) };
+        }
+        catch (StructuredActionException ex)
+        {
+            throw new ServerErrorException(ServerError.InvalidRequest($"action.{ex.Message}"));
         }
     }
 

@@ -110,7 +110,7 @@ public sealed class SessionManager
                 throw;
             }
 
-            var session = new Session(this, sessionId, id, environment.MaxTurns, Interlocked.Increment(ref _ordinal), actor, transport);
+            var session = new Session(this, sessionId, id, environment.MaxTurns, Interlocked.Increment(ref _ordinal), actor, transport, environment as Core.Episodes.ITaskSource);
             _sessions[sessionId] = session;
             Metrics.SessionCreated();
             return session;

@@ -1,4 +1,5 @@
 using Gym.Core.Episodes;
+using Gym.Core.Parsing;
 
 namespace Gym.Server.Sessions;
 
@@ -79,9 +80,14 @@ public sealed record SessionSnapshot(
 /// <summary>The answer to a reset.</summary>
 /// <param name="State">The session after the reset.</param>
 /// <param name="Result">The first observation and info.</param>
-public sealed record ResetOutcome(SessionSnapshot State, ResetResult Result);
+/// <param name="Tools">The episode's tools and action parser, when its environment lists them (a task source).</param>
+public sealed record ResetOutcome(SessionSnapshot State, ResetResult Result, EpisodeTools? Tools = null);
 
 /// <summary>The answer to a step.</summary>
 /// <param name="State">The session after the step.</param>
 /// <param name="Result">The environment's step result.</param>
-public sealed record StepOutcome(SessionSnapshot State, StepResult Result);
+/// <param name="Assistant">
+/// The action played, as a structured assistant message (its tool calls with ids <c>call_TURN_INDEX</c>),
+/// when the environment lists its tools; null otherwise.
+/// </param>
+public sealed record StepOutcome(SessionSnapshot State, StepResult Result, StructuredMessage? Assistant = null);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Gym.Core.ChatCompletions;
+using Gym.Core.Parsing;
 using Gym.Core.Seeding;
 
 namespace Gym.Core.Policies.OpenAi;
@@ -11,6 +12,9 @@ namespace Gym.Core.Policies.OpenAi;
 /// tool's <c>name</c>), the configured sampling fields, and a seed derived from the episode's seed,
 /// attempt and turn (or, with <see cref="ToolMessageRole.User"/>, tool results as user messages). The reply's text is the action; its log-probabilities, when the server returns
 /// them, are recorded in <see cref="AgentAction.LogProbs"/> (token ids are not part of the OpenAI reply).
+/// With <see cref="OpenAiMessageMode.Structured"/> messages, the episode's tools go as <c>tools</c>, the
+/// context's tool calls as <c>tool_calls</c> and <c>tool_call_id</c> (<see cref="StructuredChat"/>), and a
+/// reply's <c>tool_calls</c> are written into the action in the environment's action format.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -28,14 +32,20 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
 {
     private readonly ChatCompletionsTransport _transport;
     private readonly SemaphoreSlim _slots;
+    private readonly IEpisodeToolSource? _tools;
 
     /// <summary>Creates a policy for <paramref name="options"/>; they are validated here.</summary>
     /// <param name="options">The server, model, sampling and retry settings.</param>
     /// <param name="http">A shared <see cref="HttpClient"/> (not disposed here), or null for one of its own.</param>
-    public OpenAiPolicy(OpenAiPolicyOptions options, HttpClient? http = null)
+    /// <param name="tools">
+    /// The episodes' tools, for <see cref="OpenAiMessageMode.Structured"/> messages; disposed with the policy
+    /// when disposable. Without it every request is text.
+    /// </param>
+    public OpenAiPolicy(OpenAiPolicyOptions options, HttpClient? http = null, IEpisodeToolSource? tools = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options.Validate();
+        _tools = tools;
         _transport = new ChatCompletionsTransport(
             options.CompletionsUrl,
             new ChatCompletionsRetry(options.Timeout, options.MaxRetries, options.RetryBaseDelay, options.MaxRetryDelay),
@@ -111,7 +121,9 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
     }
 
     /// <summary>The exact request body for one turn; reruns of the same episode send the same bytes.</summary>
-    public byte[] BuildBody(PolicyRequest request)
+    public byte[] BuildBody(PolicyRequest request) => BuildBody(request, ToolsFor(request));
+
+    private byte[] BuildBody(PolicyRequest request, EpisodeTools? tools)
     {
         ArgumentNullException.ThrowIfNull(request);
         using var buffer = new MemoryStream();
@@ -119,29 +131,15 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
         {
             writer.WriteStartObject();
             writer.WriteString("model", Options.Model);
-            writer.WriteStartArray("messages");
-            foreach (var message in request.Context)
+            if (tools is not null)
             {
-                writer.WriteStartObject();
-                if (message.Role == ChatRole.Tool && Options.ToolMessages == ToolMessageRole.User)
-                {
-                    writer.WriteString("role", "user");
-                    writer.WriteString("content", string.IsNullOrEmpty(message.Name) ? $"Tool returned:\n{message.Content}" : $"Tool {message.Name} returned:\n{message.Content}");
-                }
-                else
-                {
-                    writer.WriteString("role", message.Role.WireName());
-                    writer.WriteString("content", message.Content);
-                    if (message.Role == ChatRole.Tool && !string.IsNullOrEmpty(message.Name))
-                    {
-                        writer.WriteString("name", message.Name);
-                    }
-                }
-
-                writer.WriteEndObject();
+                WriteStructured(writer, request, tools);
+            }
+            else
+            {
+                WriteText(writer, request);
             }
 
-            writer.WriteEndArray();
             writer.WriteNumber("n", 1);
             if (Options.Temperature is { } temperature)
             {
@@ -185,19 +183,96 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
         return buffer.ToArray();
     }
 
+    // The episode's tools when structured messages are asked for and known; null means text.
+    private EpisodeTools? ToolsFor(PolicyRequest request) =>
+        Options.Messages == OpenAiMessageMode.Structured ? _tools?.ToolsFor(request) : null;
+
+    private void WriteText(Utf8JsonWriter writer, PolicyRequest request)
+    {
+        writer.WriteStartArray("messages");
+        foreach (var message in request.Context)
+        {
+            writer.WriteStartObject();
+            if (message.Role == ChatRole.Tool && Options.ToolMessages == ToolMessageRole.User)
+            {
+                writer.WriteString("role", "user");
+                writer.WriteString("content", string.IsNullOrEmpty(message.Name) ? $"Tool returned:\n{message.Content}" : $"Tool {message.Name} returned:\n{message.Content}");
+            }
+            else
+            {
+                writer.WriteString("role", message.Role.WireName());
+                writer.WriteString("content", message.Content);
+                if (message.Role == ChatRole.Tool && !string.IsNullOrEmpty(message.Name))
+                {
+                    writer.WriteString("name", message.Name);
+                }
+            }
+
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
+    }
+
+    private static void WriteStructured(Utf8JsonWriter writer, PolicyRequest request, EpisodeTools tools)
+    {
+        writer.WriteStartArray("messages");
+        foreach (var message in StructuredChat.Structure(request.Context, tools.Parser, request.Turn))
+        {
+            message.WriteTo(writer);
+        }
+
+        writer.WriteEndArray();
+        if (tools.Tools.Count > 0)
+        {
+            writer.WritePropertyName("tools");
+            StructuredChat.WriteTools(writer, tools.Tools);
+        }
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
         _transport.Dispose();
         _slots.Dispose();
+        (_tools as IDisposable)?.Dispose();
     }
 
     /// <inheritdoc />
     public override string ToString() => Id;
 
+    // A reply's structured calls are written back in the environment's action format, after its content.
+    // Its log-probs (if any) stay those of the tokens the server generated.
+    private string ActionText(ChatCompletionReply reply, EpisodeTools? tools)
+    {
+        if (reply.ToolCalls is not { Count: > 0 } calls)
+        {
+            return reply.Content;
+        }
+
+        if (tools is null)
+        {
+            throw new ChatCompletionsException($"reply from {_transport.Url} has tool_calls, but the policy sent no tools (messages: text); the server must answer in content");
+        }
+
+        try
+        {
+            return StructuredChat.ToActionText(reply.Content, [.. calls.Select(c => (c.Name, c.Arguments))], tools.Parser);
+        }
+        catch (StructuredActionException)
+        {
+            // The model wrote unusable arguments: hand the environment the calls as the model gave them, in
+            // the Hermes form, so its parser rejects the action with its usual format error, as for text.
+            return string.Join('\n', [
+                .. reply.Content.Length > 0 ? [reply.Content] : Array.Empty<string>(),
+                .. calls.Select(c => $"<tool_call>{{\"name\": {JsonSerializer.Serialize(c.Name)}, \"arguments\": {JsonSerializer.Serialize(c.Arguments)}}}</tool_call>")]);
+        }
+    }
+
     private async Task<AgentAction> ActOneAsync(PolicyRequest request, string? key, CancellationTokenSource batch)
     {
-        var body = BuildBody(request);
+        var tools = ToolsFor(request);
+        var body = BuildBody(request, tools);
         try
         {
             await _slots.WaitAsync(batch.Token).ConfigureAwait(false);
@@ -212,7 +287,7 @@ public sealed class OpenAiPolicy : IPolicy, IDisposable
             }
 
             var reply = ChatCompletionReply.Parse(text, _transport.Url);
-            return new AgentAction(reply.Content, null, reply.LogProbs);
+            return new AgentAction(ActionText(reply, tools), null, reply.LogProbs);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -41,6 +41,13 @@ public sealed record OpenAiPolicyOptions(Uri BaseUrl, string Model, string? ApiK
     /// <summary>How tool results are sent: as <c>tool</c> messages (the default) or as <c>user</c> messages.</summary>
     public ToolMessageRole ToolMessages { get; init; } = ToolMessageRole.Tool;
 
+    /// <summary>
+    /// Whether tool use is sent as text (the default) or as chat-completion structure (<c>tools</c>,
+    /// <c>tool_calls</c>, <c>tool_call_id</c>); structured needs the episode's tools, which the policy gets
+    /// from its <see cref="IEpisodeToolSource"/>, and falls back to text for episodes without them.
+    /// </summary>
+    public OpenAiMessageMode Messages { get; init; } = OpenAiMessageMode.Text;
+
     /// <summary>The limit on one HTTP attempt; a timed-out attempt is retried.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
 
