@@ -221,8 +221,30 @@ internal sealed class ClusterSuite(BenchOptions options)
         table.Add("bytes on the wire per step", $"{bytes / (double)steps:0}");
         table.Add("serializer CPU µs per step (write + read, both sides)", $"{microsPerStep:0.0}");
         table.Add("of which per-step messages (request + action), bytes", $"{recording.Pairs.Sum(p => serializer.ToBinary(new RequestAction("r", p.Request)).Length + serializer.ToBinary(new ActionChosen(p.Action)).Length) / (double)steps:0}");
+        table.Add("policy µs per step (the scripted expert, one thread; it runs on the head)", $"{await PolicyMicrosPerStepAsync(source, recording).ConfigureAwait(false):0.0}");
         table.Note("bytes exclude Akka.Remote's envelope (recipient and sender paths, about 150 bytes per message) and TCP/IP framing");
+        table.Note("policy: the recorded requests answered again, one at a time, by a fresh expert (the head's share of a step that is not the cluster's)");
         return table;
+    }
+
+    private async Task<double> PolicyMicrosPerStepAsync(PreloadedSource source, RecordingPolicy recording)
+    {
+        var expert = Expert(source.Registry, source.EnvironmentId);
+        var requests = recording.Pairs.Select(p => p.Request).ToList();
+        var clock = Stopwatch.StartNew();
+        var answered = 0L;
+        do
+        {
+            foreach (var request in requests)
+            {
+                await expert.ActAsync([request], CancellationToken.None).ConfigureAwait(false);
+            }
+
+            answered += requests.Count;
+        }
+        while (clock.Elapsed < TimeSpan.FromSeconds(2));
+
+        return clock.Elapsed.TotalMicroseconds / answered;
     }
 
     private static int FreePort()

@@ -16,7 +16,7 @@ namespace Gym.Cli.Tests;
 public sealed partial class ClusterCommandTests
 {
     private const string Environment = "tool-use/arithmetic-v0";
-    private const int Episodes = 300;
+    private const int Episodes = 2000;
 
     // A loaded CI machine runs several .NET processes on two cores: be patient.
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
