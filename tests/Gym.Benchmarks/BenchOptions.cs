@@ -36,6 +36,9 @@ internal sealed class BenchOptions
           --sink null|memory         trajectory sink of actor runs: a counting null sink or InMemoryTrajectorySink (default: null)
           --error-rate R             the expert's deliberate-mistake rate (default: 0.1)
           --cluster-episodes N       episodes per cluster-suite run (default: 2000)
+          --cluster-source ID|PATH   environment id or scenario file of the cluster suite
+                                     (default: scenarios/search-qa/multi-hop.yaml, from the working directory)
+          --cluster-workers LIST     worker counts the cluster suite compares with one process (default: 1,2,3)
           --seed N                   run seed (default: 42)
           -h, --help                 show this help
         """;
@@ -83,6 +86,10 @@ internal sealed class BenchOptions
     public long Seed { get; private set; } = 42;
 
     public int ClusterEpisodes { get; private set; } = 2000;
+
+    public string ClusterSource { get; private set; } = "scenarios/search-qa/multi-hop.yaml";
+
+    public IReadOnlyList<int> ClusterWorkers { get; private set; } = [1, 2, 3];
 
     public bool Help { get; private set; }
 
@@ -179,6 +186,12 @@ internal sealed class BenchOptions
                     options.ClusterEpisodes = int.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ce) && ce > 0
                         ? ce
                         : throw new ArgumentException("--cluster-episodes needs a whole number above 0");
+                    break;
+                case "--cluster-source":
+                    options.ClusterSource = Value();
+                    break;
+                case "--cluster-workers":
+                    options.ClusterWorkers = IntList(arg, Value());
                     break;
                 case "--seed":
                     options.Seed = long.TryParse(Value(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s)

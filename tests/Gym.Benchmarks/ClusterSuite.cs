@@ -5,97 +5,179 @@ using Gym.Cluster.Episodes;
 using Gym.Cluster.Hosting;
 using Gym.Cluster.Wire;
 using Gym.Core;
+using Gym.Core.Context;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
-using Gym.Environments.ToolUse;
+using Gym.Modules;
+using Gym.Runtime.Hosting;
+using Gym.Scenarios;
 using Gym.Runtime.Policies;
 using Gym.Runtime.Rollouts;
 
 namespace Gym.Benchmarks;
 
 /// <summary>
-/// What scale-out costs: steps/s of one run in a single runtime against a cluster head with 1 and 2
+/// What scale-out costs: steps/s of one run (by default <c>scenarios/search-qa/multi-hop.yaml</c>, whose
+/// steps search a 10,000-document index) in a single runtime against a cluster head with 1, 2 and 3
 /// workers on this machine's loopback (all nodes in this process, each its own actor system talking
-/// TCP), and the per-step wire cost (serializer CPU time and bytes) of the messages a cluster adds.
+/// TCP and loading the scenario itself), the process CPU each setup spends per step, the loopback
+/// bytes per step, and the per-step wire cost (serializer CPU time and bytes) of the messages a
+/// cluster adds.
 /// </summary>
 internal sealed class ClusterSuite(BenchOptions options)
 {
-    private const string EnvironmentId = "tool-use/arithmetic-v0";
+    private const int Concurrency = 64;
 
-    public async Task<IReadOnlyList<ResultTable>> RunAsync() => [await ThroughputAsync().ConfigureAwait(false), await WireCostAsync().ConfigureAwait(false)];
-
-    private async Task<ResultTable> ThroughputAsync()
+    public async Task<IReadOnlyList<ResultTable>> RunAsync()
     {
-        var table = new ResultTable($"cluster: {EnvironmentId}, {options.ClusterEpisodes} episodes, concurrency 64 (median of {options.Repetitions})", "setup", "steps/s", "vs 1 process", "episodes/s");
-        var setups = new (string Name, int Workers)[] { ("1 process", -1), ("head + 1 worker", 1), ("head + 2 workers", 2) };
-        var medians = new Dictionary<string, (double Steps, double Episodes)>();
+        // Loaded once for the single-process runs, the wire recording and the head; each worker loads its own.
+        using var source = new PreloadedSource(options.ClusterSource);
+        return [await ThroughputAsync(source).ConfigureAwait(false), await WireCostAsync(source).ConfigureAwait(false)];
+    }
+
+    private async Task<ResultTable> ThroughputAsync(PreloadedSource source)
+    {
+        var table = new ResultTable(
+            $"cluster: {options.ClusterSource}, {options.ClusterEpisodes} episodes, concurrency {Concurrency} (median of {options.Repetitions})",
+            "setup", "steps/s", "vs 1 process", "episodes/s", "CPU µs / step", "loopback bytes / step");
+        var setups = new List<(string Name, int Workers)> { ("1 process", -1) };
+        setups.AddRange(options.ClusterWorkers.Select(w => ($"head + {w} worker{(w == 1 ? "" : "s")}", w)));
+        var medians = new Dictionary<string, Measurement>();
+        var samples = setups.ToDictionary(s => s.Name, _ => new List<Measurement>());
+        // One short untimed round first: JIT-compiling Akka.Remote, sharding and the environment would otherwise land in the first rows.
+        var warmup = Math.Min(options.ClusterEpisodes, 100);
         foreach (var (name, workers) in setups)
         {
-            var steps = new List<double>();
-            var episodes = new List<double>();
-            for (var rep = 0; rep < options.Repetitions; rep++)
-            {
-                var (s, e) = workers < 0 ? await SingleAsync().ConfigureAwait(false) : await ClusterAsync(workers).ConfigureAwait(false);
-                steps.Add(s);
-                episodes.Add(e);
-                Progress.Line($"cluster rep {rep + 1}/{options.Repetitions}: {name,-18} {s,9:0} steps/s");
-            }
-
-            medians[name] = (Stats.Median(steps), Stats.Median(episodes));
+            _ = workers < 0 ? await SingleAsync(source, warmup).ConfigureAwait(false) : await ClusterAsync(source, workers, warmup).ConfigureAwait(false);
+            Progress.Line($"cluster warm-up: {name}");
         }
 
-        var baseline = medians["1 process"].Steps;
+        // Interleaved repetitions, so that a load change on a shared machine hits every setup alike.
+        for (var rep = 0; rep < options.Repetitions; rep++)
+        {
+            foreach (var (name, workers) in setups)
+            {
+                var measured = workers < 0 ? await SingleAsync(source, options.ClusterEpisodes).ConfigureAwait(false) : await ClusterAsync(source, workers, options.ClusterEpisodes).ConfigureAwait(false);
+                samples[name].Add(measured);
+                Progress.Line($"cluster rep {rep + 1}/{options.Repetitions}: {name,-18} {measured.StepsPerSecond,9:0} steps/s, {measured.CpuMicrosPerStep,7:0.0} CPU µs/step, {measured.LoopbackBytesPerStep,7:0} loopback B/step, {measured.TriesPerEpisode:0.00} tries/episode");
+            }
+        }
+
+        foreach (var (name, list) in samples)
+        {
+            medians[name] = new Measurement(
+                Stats.Median(list.Select(m => m.StepsPerSecond)),
+                Stats.Median(list.Select(m => m.EpisodesPerSecond)),
+                Stats.Median(list.Select(m => m.CpuMicrosPerStep)),
+                Stats.Median(list.Select(m => m.LoopbackBytesPerStep)));
+        }
+
+        var baseline = medians["1 process"];
         foreach (var (name, _) in setups)
         {
-            table.Add(name, Stats.Num(medians[name].Steps), $"{medians[name].Steps / baseline:0.00}x", Stats.Num(medians[name].Episodes));
+            var m = medians[name];
+            table.Add(name, Stats.Num(m.StepsPerSecond), $"{m.StepsPerSecond / baseline.StepsPerSecond:0.00}x", Stats.Num(m.EpisodesPerSecond), Stats.Num(m.CpuMicrosPerStep, 1), double.IsNaN(m.LoopbackBytesPerStep) ? "n/a" : Stats.Num(m.LoopbackBytesPerStep));
         }
 
-        table.Note("the head hosts no episodes (--no-local-episodes); every node runs in this process on its own actor system and TCP port, so all share this machine's cores");
+        table.Note($"this machine has {Environment.ProcessorCount} logical cores, shared by every node: more workers add no cores here, so the rows measure what the cluster costs, not what it gains on more machines");
+        table.Note("the head hosts no episodes (--no-local-episodes); every node runs in this process on its own actor system and TCP port and loads the scenario itself before the clock starts");
+        table.Note("CPU µs / step: this process's CPU time (every node's) over the run, per step; loopback bytes / step: bytes received on the loopback interface over the run (/proc/net/dev, the whole machine's, so other loopback traffic adds to it), per step");
         return table;
     }
 
-    private RolloutPlan Plan() => new(EnvironmentId, new Dictionary<string, string>(), options.ClusterEpisodes, 64, options.Seed);
+    private RolloutPlan Plan(PreloadedSource source, int episodes) => new(source.EnvironmentId, new Dictionary<string, string>(), episodes, Concurrency, options.Seed, Memory: source.Memory, Tokenizer: source.Tokenizer);
 
-    private IPolicy Expert(EnvironmentRegistry registry) =>
-        registry.Get(EnvironmentId).CreateExpert!(EnvironmentParameters.None, new ExpertSettings(options.ErrorRate, options.Seed));
+    private IPolicy Expert(EnvironmentRegistry registry, string environmentId) =>
+        registry.Get(environmentId).CreateExpert!(
+            new EnvironmentParameters(EnvironmentParameters.WithRunSeed(new Dictionary<string, string>(), options.Seed)),
+            new ExpertSettings(options.ErrorRate, options.Seed));
 
-    private async Task<(double Steps, double Episodes)> SingleAsync()
+    private async Task<Measurement> SingleAsync(PreloadedSource source, int episodes)
     {
-        await using var host = await BenchHost.StartAsync("gym-bench-cluster-single").ConfigureAwait(false);
-        var result = await host.Runner.RunAsync(Plan(), Expert(host.Registry), new CountingSink()).ConfigureAwait(false);
-        Progress.Failed("cluster, 1 process", result.Summary.Failed);
-        return (result.Summary.TotalSteps / result.Elapsed.TotalSeconds, result.Summary.Episodes / result.Elapsed.TotalSeconds);
+        await using var host = await GymRuntimeHost.StartAsync(source.Registry, o => o.SystemName = "gym-bench-cluster-single").ConfigureAwait(false);
+        return await MeasureAsync("cluster, 1 process", () => host.Runner.RunAsync(Plan(source, episodes), Expert(source.Registry, source.EnvironmentId), new CountingSink())).ConfigureAwait(false);
     }
 
-    private async Task<(double Steps, double Episodes)> ClusterAsync(int workers)
+    private async Task<Measurement> ClusterAsync(PreloadedSource source, int workers, int episodes)
     {
-        var registry = new EnvironmentRegistry().AddToolUse();
-        var environments = new FixedSource(registry);
         var port = FreePort();
         var headOptions = new ClusterNodeOptions { Port = port };
-        await using var head = await ClusterHead.StartAsync(headOptions, EnvironmentId, environments, localEpisodes: false, new PolicyGatewayOptions(), refused: null, CancellationToken.None).ConfigureAwait(false);
+        await using var head = await ClusterHead.StartAsync(headOptions, options.ClusterSource, source, localEpisodes: false, new PolicyGatewayOptions(), refused: null, CancellationToken.None).ConfigureAwait(false);
         using var stop = new CancellationTokenSource();
-        var running = Enumerable.Range(0, workers)
-            .Select(_ => ClusterWorker.RunAsync(new ClusterNodeOptions { SeedNodes = [$"127.0.0.1:{port}"] }, environments, _ => { }, stop.Token))
-            .ToList();
-        await head.WaitForWorkersAsync(workers, _ => { }, CancellationToken.None).ConfigureAwait(false);
-        var result = await head.Runner.RunAsync(Plan(), Expert(registry), new CountingSink()).ConfigureAwait(false);
-        Progress.Failed($"cluster, {workers} workers", result.Summary.Failed);
-        await stop.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(running).ConfigureAwait(false);
-        return (result.Summary.TotalSteps / result.Elapsed.TotalSeconds, result.Summary.Episodes / result.Elapsed.TotalSeconds);
+        var workerSources = Enumerable.Range(0, workers).Select(_ => new PreloadedSource(options.ClusterSource)).ToList();
+        try
+        {
+            var running = workerSources
+                .Select(s => ClusterWorker.RunAsync(new ClusterNodeOptions { SeedNodes = [$"127.0.0.1:{port}"] }, s, _ => { }, stop.Token))
+                .ToList();
+            await head.WaitForWorkersAsync(workers, _ => { }, CancellationToken.None).ConfigureAwait(false);
+            var measured = await MeasureAsync($"cluster, {workers} workers", () => head.Runner.RunAsync(Plan(source, episodes), Expert(source.Registry, source.EnvironmentId), new CountingSink())).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
+            var tries = (await Task.WhenAll(running).ConfigureAwait(false)).Sum(w => w.Episodes);
+            return measured with { TriesPerEpisode = tries / (double)episodes };
+        }
+        finally
+        {
+            workerSources.ForEach(s => s.Dispose());
+        }
     }
 
-    private async Task<ResultTable> WireCostAsync()
+    private static async Task<Measurement> MeasureAsync(string what, Func<Task<RolloutResult>> run)
+    {
+        Stats.FullGc();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var loopback = LoopbackBytes();
+        var result = await run().ConfigureAwait(false);
+        var cpuSpent = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var loopbackSpent = LoopbackBytes() - loopback;
+        Progress.Failed(what, result.Summary.Failed);
+        var steps = (double)result.Summary.TotalSteps;
+        return new Measurement(
+            steps / result.Elapsed.TotalSeconds,
+            result.Summary.Episodes / result.Elapsed.TotalSeconds,
+            cpuSpent.TotalMicroseconds / steps,
+            loopbackSpent / steps);
+    }
+
+    /// <summary>Bytes received on the loopback interface so far, from /proc/net/dev; NaN where there is none (not Linux).</summary>
+    private static double LoopbackBytes()
+    {
+        const string Path = "/proc/net/dev";
+        if (!File.Exists(Path))
+        {
+            return double.NaN;
+        }
+
+        foreach (var line in File.ReadLines(Path))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0 && line[..colon].Trim() == "lo")
+            {
+                var fields = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return double.Parse(fields[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return double.NaN;
+    }
+
+    /// <summary>One run's figures.</summary>
+    private sealed record Measurement(double StepsPerSecond, double EpisodesPerSecond, double CpuMicrosPerStep, double LoopbackBytesPerStep)
+    {
+        /// <summary>Episode tries the workers started per episode of the plan: above 1 when shards moved and episodes were replayed.</summary>
+        public double TriesPerEpisode { get; init; } = 1;
+    }
+
+    private async Task<ResultTable> WireCostAsync(PreloadedSource source)
     {
         // Real requests, actions and trajectories: recorded from a single-process run of the same plan.
         var recording = new RecordingPolicy();
         var sink = new InMemoryTrajectorySink();
-        await using (var host = await BenchHost.StartAsync("gym-bench-cluster-wire").ConfigureAwait(false))
+        await using (var host = await GymRuntimeHost.StartAsync(source.Registry, o => o.SystemName = "gym-bench-cluster-wire").ConfigureAwait(false))
         {
-            recording.Inner = Expert(host.Registry);
-            await host.Runner.RunAsync(Plan() with { Episodes = Math.Min(options.ClusterEpisodes, 1000) }, recording, sink).ConfigureAwait(false);
+            recording.Inner = Expert(source.Registry, source.EnvironmentId);
+            await host.Runner.RunAsync(Plan(source, Math.Min(options.ClusterEpisodes, 500)), recording, sink).ConfigureAwait(false);
         }
 
         using var system = Akka.Actor.ActorSystem.Create("gym-bench-wire", ConfigurationFactory.ParseString(GymWireSerializer.Hocon()));
@@ -112,15 +194,13 @@ internal sealed class ClusterSuite(BenchOptions options)
 
         foreach (var record in records)
         {
-            messages.Add(new PlayShardedEpisode("run-1", EnvironmentId, "expert", Plan(), new EpisodeStart(record.Episode, null, new Dictionary<string, string>()), 0, actor, actor));
+            messages.Add(new PlayShardedEpisode("run-1", options.ClusterSource, "expert", Plan(source, options.ClusterEpisodes), new EpisodeStart(record.Episode, null, new Dictionary<string, string>()), 0, actor, actor));
             messages.Add(new EpisodeAccepted("run-1", record.Episode, 0));
             messages.Add(new ShardedEpisodeEnded("run-1", 0, record));
         }
 
         long bytes = 0;
-        var clock = Stopwatch.StartNew();
-        var rounds = 0;
-        do
+        var microsPerStep = CpuMicrosPerRound(() =>
         {
             bytes = 0;
             foreach (var message in messages)
@@ -129,18 +209,49 @@ internal sealed class ClusterSuite(BenchOptions options)
                 bytes += binary.Length;
                 serializer.FromBinary(binary, serializer.Manifest(message));
             }
+        }) / steps;
+        var table = new ResultTable($"cluster wire cost per step ({records.Count} {source.EnvironmentId} episodes, {steps} steps)", "measure", "value");
+        table.Add("bytes on the wire per step", $"{bytes / (double)steps:0}");
+        table.Add("serializer CPU µs per step (write + read, both sides)", $"{microsPerStep:0.0}");
+        table.Add("of which per-step messages (request + action), bytes", $"{recording.Pairs.Sum(p => serializer.ToBinary(new RequestAction("r", p.Request)).Length + serializer.ToBinary(new ActionChosen(p.Action)).Length) / (double)steps:0}");
+        table.Add("policy CPU µs per step (the scripted expert; it runs on the head)", $"{PolicyMicrosPerStep(source, recording):0.0}");
+        table.Note("bytes exclude Akka.Remote's envelope (recipient and sender paths, about 150 bytes per message) and TCP/IP framing");
+        table.Note("policy: the recorded requests answered again, one at a time, by a fresh expert (the head's share of a step that is not the cluster's)");
+        return table;
+    }
 
+    private double PolicyMicrosPerStep(PreloadedSource source, RecordingPolicy recording)
+    {
+        var expert = Expert(source.Registry, source.EnvironmentId);
+        var requests = recording.Pairs.Select(p => p.Request).ToList();
+        // The scripted expert answers synchronously: blocking on its ValueTask costs nothing here.
+        return CpuMicrosPerRound(() => requests.ForEach(r => expert.ActAsync([r], CancellationToken.None).AsTask().GetAwaiter().GetResult())) / requests.Count;
+    }
+
+    /// <summary>
+    /// Process CPU µs per call of <paramref name="round"/>: rounds for 1 s untimed (so tiered JIT
+    /// reaches its optimized code), then for at least 2 s timed. CPU time rather than wall time,
+    /// since on a shared machine the wall clock also counts time other processes held the cores.
+    /// </summary>
+    private static double CpuMicrosPerRound(Action round)
+    {
+        var warm = Stopwatch.StartNew();
+        while (warm.Elapsed < TimeSpan.FromSeconds(1))
+        {
+            round();
+        }
+
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var rounds = 0;
+        do
+        {
+            round();
             rounds++;
         }
         while (clock.Elapsed < TimeSpan.FromSeconds(2));
 
-        var microsPerStep = clock.Elapsed.TotalMicroseconds / rounds / steps;
-        var table = new ResultTable($"cluster wire cost per step ({records.Count} {EnvironmentId} episodes, {steps} steps)", "measure", "value");
-        table.Add("bytes on the wire per step", $"{bytes / (double)steps:0}");
-        table.Add("serializer CPU µs per step (write + read, both sides)", $"{microsPerStep:0.0}");
-        table.Add("of which per-step messages (request + action), bytes", $"{recording.Pairs.Sum(p => serializer.ToBinary(new RequestAction("r", p.Request)).Length + serializer.ToBinary(new ActionChosen(p.Action)).Length) / (double)steps:0}");
-        table.Note("bytes exclude Akka.Remote's envelope (recipient and sender paths, about 150 bytes per message) and TCP/IP framing");
-        return table;
+        return (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / rounds;
     }
 
     private static int FreePort()
@@ -150,9 +261,42 @@ internal sealed class ClusterSuite(BenchOptions options)
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private sealed class FixedSource(EnvironmentRegistry registry) : IEnvironmentSource
+    /// <summary>One node's environments: the scenario (or id) loaded into its own registry up front, as a worker loads it once.</summary>
+    private sealed class PreloadedSource : IEnvironmentSource, IDisposable
     {
-        public EnvironmentRegistry Resolve(string source) => registry;
+        private readonly string _source;
+        private readonly BuiltScenario? _scenario;
+
+        public PreloadedSource(string source)
+        {
+            _source = source;
+            Registry = GymModules.CreateRegistry();
+            if (ScenarioFiles.IsScenarioPath(source))
+            {
+                _scenario = ScenarioEnvironments.Load(source, Registry);
+                EnvironmentId = _scenario.Spec.Id;
+                Memory = _scenario.Memory;
+                Tokenizer = _scenario.Tokenizer;
+            }
+            else
+            {
+                Registry.Get(source);
+                EnvironmentId = source;
+            }
+        }
+
+        public EnvironmentRegistry Registry { get; }
+
+        public string EnvironmentId { get; }
+
+        public MemorySpec Memory { get; }
+
+        public string Tokenizer { get; } = TokenCounters.DefaultName;
+
+        public EnvironmentRegistry Resolve(string source) =>
+            source == _source ? Registry : throw new InvalidOperationException($"this benchmark node loaded {_source}, not {source}");
+
+        public void Dispose() => _scenario?.Dispose();
     }
 
     private sealed class RecordingPolicy : IPolicy

@@ -16,7 +16,7 @@ namespace Gym.Cli.Tests;
 public sealed partial class ClusterCommandTests
 {
     private const string Environment = "tool-use/arithmetic-v0";
-    private const int Episodes = 300;
+    private const int Episodes = 2000;
 
     // A loaded CI machine runs several .NET processes on two cores: be patient.
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(5);
@@ -89,6 +89,44 @@ public sealed partial class ClusterCommandTests
         PlayedBy(lateResult).Should().BePositive("a node that joins mid-run is given shards, hence episodes; {0}", lateResult.Because);
         File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single);
         (await early.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_killed_head_leaves_a_prefix_of_the_file_that_resume_in_one_process_completes()
+    {
+        using var dir = new TempDirectory();
+        // Long enough that the head is still writing when it is killed.
+        const int episodes = 1000;
+        var single = await SingleProcessAsync(dir, episodes);
+        var port = FreePort();
+
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, "--min-workers", "2"));
+        await using var first = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await using var second = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await head.WaitForOutputAsync(text => EpisodesDone(text) >= episodes / 5, "a progress line past 20%", RunTimeout);
+
+        head.KillHard();
+
+        var headResult = await head.WaitAsync(TimeSpan.FromMinutes(1));
+        headResult.ExitCode.Should().NotBe(0, "SIGKILL ends the head");
+        foreach (var worker in new[] { first, second })
+        {
+            // The workers find the head unreachable and, on the side without the oldest node, down themselves: no hang.
+            var result = await worker.WaitAsync(TimeSpan.FromMinutes(2));
+            result.ExitCode.Should().NotBe(0, result.Because);
+            result.StderrLines.Should().ContainSingle(result.Because).Which.Should().StartWith($"error: lost the head at 127.0.0.1:{port}");
+        }
+
+        var records = RolloutFile.Read(dir.File("cluster.jsonl"));
+        var prefix = File.ReadAllBytes(dir.File("cluster.jsonl"));
+        records.Count.Should().BeInRange(1, episodes - 1, "the head was killed mid-run, after it had written episodes");
+        records.Select(r => r.Episode).Should().Equal(Enumerable.Range(0, records.Count).Select(i => (long)i), "the file holds episodes 0..k-1 in order, with no gap");
+        prefix.Should().Equal(single.AsSpan(0, prefix.Length).ToArray(), "the prefix is the one-process file's first lines byte for byte");
+
+        var resumed = await GymProcess.RunAsync(dir.Path, "run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", "cluster.jsonl", "--resume", "--no-progress");
+        resumed.ExitCode.Should().Be(0, resumed.Because);
+        CliAssertions.AssertNoStackTrace(resumed);
+        File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single, "--resume in one process completes the killed head's file into the uninterrupted run's bytes");
     }
 
     [Fact]

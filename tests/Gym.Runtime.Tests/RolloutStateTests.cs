@@ -40,6 +40,32 @@ public sealed class RolloutStateTests
     }
 
     [Fact]
+    public void Bookkeeping_writes_played_episodes_shows_the_observer_what_ends_and_reports_a_sink_error()
+    {
+        var state = new RolloutState(Plan(3, 3));
+        var seen = new Observer();
+        state.TakeEpisodesToStart().Should().HaveCount(3);
+
+        EpisodeBookkeeping.Ended(state, seen, Record(0, EpisodeStatus.Completed)).Should().BeTrue("a played episode goes to the sink");
+        seen.Episodes.Should().BeEmpty("the observer sees an episode once it is written");
+        EpisodeBookkeeping.Written(state, seen, new EpisodeWritten("r", Record(0, EpisodeStatus.Completed), null)).Should().BeTrue();
+        EpisodeBookkeeping.Ended(state, seen, Record(1, EpisodeStatus.Cancelled)).Should().BeFalse("a cancelled episode is not written");
+        EpisodeBookkeeping.Written(state, seen, new EpisodeWritten("r", Record(2, EpisodeStatus.Failed), "disk full")).Should().BeFalse("a sink error cancels the run");
+
+        seen.Episodes.Should().Equal(0L, 1L);
+        var completion = state.Completion("r");
+        completion.Should().BeEquivalentTo(new RolloutCompleted("r", 1, 0, 1, "disk full"));
+        state.IsDone.Should().BeTrue();
+    }
+
+    private sealed class Observer : IRolloutObserver
+    {
+        public List<long> Episodes { get; } = [];
+
+        public void OnEpisode(EpisodeRecord record) => Episodes.Add(record.Episode);
+    }
+
+    [Fact]
     public void Starts_at_most_concurrency_episodes_and_keeps_them_live_until_written()
     {
         var state = new RolloutState(Plan(5, 2));

@@ -65,7 +65,7 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>Completes when a head of another Gym version has been seen (workers), with its version.</summary>
     public Task<string> HeadVersionMismatch => _membership.HeadMismatch.Task;
 
-    /// <summary>Completes when the head has left or been removed from the cluster (workers).</summary>
+    /// <summary>Completes when the head has left the cluster gracefully, its run over (workers); a head lost to a crash or partition ends the node instead.</summary>
     public Task HeadGone => _membership.HeadGone.Task;
 
     /// <summary>Starts a node with <paramref name="roles"/>; a head (no seed nodes) founds the cluster on its own address.</summary>
@@ -264,9 +264,16 @@ public sealed class ClusterNode : IAsyncDisposable
         {
             var member = @event.Member;
             var cluster = Akka.Cluster.Cluster.Get(Context.System);
-            if (@event is ClusterEvent.MemberRemoved && member.HasRole(HeadRole) && !_membership.IsHead)
+            if (@event is ClusterEvent.MemberRemoved removed && member.HasRole(HeadRole) && !_membership.IsHead)
             {
-                _membership.HeadGone.TrySetResult();
+                // Only a head that left (Exiting) ended its run. When this node downs itself because
+                // the head became unreachable, the shutting-down cluster reports every member removed
+                // too, the head among them still Up: that is a lost head, reported by the termination.
+                if (removed.PreviousStatus is MemberStatus.Exiting or MemberStatus.Leaving)
+                {
+                    _membership.HeadGone.TrySetResult();
+                }
+
                 return;
             }
 

@@ -219,13 +219,12 @@ public sealed class ClusterCoordinatorActor : UntypedActor, IWithTimers
 
     private void Accept(Run run, EpisodeRecord record)
     {
-        if (run.State.OnEnded(record))
+        if (EpisodeBookkeeping.Ended(run.State, run.Resources.Observer, record))
         {
             _trajectories.Tell(new WriteEpisode(run.Id, record), _self);
             return;
         }
 
-        run.Resources.Observer?.OnEpisode(record);
         CompleteIfDone(run);
     }
 
@@ -236,12 +235,7 @@ public sealed class ClusterCoordinatorActor : UntypedActor, IWithTimers
             return;
         }
 
-        run.State.OnWritten(written.Record, written.Error);
-        if (written.Error is null)
-        {
-            run.Resources.Observer?.OnEpisode(written.Record);
-        }
-        else
+        if (!EpisodeBookkeeping.Written(run.State, run.Resources.Observer, written))
         {
             OnCancel(written.RunId);
         }
@@ -267,13 +261,7 @@ public sealed class ClusterCoordinatorActor : UntypedActor, IWithTimers
             return;
         }
 
-        var state = run.State;
-        run.ReplyTo.Tell(
-            new RolloutCompleted(run.Id, state.Finished, state.Failed, state.Cancelled, state.SinkError)
-            {
-                Curriculum = state.Curriculum?.History ?? [],
-            },
-            _self);
+        run.ReplyTo.Tell(run.State.Completion(run.Id), _self);
     }
 
     private sealed record CheckUnacknowledged

@@ -151,13 +151,12 @@ public sealed class CoordinatorActor : UntypedActor
             return;
         }
 
-        if (run.State.OnEnded(record))
+        if (EpisodeBookkeeping.Ended(run.State, run.Resources.Observer, record))
         {
             _trajectories.Tell(new WriteEpisode(runId, record), _self);
             return;
         }
 
-        run.Resources.Observer?.OnEpisode(record);
         CompleteIfDone(run);
     }
 
@@ -168,12 +167,7 @@ public sealed class CoordinatorActor : UntypedActor
             return;
         }
 
-        run.State.OnWritten(written.Record, written.Error);
-        if (written.Error is null)
-        {
-            run.Resources.Observer?.OnEpisode(written.Record);
-        }
-        else
+        if (!EpisodeBookkeeping.Written(run.State, run.Resources.Observer, written))
         {
             OnCancel(new CancelRollout(written.RunId));
         }
@@ -235,13 +229,7 @@ public sealed class CoordinatorActor : UntypedActor
 
         run.Slots.Clear();
         run.Idle.Clear();
-        var state = run.State;
-        run.ReplyTo.Tell(
-            new RolloutCompleted(run.Id, state.Finished, state.Failed, state.Cancelled, state.SinkError)
-            {
-                Curriculum = state.Curriculum?.History ?? [],
-            },
-            _self);
+        run.ReplyTo.Tell(run.State.Completion(run.Id), _self);
     }
 
     private sealed class Run(string id, RolloutState state, IActorRef replyTo, RunResources resources)

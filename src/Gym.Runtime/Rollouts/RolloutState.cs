@@ -107,6 +107,10 @@ public sealed class RolloutState(RolloutPlan plan)
 
     /// <summary>Stops starting new episodes.</summary>
     public void Cancel() => IsCancelling = true;
+
+    /// <summary>The message that reports the finished run <paramref name="runId"/> to whoever started it.</summary>
+    public RolloutCompleted Completion(string runId) =>
+        new(runId, Finished, Failed, Cancelled, SinkError) { Curriculum = Curriculum?.History ?? [] };
 }
 
 /// <summary>An episode the coordinator should start.</summary>
