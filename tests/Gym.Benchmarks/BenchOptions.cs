@@ -12,7 +12,7 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project tests/Gym.Benchmarks -- [options]
 
         Options:
-          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost,cluster, or all
+          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost,stepcost-search,cluster, or all
                                      (default: throughput,latency,memory)
           --reps N                   repetitions of each throughput, latency and diagnostics measurement, interleaved;
                                      medians are reported (default: 5)
@@ -32,6 +32,7 @@ internal sealed class BenchOptions
           --server-sessions LIST     concurrent sessions of the server suite (default: 1,64,1024)
           --server-seconds S         seconds per server-suite measurement (default: 3)
           --stepcost-episodes N      episodes per step-cost measurement (breakdown, direct loop, Python twin) (default: 4096)
+          --search-documents N       corpus size of the stepcost-search suite (search-qa/synthetic-v0, multi-hop) (default: 100000)
           --no-python                skip the Python twin in the step-cost suite
           --sink null|memory         trajectory sink of actor runs: a counting null sink or InMemoryTrajectorySink (default: null)
           --error-rate R             the expert's deliberate-mistake rate (default: 0.1)
@@ -79,6 +80,9 @@ internal sealed class BenchOptions
 
     public int StepCostEpisodes { get; private set; } = 4096;
 
+    /// <summary>Corpus size of the search-QA step-cost measurement.</summary>
+    public int SearchDocuments { get; private set; } = 100_000;
+
     public bool Python { get; private set; } = true;
 
     public double ErrorRate { get; private set; } = 0.1;
@@ -114,6 +118,9 @@ internal sealed class BenchOptions
                     break;
                 case "--no-python":
                     options.Python = false;
+                    break;
+                case "--search-documents":
+                    options.SearchDocuments = PositiveInt(arg, Value());
                     break;
                 case "--stepcost-episodes":
                     options.StepCostEpisodes = PositiveInt(arg, Value());
@@ -208,7 +215,7 @@ internal sealed class BenchOptions
 
     private static HashSet<string> ParseSuites(string text)
     {
-        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost", "cluster" };
+        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost", "stepcost-search", "cluster" };
         var suites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

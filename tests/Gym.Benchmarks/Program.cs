@@ -61,6 +61,11 @@ internal static class Program
             tables.AddRange(await new StepCostSuite(options).RunAsync().ConfigureAwait(false));
         }
 
+        if (options.Suites.Contains("stepcost-search"))
+        {
+            tables.AddRange(await new SearchStepCostSuite(options).RunAsync().ConfigureAwait(false));
+        }
+
         if (options.Suites.Contains("server"))
         {
             tables.AddRange(await new ServerSuite(options).RunAsync().ConfigureAwait(false));

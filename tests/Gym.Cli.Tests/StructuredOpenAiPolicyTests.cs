@@ -15,7 +15,7 @@ namespace Gym.Cli.Tests;
 public sealed class StructuredOpenAiPolicyTests
 {
     private static readonly string[] Run =
-        ["run", "search-qa/synthetic-v0", "--param", "documents=2000", "--param", "kb_seed=4242", "--episodes", "3", "--seed", "5", "--no-progress", "--policy", "openai:qwen"];
+        ["run", "search-qa/synthetic-v0", "--param", "documents=2000", "--param", "kb_seed=4343", "--episodes", "3", "--seed", "5", "--no-progress", "--policy", "openai:qwen"];
 
     private static int Turn(ChatRequest request) =>
         request.Body.GetProperty("messages").EnumerateArray().Count(m => m.GetProperty("role").GetString() == "assistant");
