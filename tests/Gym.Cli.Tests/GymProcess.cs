@@ -130,6 +130,13 @@ public sealed partial class GymProcess : IDisposable, IAsyncDisposable
         return await gym.WaitAsync();
     }
 
+    /// <summary>Runs <c>gym args…</c> to its end with extra <paramref name="environment"/> variables (which win over the defaults).</summary>
+    public static async Task<GymResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var gym = Start(workingDirectory, environment, args);
+        return await gym.WaitAsync();
+    }
+
     /// <summary>Waits for the exit; past <paramref name="timeout"/> kills the process and fails the test.</summary>
     public async Task<GymResult> WaitAsync(TimeSpan? timeout = null)
     {

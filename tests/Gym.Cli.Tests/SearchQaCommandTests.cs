@@ -25,14 +25,16 @@ public sealed class SearchQaCommandTests
                 - {kind: exact_match}
                 - {kind: search_r1, weight: 0}
             """);
-        var root = Path.Combine(GymProcess.TestCache.Value, "search-index");
+        // A cache of its own: other tests running at the same time build indexes in the shared one.
+        var cache = new Dictionary<string, string> { ["GYM_CACHE"] = Directory.CreateDirectory(dir.File("cache")).FullName };
+        var root = Path.Combine(cache["GYM_CACHE"], "search-index");
         var before = Indexes(root);
 
-        var first = await GymProcess.RunAsync(dir.Path, [.. args, "--out", "a.jsonl"]);
+        var first = await GymProcess.RunAsync(dir.Path, cache, [.. args, "--out", "a.jsonl"]);
         var indexes = Indexes(root);
         var markers = indexes.Select(d => Path.Combine(d, "gym-index.json")).ToDictionary(m => m, File.GetLastWriteTimeUtc);
-        var second = await GymProcess.RunAsync(dir.Path, [.. args, "--out", "b.jsonl"]);
-        var scenario = await GymProcess.RunAsync(dir.Path, "run", "rewards.yaml", "--episodes", "20", "--out", "c.jsonl", "--no-progress");
+        var second = await GymProcess.RunAsync(dir.Path, cache, [.. args, "--out", "b.jsonl"]);
+        var scenario = await GymProcess.RunAsync(dir.Path, cache, "run", "rewards.yaml", "--episodes", "20", "--out", "c.jsonl", "--no-progress");
 
         first.ExitCode.Should().Be(0, first.Because);
         second.ExitCode.Should().Be(0, second.Because);
