@@ -16,7 +16,7 @@ public sealed class ClusterSessionHead : IAsyncDisposable
     {
         Node = node;
         _region = region;
-        Sessions = new ClusterSessionClient(region);
+        Sessions = new ClusterSessionClient(node.System, region);
     }
 
     /// <summary>The node.</summary>

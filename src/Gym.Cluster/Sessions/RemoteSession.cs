@@ -23,9 +23,14 @@ public sealed class RemoteSession
     private readonly Task<IActorRef> _opened;
     private string? _lostNode;
 
-    internal RemoteSession(IActorRef region, OpenServerSession open, TimeSpan openTimeout)
+    private static readonly TimeSpan OpenRetry = TimeSpan.FromSeconds(2);
+
+    private readonly IActorRef _watcher;
+
+    internal RemoteSession(IActorRef region, IActorRef watcher, OpenServerSession open, TimeSpan openTimeout)
     {
         Id = open.SessionId;
+        _watcher = watcher;
         _opened = OpenAsync(region, open, openTimeout);
     }
 
@@ -60,15 +65,16 @@ public sealed class RemoteSession
         }
 
         _closed.Cancel();
-        if (_opened.IsCompletedSuccessfully)
-        {
-            _opened.Result.Tell(CloseServerSession.Instance);
-        }
-        else
-        {
-            // Still opening: close the entity as soon as it exists.
-            _ = _opened.ContinueWith(t => t.Result.Tell(CloseServerSession.Instance), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-        }
+        // Still opening: close the entity as soon as it exists.
+        _ = _opened.ContinueWith(
+            t =>
+            {
+                _watcher.Tell(new SessionWatchActor.Unwatch(t.Result));
+                t.Result.Tell(CloseServerSession.Instance);
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
     }
 
     private async Task<object> AskAsync(object request, TimeSpan timeout, CancellationToken cancellationToken)
@@ -93,37 +99,40 @@ public sealed class RemoteSession
 
     private async Task<IActorRef> OpenAsync(IActorRef region, OpenServerSession open, TimeSpan timeout)
     {
-        // Sharding buffers the order until the shard has a home; when that home is lost before it
-        // answers, sharding reallocates the shard and delivers the order again on a surviving node.
-        var reply = await region.Ask<object>(open, timeout).ConfigureAwait(false);
+        // An order sent to a node that dies before answering is gone with it, so it is sent again
+        // every 2 s: once sharding has moved the shard to a surviving node, the order opens it there
+        // (an entity that already has its environment just answers again).
+        var deadline = DateTime.UtcNow + timeout;
+        object reply;
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            try
+            {
+                reply = await region.Ask<object>(open, left < OpenRetry ? left : OpenRetry).ConfigureAwait(false);
+                break;
+            }
+            catch (AskTimeoutException) when (deadline - DateTime.UtcNow > TimeSpan.Zero)
+            {
+            }
+        }
+
         if (reply is ServerSessionFailed failed)
         {
             throw new RemoteEnvironmentException(failed.Error);
         }
 
         var entity = ((ServerSessionOpened)reply).Entity;
-        _ = WatchAsync(entity);
+        _watcher.Tell(new SessionWatchActor.Watch(entity, () =>
+        {
+            if (!_closed.IsCancellationRequested)
+            {
+                var address = entity.Path.Address;
+                _lostNode = $"{address.Host}:{address.Port}";
+                _lost.Cancel();
+            }
+        }));
         return entity;
-    }
-
-    private async Task WatchAsync(IActorRef entity)
-    {
-        bool terminated;
-        try
-        {
-            terminated = await entity.WatchAsync(_closed.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        if (terminated && !_closed.IsCancellationRequested)
-        {
-            var address = entity.Path.Address;
-            _lostNode = $"{address.Host}:{address.Port}";
-            await _lost.CancelAsync().ConfigureAwait(false);
-        }
     }
 
     private void ThrowIfLost()
@@ -154,9 +163,21 @@ public sealed class SessionLostException(string sessionId, string node)
 public sealed class RemoteEnvironmentException(string message) : Exception(message);
 
 /// <summary>Opens server sessions as sharded entities on the cluster's nodes.</summary>
-/// <param name="region">The session shard region (or its proxy).</param>
-public sealed class ClusterSessionClient(IActorRef region)
+public sealed class ClusterSessionClient
 {
+    private readonly IActorRef _region;
+    private readonly IActorRef _watcher;
+
+    /// <summary>Creates the client.</summary>
+    /// <param name="system">The head's actor system, where the sessions' entities are watched.</param>
+    /// <param name="region">The session shard region.</param>
+    public ClusterSessionClient(ActorSystem system, IActorRef region)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        _region = region;
+        _watcher = system.ActorOf(Props.Create(() => new SessionWatchActor()), "session-watch");
+    }
+
     /// <summary>Starts opening session <paramref name="sessionId"/> on whichever node sharding picks; returns at once.</summary>
     /// <param name="sessionId">The session id (the entity id).</param>
     /// <param name="source">The environment id or scenario path every node loads.</param>
@@ -164,5 +185,42 @@ public sealed class ClusterSessionClient(IActorRef region)
     /// <param name="parameters">The session's parameters.</param>
     /// <param name="openTimeout">How long the first request waits for the node to open it.</param>
     public RemoteSession Open(string sessionId, string source, string environmentId, IReadOnlyDictionary<string, string> parameters, TimeSpan openTimeout) =>
-        new(region, new OpenServerSession(sessionId, source, environmentId, parameters), openTimeout);
+        new(_region, _watcher, new OpenServerSession(sessionId, source, environmentId, parameters), openTimeout);
+}
+
+/// <summary>
+/// Watches the head's open session entities with Akka's death watch, which reports a remote actor
+/// terminated once its node is downed (the split-brain resolver's decision) or has left, and tells
+/// the session's handle.
+/// </summary>
+internal sealed class SessionWatchActor : ReceiveActor
+{
+    private readonly Dictionary<IActorRef, Action> _watched = [];
+
+    public SessionWatchActor()
+    {
+        Receive<Watch>(watch =>
+        {
+            _watched[watch.Entity] = watch.OnLost;
+            Context.Watch(watch.Entity);
+        });
+        Receive<Unwatch>(unwatch =>
+        {
+            _watched.Remove(unwatch.Entity);
+            Context.Unwatch(unwatch.Entity);
+        });
+        Receive<Terminated>(terminated =>
+        {
+            if (_watched.Remove(terminated.ActorRef, out var onLost))
+            {
+                onLost();
+            }
+        });
+    }
+
+    /// <summary>Watch an entity; <see cref="OnLost"/> runs when it terminates while watched.</summary>
+    public sealed record Watch(IActorRef Entity, Action OnLost);
+
+    /// <summary>Stop watching an entity (its session closed).</summary>
+    public sealed record Unwatch(IActorRef Entity);
 }
