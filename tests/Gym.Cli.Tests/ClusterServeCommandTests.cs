@@ -64,6 +64,8 @@ public sealed class ClusterServeCommandTests
             else
             {
                 status.Should().Be(HttpStatusCode.OK, body.ToJsonString());
+                ((int)body["episode"]!).Should().Be(1, "it is the session's second episode");
+                body["episode"] = 0;
                 Strip(body).Should().Be(expected[i][0], $"session {i} lived on the surviving worker and goes on");
             }
         }

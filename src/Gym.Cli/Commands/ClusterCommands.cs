@@ -299,6 +299,8 @@ internal static class ClusterCommands
             public Task<Core.Episodes.StepResult> StepAsync(Core.AgentAction action, TimeSpan timeout, CancellationToken cancellationToken) =>
                 Translate(() => session.StepAsync(action, timeout, cancellationToken));
 
+            public Gym.Server.Protocol.ServerError? Error => session.LostError is { } lost ? Gym.Server.Protocol.ServerError.SessionLost(lost.Message) : null;
+
             public void Close() => session.Close();
 
             private static async Task<T> Translate<T>(Func<Task<T>> call)

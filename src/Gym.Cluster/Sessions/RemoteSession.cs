@@ -40,6 +40,9 @@ public sealed class RemoteSession
     /// <summary>Whether the session's node has been lost.</summary>
     public bool IsLost => _lost.IsCancellationRequested;
 
+    /// <summary>Once <see cref="IsLost"/>, the error that says so; null before.</summary>
+    public SessionLostException? LostError => IsLost ? Lost() : null;
+
     /// <summary>Resets the environment; throws <see cref="SessionLostException"/>, <see cref="RemoteEnvironmentException"/> or <see cref="AskTimeoutException"/>.</summary>
     public async Task<ResetResult> ResetAsync(long seed, int attempt, TimeSpan timeout, CancellationToken cancellationToken) =>
         await AskAsync(new ResetServerSession(seed, attempt), timeout, cancellationToken).ConfigureAwait(false) switch

@@ -25,6 +25,9 @@ public interface ISessionHost
 /// </summary>
 public interface IHostedEnvironment
 {
+    /// <summary>An error every request of the session answers from now on (the host lost the environment: <c>session_lost</c>), or null.</summary>
+    Protocol.ServerError? Error { get; }
+
     /// <summary>Resets the environment.</summary>
     Task<ResetResult> ResetAsync(long seed, int attempt, TimeSpan timeout, CancellationToken cancellationToken);
 

@@ -201,6 +201,12 @@ public sealed class Session
             _gate.Release();
             ThrowIfClosed();
         }
+
+        if (_hosted?.Error is { } error)
+        {
+            _gate.Release();
+            throw new ServerErrorException(error);
+        }
     }
 
     private void Leave()
