@@ -25,7 +25,7 @@ internal static class ClusterCommands
         var join = new Option<string?>("--join") { Description = "The head's HOST:PORT, e.g. 127.0.0.1:4053 (or Cluster:SeedNodes in appsettings.json / GYM_Cluster__SeedNodes).", HelpName = "HOST:PORT" };
         var port = new Option<int?>("--port") { Description = "The port this worker listens on (default: any free port).", HelpName = "P" };
         var hostname = new Option<string?>("--hostname") { Description = "The host name or address the head and other workers reach this worker by (default 127.0.0.1).", HelpName = "H" };
-        var command = new Command("worker", "Join a cluster head ('gym run --cluster') and host its episodes, loading environments, indexes and tools here, until the head's run is over.")
+        var command = new Command("worker", "Join a cluster head ('gym run --cluster' or 'gym serve --cluster') and host its episodes or sessions, loading environments, indexes and tools here, until the head leaves.")
         {
             join, port, hostname,
         };
