@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using FluentAssertions;
@@ -12,13 +13,15 @@ namespace Gym.Cli.Tests;
 /// <c>gym serve --cluster</c> and two <c>gym worker</c>s as real processes on 127.0.0.1: sessions'
 /// answers equal a one-process <c>gym serve</c>'s for the same seeds; when a worker is SIGKILLed, the
 /// sessions it hosted answer <c>session_lost</c> (HTTP 410) within the failure detector's time, the
-/// others go on, and a new session opens on the survivor. Every process is killed on dispose.
+/// others go on (over HTTP and WebSocket), and a new session opens on the survivor. Every process is
+/// killed on dispose.
 /// </summary>
 [Collection(ClusterCollection.Name)]
 public sealed class ClusterServeCommandTests
 {
     private const string Environment = "tool-use/arithmetic-v0";
     private const int Sessions = 8;
+    private const int WebSocketSessions = 4;
 
     // Fault detection fast enough for a test: a killed worker is downed 2 s after it is found unreachable.
     private static readonly Dictionary<string, string> FastDowning = new() { ["GYM_Cluster__StableAfter"] = "2" };
@@ -42,6 +45,17 @@ public sealed class ClusterServeCommandTests
             var id = await CreateAsync(http);
             sessions.Add(id);
             (await PlayAsync(http, id, Seed(i))).Should().Equal(expected[i], $"session {i} on a worker must answer as one process does");
+        }
+
+        // WebSocket sessions too, each its own connection.
+        var sockets = new List<ClientWebSocket>();
+        for (var i = 0; i < WebSocketSessions; i++)
+        {
+            var socket = new ClientWebSocket();
+            sockets.Add(socket);
+            await socket.ConnectAsync(new Uri($"ws://{http.BaseAddress!.Authority}/ws"), CancellationToken.None);
+            var answer = await ExchangeAsync(socket, $"{{\"type\": \"reset\", \"seed\": {Seed(i)}}}");
+            ((string)answer["type"]!).Should().Be("reset", answer.ToJsonString());
         }
 
         victim.KillHard();
@@ -70,8 +84,27 @@ public sealed class ClusterServeCommandTests
             }
         }
 
+        var lostSockets = 0;
+        for (var i = 0; i < WebSocketSessions; i++)
+        {
+            var answer = await ExchangeAsync(sockets[i], $"{{\"type\": \"reset\", \"seed\": {Seed(i)}, \"id\": {i}}}");
+            if ((string)answer["type"]! == "error")
+            {
+                ((string)answer["error"]!["code"]!).Should().Be("session_lost", answer.ToJsonString());
+                ((int)answer["id"]!).Should().Be(i);
+                lostSockets++;
+            }
+            else
+            {
+                ((string)answer["type"]!).Should().Be("reset", answer.ToJsonString());
+            }
+
+            sockets[i].Dispose();
+        }
+
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(45), "a lost session is reported within the failure detector's time, not after a hang");
         lost.Should().NotBeEmpty("sessions were spread over both workers, so some lived on the killed one");
+        lostSockets.Should().BeLessThan(WebSocketSessions, "WebSocket sessions on the surviving worker go on");
         lost.Should().HaveCountLessThan(Sessions, "the sessions on the surviving worker go on");
 
         var fresh = await CreateAsync(http);
@@ -121,6 +154,22 @@ public sealed class ClusterServeCommandTests
         }
 
         return bodies;
+    }
+
+    private static async Task<JsonNode> ExchangeAsync(ClientWebSocket socket, string request)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        await socket.SendAsync(Encoding.UTF8.GetBytes(request), WebSocketMessageType.Text, endOfMessage: true, timeout.Token);
+        var buffer = new byte[1 << 16];
+        using var text = new MemoryStream();
+        WebSocketReceiveResult received;
+        do
+        {
+            received = await socket.ReceiveAsync(buffer, timeout.Token);
+            text.Write(buffer, 0, received.Count);
+        }
+        while (!received.EndOfMessage);
+        return JsonNode.Parse(text.ToArray())!;
     }
 
     private static async Task<string> CreateAsync(HttpClient http)
