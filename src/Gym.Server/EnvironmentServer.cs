@@ -52,13 +52,15 @@ public sealed class EnvironmentServer : IAsyncDisposable
     /// Starts serving <paramref name="environmentIds"/> (registered ids or scenario ids) from
     /// <paramref name="registry"/>. Without <paramref name="system"/> the server starts and owns a Gym
     /// runtime host. Throws <see cref="ArgumentException"/> for bad options, <see cref="UnknownEnvironmentException"/>
-    /// for an id that is not registered, and <see cref="IOException"/> when the address is taken.
+    /// for an id that is not registered, and <see cref="IOException"/> when the address is taken. With
+    /// <paramref name="host"/> sessions' environments live there (<c>gym serve --cluster</c>).
     /// </summary>
     public static async Task<EnvironmentServer> StartAsync(
         EnvironmentRegistry registry,
         IReadOnlyList<string> environmentIds,
         EnvironmentServerOptions options,
         ActorSystem? system = null,
+        ISessionHost? host = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(registry);
@@ -83,7 +85,7 @@ public sealed class EnvironmentServer : IAsyncDisposable
             }
 
             var log = options.Log ?? (line => Console.Error.WriteLine(line));
-            var sessions = new SessionManager(system, registry, environmentIds, options.Sessions, new ServerMetrics());
+            var sessions = new SessionManager(system, registry, environmentIds, options.Sessions, new ServerMetrics(), host: host);
             app = Build(address, options, sessions, log);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             var bound = new Uri(app.Urls.First());

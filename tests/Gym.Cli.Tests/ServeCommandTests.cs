@@ -22,6 +22,8 @@ public sealed class ServeCommandTests
         { "unknown environment 'tool-use/arithmetc-v0'", ["serve", "--scenario", "tool-use/arithmetc-v0"] },
         { "--scenario", ["serve"] },
         { "--bogus", ["serve", "--scenario", "tool-use/arithmetic-v0", "--bogus"] },
+        { "--cluster-port needs --cluster", ["serve", "--scenario", "tool-use/arithmetic-v0", "--cluster-port", "4053"] },
+        { "--no-local-episodes needs --min-workers 1 or more", ["serve", "--scenario", "tool-use/arithmetic-v0", "--cluster", "--no-local-episodes"] },
     };
 
     [Theory]

@@ -36,7 +36,7 @@ public sealed class WireSerializerTests : IDisposable
 
     [Fact]
     public void The_assembly_has_cluster_messages_to_check() =>
-        ClusterMessageTypes().Should().Contain([typeof(PlayShardedEpisode), typeof(EpisodeAccepted), typeof(ShardedEpisodeEnded), typeof(StopEpisodeEntity)]);
+        ClusterMessageTypes().Should().Contain([typeof(PlayShardedEpisode), typeof(EpisodeAccepted), typeof(ShardedEpisodeEnded), typeof(StopEpisodeEntity), typeof(OpenServerSession), typeof(ServerSessionStepped)]);
 
     [Theory]
     [MemberData(nameof(RemoteMessageTypes))]
@@ -101,6 +101,32 @@ public sealed class WireSerializerTests : IDisposable
         failedBack.Should().Be(failed);
         RoundTrip(new EpisodeAccepted("run-1", 5, 1)).Should().Be(new EpisodeAccepted("run-1", 5, 1));
         RoundTrip(StopEpisodeEntity.Instance).Should().BeSameAs(StopEpisodeEntity.Instance);
+    }
+
+    [Fact]
+    public async Task A_server_session_s_reset_and_step_cross_the_wire_unchanged()
+    {
+        var registry = new EnvironmentRegistry().AddToolUse();
+        using var environment = registry.Make("tool-use/arithmetic-v0", new EnvironmentParameters(new Dictionary<string, string>()));
+        var reset = await environment.ResetAsync(42, 0);
+        var action = new AgentAction("<answer>7</answer>", [5, 6], [-0.5f, -0.25f]);
+        var step = await environment.StepAsync(action);
+
+        var resetBack = RoundTrip(new ServerSessionReset(reset)).Result;
+        var stepBack = RoundTrip(new ServerSessionStepped(step)).Result;
+
+        resetBack.Observation.Should().Equal(reset.Observation);
+        stepBack.Reward.Should().Be(step.Reward);
+        stepBack.Terminated.Should().Be(step.Terminated);
+        stepBack.StopReason.Should().Be(step.StopReason);
+        stepBack.Breakdown.Terms.Should().Equal(step.Breakdown.Terms);
+        stepBack.Info.Values.Keys.Should().Equal(step.Info.Values.Keys);
+        System.Text.Json.JsonSerializer.Serialize(stepBack, TrajectoryJson.Options).Should().Be(System.Text.Json.JsonSerializer.Serialize(step, TrajectoryJson.Options));
+        RoundTrip(new StepServerSession(action)).Action.Should().BeEquivalentTo(action);
+        RoundTrip(new ResetServerSession(42, 3)).Should().Be(new ResetServerSession(42, 3));
+        RoundTrip(new OpenServerSession("abc", "scenarios/x.yaml", "x", new Dictionary<string, string> { ["b"] = "1", ["a"] = "2" })).Parameters.Should().Equal(new Dictionary<string, string> { ["b"] = "1", ["a"] = "2" });
+        RoundTrip(new ServerSessionFailed("boom")).Should().Be(new ServerSessionFailed("boom"));
+        RoundTrip(CloseServerSession.Instance).Should().BeSameAs(CloseServerSession.Instance);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.CompilerServices;
 using Gym.Cluster.Episodes;
 using Gym.Cluster.Hosting;
+using Gym.Cluster.Sessions;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
@@ -24,7 +25,7 @@ internal static class ClusterCommands
         var join = new Option<string?>("--join") { Description = "The head's HOST:PORT, e.g. 127.0.0.1:4053 (or Cluster:SeedNodes in appsettings.json / GYM_Cluster__SeedNodes).", HelpName = "HOST:PORT" };
         var port = new Option<int?>("--port") { Description = "The port this worker listens on (default: any free port).", HelpName = "P" };
         var hostname = new Option<string?>("--hostname") { Description = "The host name or address the head and other workers reach this worker by (default 127.0.0.1).", HelpName = "H" };
-        var command = new Command("worker", "Join a cluster head ('gym run --cluster') and host its episodes, loading environments, indexes and tools here, until the head's run is over.")
+        var command = new Command("worker", "Join a cluster head ('gym run --cluster' or 'gym serve --cluster') and host its episodes or sessions, loading environments, indexes and tools here, until the head leaves.")
         {
             join, port, hostname,
         };
@@ -36,18 +37,43 @@ internal static class ClusterCommands
         return command;
     }
 
-    /// <summary>The command-line options of a head, added to <c>gym run</c>.</summary>
+    /// <summary>The command-line options of a head, added to <c>gym run</c> and (with <c>--cluster-port</c>, since its <c>--port</c> is the HTTP port) to <c>gym serve</c>.</summary>
     internal sealed class HeadOptions
     {
-        public Option<bool> Cluster { get; } = new("--cluster") { Description = "Run as the head of a cluster: plan the run, own the policy and the output file, and play episodes on the workers that join ('gym worker --join HOST:PORT'); see docs/cluster.md." };
+        /// <summary>The options of <c>gym run</c>.</summary>
+        public HeadOptions()
+            : this(
+                "--port",
+                "Run as the head of a cluster: plan the run, own the policy and the output file, and play episodes on the workers that join ('gym worker --join HOST:PORT'); see docs/cluster.md.",
+                "wait for this many workers before the first episode starts.",
+                "play every episode on a worker; the head only plans, serves the policy and writes.")
+        {
+        }
 
-        public Option<int?> Port { get; } = new("--port") { Description = "With --cluster: the port the head listens on for workers (default 4053, or Cluster:Port).", HelpName = "P" };
+        private HeadOptions(string portName, string cluster, string minWorkers, string noLocal)
+        {
+            Cluster = new("--cluster") { Description = cluster };
+            Port = new(portName) { Description = "With --cluster: the port the head listens on for workers (default 4053, or Cluster:Port).", HelpName = "P" };
+            MinWorkers = new("--min-workers") { Description = "With --cluster: " + minWorkers, DefaultValueFactory = _ => 0, HelpName = "N" };
+            NoLocalEpisodes = new("--no-local-episodes") { Description = "With --cluster: " + noLocal };
+        }
+
+        /// <summary>The options of <c>gym serve</c>.</summary>
+        public static HeadOptions ForServe() => new(
+            "--cluster-port",
+            "Serve as the head of a cluster: the HTTP/WebSocket server runs here, and each session's environment runs on a worker that joined ('gym worker --join HOST:CLUSTER-PORT'); a session whose worker is lost answers 'session_lost'. See docs/cluster.md.",
+            "wait for this many workers before accepting connections.",
+            "host every session's environment on a worker; the head only serves HTTP and WebSocket.");
+
+        public Option<bool> Cluster { get; }
+
+        public Option<int?> Port { get; }
 
         public Option<string?> Hostname { get; } = new("--hostname") { Description = "With --cluster: the host name or address workers reach the head by (default 127.0.0.1).", HelpName = "H" };
 
-        public Option<int> MinWorkers { get; } = new("--min-workers") { Description = "With --cluster: wait for this many workers before the first episode starts.", DefaultValueFactory = _ => 0, HelpName = "N" };
+        public Option<int> MinWorkers { get; }
 
-        public Option<bool> NoLocalEpisodes { get; } = new("--no-local-episodes") { Description = "With --cluster: play every episode on a worker; the head only plans, serves the policy and writes." };
+        public Option<bool> NoLocalEpisodes { get; }
 
         public IEnumerable<Option> All => [Cluster, Port, Hostname, MinWorkers, NoLocalEpisodes];
 
@@ -122,6 +148,49 @@ internal static class ClusterCommands
         return await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => head.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
     }
 
+    /// <summary>
+    /// Runs <c>gym serve</c> as a cluster head: founds the cluster, waits for the workers, then runs
+    /// <paramref name="serve"/> with a session host that opens each session on a node of the cluster.
+    /// </summary>
+    /// <param name="settings">What --cluster and its options asked for.</param>
+    /// <param name="sources">Each served id with what the user named it by (an environment id or a scenario path), which workers load.</param>
+    /// <param name="registry">The head's registry of the served ids.</param>
+    /// <param name="openTimeout">How long a session's first request waits for its node to open it.</param>
+    /// <param name="serve">Serves until stopped; returns the exit code.</param>
+    /// <param name="cancellationToken">Stops the head.</param>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    public static async Task<int> ServeHeadAsync(
+        HeadSettings settings,
+        IReadOnlyDictionary<string, string> sources,
+        EnvironmentRegistry registry,
+        TimeSpan openTimeout,
+        Func<Gym.Server.Sessions.ISessionHost, Task<int>> serve,
+        CancellationToken cancellationToken)
+    {
+        var options = Options(settings.Hostname, settings.Port, join: null);
+        if (options.Port == 0)
+        {
+            options = options with { Port = DefaultHeadPort };
+        }
+
+        using var environments = new CachedEnvironmentSource(sources.Values, registry);
+        await using var head = await ClusterSessionHead.StartAsync(options, environments, settings.LocalEpisodes, line => Console.Error.WriteLine(line), cancellationToken);
+        Console.Error.WriteLine($"cluster head listening on {head.Node.Endpoint}; workers join with: gym worker --join {head.Node.Endpoint}");
+        await head.WaitForWorkersAsync(
+            settings.MinWorkers,
+            joined =>
+            {
+                if (settings.MinWorkers > 0)
+                {
+                    Console.Error.WriteLine(joined >= settings.MinWorkers
+                        ? $"workers: {joined}/{settings.MinWorkers} joined; serving"
+                        : $"waiting for workers: {joined}/{settings.MinWorkers} joined");
+                }
+            },
+            cancellationToken);
+        return await serve(new ClusterSessionHost(head.Sessions, sources, openTimeout));
+    }
+
     /// <summary>The port a head listens on when none is given.</summary>
     public const int DefaultHeadPort = 4053;
 
@@ -178,6 +247,15 @@ internal static class ClusterCommands
         /// <summary>A source that already holds the head's own registry for <paramref name="source"/>.</summary>
         public CachedEnvironmentSource(string source, EnvironmentRegistry registry) => _registries[source] = registry;
 
+        /// <summary>A source that already holds the head's own registry, which has every one of <paramref name="sources"/>.</summary>
+        public CachedEnvironmentSource(IEnumerable<string> sources, EnvironmentRegistry registry)
+        {
+            foreach (var source in sources)
+            {
+                _registries[source] = registry;
+            }
+        }
+
         public EnvironmentRegistry Resolve(string source)
         {
             lock (_lock)
@@ -203,6 +281,38 @@ internal static class ClusterCommands
             foreach (var scenario in _scenarios)
             {
                 scenario.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Opens each server session as a sharded entity, and reports a lost node as the protocol's <c>session_lost</c>.</summary>
+    private sealed class ClusterSessionHost(ClusterSessionClient client, IReadOnlyDictionary<string, string> sources, TimeSpan openTimeout) : Gym.Server.Sessions.ISessionHost
+    {
+        public Gym.Server.Sessions.IHostedEnvironment Open(string sessionId, string environmentId, IReadOnlyDictionary<string, string> parameters) =>
+            new Hosted(client.Open(sessionId, sources[environmentId], environmentId, parameters, openTimeout));
+
+        private sealed class Hosted(RemoteSession session) : Gym.Server.Sessions.IHostedEnvironment
+        {
+            public Task<Core.Episodes.ResetResult> ResetAsync(long seed, int attempt, TimeSpan timeout, CancellationToken cancellationToken) =>
+                Translate(() => session.ResetAsync(seed, attempt, timeout, cancellationToken));
+
+            public Task<Core.Episodes.StepResult> StepAsync(Core.AgentAction action, TimeSpan timeout, CancellationToken cancellationToken) =>
+                Translate(() => session.StepAsync(action, timeout, cancellationToken));
+
+            public Gym.Server.Protocol.ServerError? Error => session.LostError is { } lost ? Gym.Server.Protocol.ServerError.SessionLost(lost.Message) : null;
+
+            public void Close() => session.Close();
+
+            private static async Task<T> Translate<T>(Func<Task<T>> call)
+            {
+                try
+                {
+                    return await call();
+                }
+                catch (SessionLostException ex)
+                {
+                    throw new Gym.Server.Protocol.ServerErrorException(Gym.Server.Protocol.ServerError.SessionLost(ex.Message));
+                }
             }
         }
     }

@@ -53,18 +53,26 @@ internal static class ServeCommand
         apiKey.Validators.Add(r => Check(r, r.GetValueOrDefault<string?>() is not { Length: 0 }, "--api-key must not be empty"));
         host.Validators.Add(r => Check(r, new EnvironmentServerOptions { Host = r.GetValueOrDefault<string>() ?? string.Empty }.TryParseHost(), "--host must be an IP address (127.0.0.1, 0.0.0.0, ::) or localhost"));
 
+        var head = ClusterCommands.HeadOptions.ForServe();
         var command = new Command("serve", "Serve environments to trainers in any language: one WebSocket connection (/ws) or HTTP session (/sessions) per episode stream, with reset, step, state and close; GET /scenarios, /health and /metrics (Prometheus). Runs until Ctrl+C or SIGTERM. The protocol and a Python client: docs/server.md.")
         {
             scenarios, host, port, maxSessions, idleTimeout, stepTimeout, apiKey, maxBody, seed,
         };
+        foreach (var option in head.All)
+        {
+            command.Options.Add(option);
+        }
 
         command.SetAction(async (result, cancellationToken) =>
         {
+            var cluster = head.Read(result);
             var registry = CommonOptions.CreateRegistry();
             // The loaded scenarios outlive every session; they are disposed after the server stops.
             var loaded = new List<IDisposable>();
             using var release = new Releaser(loaded);
             var ids = new List<string>();
+            // What each served id was named by: the path or id a cluster worker loads it from.
+            var sources = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var path in result.GetValue(scenarios)!)
             {
                 var (_, resolved, scenario) = CommonOptions.Resolve(registry, path);
@@ -76,6 +84,7 @@ internal static class ServeCommand
                 if (!ids.Contains(resolved, StringComparer.Ordinal))
                 {
                     ids.Add(resolved);
+                    sources[resolved] = path;
                 }
             }
 
@@ -94,17 +103,23 @@ internal static class ServeCommand
                     Seed = result.GetValue(seed),
                 },
             };
-            return await ServeAsync(registry, ids, options, cancellationToken);
+            if (cluster is not null)
+            {
+                // Only here does Akka.Cluster load: ClusterCommands alone names its types.
+                return await ClusterCommands.ServeHeadAsync(cluster, sources, registry, options.Sessions.StepTimeout, sessionHost => ServeAsync(registry, ids, options, sessionHost, cancellationToken), cancellationToken);
+            }
+
+            return await ServeAsync(registry, ids, options, null, cancellationToken);
         });
         return command;
     }
 
-    private static async Task<int> ServeAsync(Core.Registry.EnvironmentRegistry registry, List<string> ids, EnvironmentServerOptions options, CancellationToken cancellationToken)
+    private static async Task<int> ServeAsync(Core.Registry.EnvironmentRegistry registry, List<string> ids, EnvironmentServerOptions options, ISessionHost? sessionHost, CancellationToken cancellationToken)
     {
         EnvironmentServer server;
         try
         {
-            server = await EnvironmentServer.StartAsync(registry, ids, options, cancellationToken: cancellationToken);
+            server = await EnvironmentServer.StartAsync(registry, ids, options, host: sessionHost, cancellationToken: cancellationToken);
         }
         catch (IOException ex)
         {

@@ -11,9 +11,10 @@ namespace Gym.Cluster.Episodes;
 /// With <c>excludeHead</c> the head's own region is left out: the head always runs a region with the
 /// worker role so that sharding's coordinator singleton — on the oldest node of that role — stays on
 /// the head, which every worker joins and which outlives them. When no other region is left (every
-/// worker lost), the head takes the shards so the run can still finish.
+/// worker lost), the head takes the shards so the run can still finish. Without <c>rebalances</c>
+/// shards stay where they were allocated (server sessions, whose state cannot move).
 /// </summary>
-public sealed class WorkerOnlyAllocationStrategy(bool excludeHead) : IShardAllocationStrategy
+public sealed class WorkerOnlyAllocationStrategy(bool excludeHead, bool rebalances = true) : IShardAllocationStrategy
 {
     /// <inheritdoc />
     public Task<IActorRef> AllocateShard(IActorRef requester, string shardId, IImmutableDictionary<IActorRef, IImmutableList<string>> currentShardAllocations)
@@ -31,7 +32,7 @@ public sealed class WorkerOnlyAllocationStrategy(bool excludeHead) : IShardAlloc
         ArgumentNullException.ThrowIfNull(rebalanceInProgress);
         var eligible = Eligible(currentShardAllocations);
         IImmutableSet<string> none = ImmutableHashSet<string>.Empty;
-        if (rebalanceInProgress.Count > 0 || eligible.Count < 2)
+        if (!rebalances || rebalanceInProgress.Count > 0 || eligible.Count < 2)
         {
             return Task.FromResult(none);
         }

@@ -1,6 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
-using Akka.Cluster.Sharding;
 using Gym.Cluster.Episodes;
 using Gym.Cluster.Rollouts;
 using Gym.Runtime.Policies;
@@ -79,45 +77,8 @@ public sealed class ClusterHead : IAsyncDisposable
     /// Waits until <paramref name="workers"/> worker nodes host episodes — their shard regions have
     /// registered with sharding's coordinator — reporting each change of the count.
     /// </summary>
-    /// <remarks>
-    /// A member that is merely up is not enough: until its sharding has started, the coordinator's
-    /// writes of shard homes (distributed data, to every node of the worker role) wait for it, up to
-    /// their 5 s timeout, and the run stalls at its start.
-    /// </remarks>
-    public async Task WaitForWorkersAsync(int workers, Action<int> joined, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(joined);
-        var last = -1;
-        while (true)
-        {
-            var now = await HostingWorkersAsync(cancellationToken).ConfigureAwait(false);
-            if (now != last)
-            {
-                joined(now);
-                last = now;
-            }
-
-            if (now >= workers)
-            {
-                return;
-            }
-
-            // Membership changes are rare and a person is waiting: a short poll is simpler than a subscription here.
-            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Worker nodes (not this head) whose shard region the coordinator knows, and which are up.</summary>
-    private async Task<int> HostingWorkersAsync(CancellationToken cancellationToken)
-    {
-        var regions = await _region.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
-        var self = _node.Cluster.SelfAddress;
-        var up = _node.Cluster.State.Members
-            .Where(m => m.Status == MemberStatus.Up && m.HasRole(ClusterNode.WorkerRole) && m.AppVersion.Version == _node.Options.Version)
-            .Select(m => m.Address)
-            .ToHashSet();
-        return regions.Regions.Count(a => !a.Equals(self) && up.Contains(a));
-    }
+    public Task WaitForWorkersAsync(int workers, Action<int> joined, CancellationToken cancellationToken) =>
+        _node.WaitForWorkersAsync(_region, workers, joined, cancellationToken);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _node.DisposeAsync();

@@ -32,6 +32,9 @@ public sealed class ClusterNode : IAsyncDisposable
     /// <summary>The sharded entity type name of episodes.</summary>
     public const string EpisodeTypeName = "episode";
 
+    /// <summary>The sharded entity type name of <c>gym serve</c> sessions.</summary>
+    public const string SessionTypeName = "session";
+
     /// <summary>The actor system's name, which every node shares.</summary>
     public const string SystemName = "gym";
 
@@ -163,6 +166,71 @@ public sealed class ClusterNode : IAsyncDisposable
             StopEpisodeEntity.Instance);
     }
 
+    /// <summary>
+    /// Starts the server-session shard region: this node hosts <c>gym serve</c> sessions' environments,
+    /// loaded from <paramref name="environments"/>. Shards never rebalance: a session's environment holds
+    /// its episode's state, so moving it would lose the episode; new sessions go to the region with the
+    /// fewest shards.
+    /// </summary>
+    /// <param name="environments">Loads the sessions' environments.</param>
+    /// <param name="hostsSessions">False for a head that leaves every session to the workers (<c>--no-local-episodes</c>).</param>
+    public Task<IActorRef> StartSessionRegionAsync(IEnvironmentSource environments, bool hostsSessions = true)
+    {
+        var settings = ClusterShardingSettings.Create(System).WithRole(WorkerRole);
+        return ClusterSharding.Get(System).StartAsync(
+            SessionTypeName,
+            _ => Sessions.ServerSessionEntityActor.Props(environments),
+            settings,
+            new SessionMessageExtractor(NumberOfShards),
+            new WorkerOnlyAllocationStrategy(excludeHead: !hostsSessions, rebalances: false),
+            CloseServerSession.Instance);
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="workers"/> worker nodes host entities of <paramref name="region"/>'s
+    /// type — their shard regions have registered with sharding's coordinator — reporting each change of the count.
+    /// </summary>
+    /// <remarks>
+    /// A member that is merely up is not enough: until its sharding has started, the coordinator's
+    /// writes of shard homes (distributed data, to every node of the worker role) wait for it, up to
+    /// their 5 s timeout, and the first entities stall.
+    /// </remarks>
+    public async Task WaitForWorkersAsync(IActorRef region, int workers, Action<int> joined, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(region);
+        ArgumentNullException.ThrowIfNull(joined);
+        var last = -1;
+        while (true)
+        {
+            var now = await HostingWorkersAsync(region, cancellationToken).ConfigureAwait(false);
+            if (now != last)
+            {
+                joined(now);
+                last = now;
+            }
+
+            if (now >= workers)
+            {
+                return;
+            }
+
+            // Membership changes are rare and a person is waiting: a short poll is simpler than a subscription here.
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Worker nodes (not this node) whose shard region of <paramref name="region"/>'s type the coordinator knows, and which are up.</summary>
+    private async Task<int> HostingWorkersAsync(IActorRef region, CancellationToken cancellationToken)
+    {
+        var regions = await region.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(10), cancellationToken).ConfigureAwait(false);
+        var self = Cluster.SelfAddress;
+        var up = Cluster.State.Members
+            .Where(m => m.Status == MemberStatus.Up && m.HasRole(WorkerRole) && m.AppVersion.Version == Options.Version)
+            .Select(m => m.Address)
+            .ToHashSet();
+        return regions.Regions.Count(a => !a.Equals(self) && up.Contains(a));
+    }
+
     /// <summary>Leaves the cluster gracefully (handing shards over), then stops the host.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -222,6 +290,16 @@ public sealed class ClusterNode : IAsyncDisposable
         public override string EntityId(object message) => message switch
         {
             PlayShardedEpisode play => play.EntityId,
+            _ => null!,
+        };
+    }
+
+    /// <summary>Entity id and shard of each sharded server-session message: the session id.</summary>
+    private sealed class SessionMessageExtractor(int shards) : HashCodeMessageExtractor(shards)
+    {
+        public override string EntityId(object message) => message switch
+        {
+            OpenServerSession open => open.SessionId,
             _ => null!,
         };
     }

@@ -54,6 +54,8 @@ public static class ClusterWorker
         }
 
         await node.StartEpisodeRegionAsync(environments).ConfigureAwait(false);
+        // The same worker serves 'gym serve --cluster' heads: their sessions are entities of their own type.
+        await node.StartSessionRegionAsync(environments).ConfigureAwait(false);
         joined(node.Endpoint);
         var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
         var first = await Task.WhenAny(node.HeadGone, node.HeadVersionMismatch, node.System.WhenTerminated, stopped).ConfigureAwait(false);

@@ -1,8 +1,10 @@
 using System.Text;
+using System.Text.Json;
 using Akka.Actor;
 using Akka.Serialization;
 using Gym.Core;
 using Gym.Core.Context;
+using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 using Gym.Runtime.Rollouts;
@@ -32,6 +34,14 @@ public sealed class GymWireSerializer : SerializerWithStringManifest
         [typeof(RequestAction)] = "R",
         [typeof(ActionChosen)] = "C",
         [typeof(ActionFailed)] = "F",
+        [typeof(OpenServerSession)] = "SO",
+        [typeof(ServerSessionOpened)] = "SA",
+        [typeof(ResetServerSession)] = "SR",
+        [typeof(StepServerSession)] = "SS",
+        [typeof(ServerSessionReset)] = "SE",
+        [typeof(ServerSessionStepped)] = "ST",
+        [typeof(ServerSessionFailed)] = "SF",
+        [typeof(CloseServerSession)] = "SC",
     };
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
@@ -110,6 +120,33 @@ public sealed class GymWireSerializer : SerializerWithStringManifest
                     writer.Write(failed.Ticket);
                     writer.Write(failed.Error);
                     break;
+                case OpenServerSession open:
+                    writer.Write(open.SessionId);
+                    writer.Write(open.Source);
+                    writer.Write(open.EnvironmentId);
+                    WriteDictionary(writer, open.Parameters);
+                    break;
+                case ServerSessionOpened opened:
+                    writer.Write(Serialization.SerializedActorPath(opened.Entity));
+                    break;
+                case ResetServerSession reset:
+                    writer.Write(reset.Seed);
+                    writer.Write(reset.Attempt);
+                    break;
+                case StepServerSession step:
+                    WriteAction(writer, step.Action);
+                    break;
+                case ServerSessionReset reset:
+                    WriteBytes(writer, JsonSerializer.SerializeToUtf8Bytes(reset.Result, TrajectoryJson.Options));
+                    break;
+                case ServerSessionStepped stepped:
+                    WriteBytes(writer, JsonSerializer.SerializeToUtf8Bytes(stepped.Result, TrajectoryJson.Options));
+                    break;
+                case ServerSessionFailed failed:
+                    writer.Write(failed.Error);
+                    break;
+                case CloseServerSession:
+                    break;
                 default:
                     throw new ArgumentException($"{obj?.GetType().FullName ?? "null"} has no wire format (add it to {nameof(GymWireSerializer)})", nameof(obj));
             }
@@ -131,6 +168,14 @@ public sealed class GymWireSerializer : SerializerWithStringManifest
             "R" => ReadRequestAction(reader),
             "C" => ReadChosen(reader),
             "F" => ReadFailed(reader),
+            "SO" => new OpenServerSession(reader.ReadString(), reader.ReadString(), reader.ReadString(), ReadDictionary(reader)),
+            "SA" => new ServerSessionOpened(system.Provider.ResolveActorRef(reader.ReadString())),
+            "SR" => new ResetServerSession(reader.ReadInt64(), reader.ReadInt32()),
+            "SS" => new StepServerSession(ReadAction(reader)),
+            "SE" => new ServerSessionReset(ReadJson<ResetResult>(reader)),
+            "ST" => new ServerSessionStepped(ReadJson<StepResult>(reader)),
+            "SF" => new ServerSessionFailed(reader.ReadString()),
+            "SC" => CloseServerSession.Instance,
             _ => throw new System.Runtime.Serialization.SerializationException($"unknown Gym wire manifest '{manifest}': is the sending node running another Gym version?"),
         };
     }
@@ -282,6 +327,16 @@ public sealed class GymWireSerializer : SerializerWithStringManifest
     private static ActionChosen ReadChosen(BinaryReader reader)
     {
         var ticket = reader.ReadInt64();
+        return new ActionChosen(ReadAction(reader)) { Ticket = ticket };
+    }
+
+    // Results travel in the JSON of rollout files (the same converters for info, reward breakdowns and
+    // tool calls), which round-trips every field a client sees, doubles included.
+    private static T ReadJson<T>(BinaryReader reader) =>
+        JsonSerializer.Deserialize<T>(ReadBytes(reader), TrajectoryJson.Options) ?? throw new System.Runtime.Serialization.SerializationException($"a {typeof(T).Name} on the wire was JSON null");
+
+    private static AgentAction ReadAction(BinaryReader reader)
+    {
         var text = reader.ReadString();
         int[]? ids = null;
         if (reader.ReadBoolean())
@@ -303,7 +358,7 @@ public sealed class GymWireSerializer : SerializerWithStringManifest
             }
         }
 
-        return new ActionChosen(new AgentAction(text, ids, logProbs)) { Ticket = ticket };
+        return new AgentAction(text, ids, logProbs);
     }
 
     private static ActionFailed ReadFailed(BinaryReader reader)

@@ -76,6 +76,9 @@ public sealed record ServerError(HttpStatusCode Status, string Code, string Mess
     public static ServerError Timeout(TimeSpan limit) =>
         new(HttpStatusCode.GatewayTimeout, "timeout", $"the environment did not answer within {limit.TotalSeconds:0.###} s; the session was closed");
 
+    /// <summary>The cluster node hosting the session's environment was lost; the session cannot go on (<c>gym serve --cluster</c>).</summary>
+    public static ServerError SessionLost(string message) => new(HttpStatusCode.Gone, "session_lost", message);
+
     /// <summary>A failure of the server itself; the details go to the server's log, never to the client.</summary>
     public static ServerError Internal { get; } = new(HttpStatusCode.InternalServerError, "internal_error", "the server failed to handle the request (see its log)");
 }

@@ -22,7 +22,9 @@ public sealed class Session
 #pragma warning restore CA1001
 {
     private readonly SessionManager _manager;
-    private readonly IActorRef _actor;
+    private readonly IActorRef? _actor;
+    private readonly IHostedEnvironment? _hosted;
+    private readonly IDisposable? _localCopy;
     private readonly long _ordinal;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly EpisodeState _state = new();
@@ -33,6 +35,20 @@ public sealed class Session
     private int _closeReason = -1;
 
     internal Session(SessionManager manager, string id, string environmentId, int maxTurns, long ordinal, IActorRef actor, SessionTransport transport, ITaskSource? tasks = null)
+        : this(manager, id, environmentId, maxTurns, ordinal, transport, tasks)
+    {
+        _actor = actor;
+    }
+
+    /// <summary>A session whose environment lives in <paramref name="hosted"/>; <paramref name="localCopy"/> (the head's own copy, for tools) is disposed at close.</summary>
+    internal Session(SessionManager manager, string id, string environmentId, int maxTurns, long ordinal, IHostedEnvironment hosted, IDisposable? localCopy, SessionTransport transport, ITaskSource? tasks)
+        : this(manager, id, environmentId, maxTurns, ordinal, transport, tasks)
+    {
+        _hosted = hosted;
+        _localCopy = localCopy;
+    }
+
+    private Session(SessionManager manager, string id, string environmentId, int maxTurns, long ordinal, SessionTransport transport, ITaskSource? tasks)
     {
         _tasks = tasks;
         _manager = manager;
@@ -40,7 +56,6 @@ public sealed class Session
         EnvironmentId = environmentId;
         MaxTurns = maxTurns;
         _ordinal = ordinal;
-        _actor = actor;
         Transport = transport;
         Touch();
     }
@@ -74,7 +89,9 @@ public sealed class Session
         try
         {
             var seed = request.Seed ?? SeededRandom.Derive(SeededRandom.Derive(_manager.Options.Seed, "session", _ordinal), "episode", _state.Episode + 1);
-            var result = await AskAsync<ResetResult>(new ResetEnvironment(seed, request.Attempt)).ConfigureAwait(false);
+            var result = await AskAsync(
+                new ResetEnvironment(seed, request.Attempt),
+                (hosted, timeout, token) => hosted.ResetAsync(seed, request.Attempt, timeout, token)).ConfigureAwait(false);
             _state.OnReset(seed, request.Attempt);
             _manager.Metrics.Reset();
 
@@ -102,7 +119,9 @@ public sealed class Session
 
             var action = Action(request);
             var start = Stopwatch.GetTimestamp();
-            var result = await AskAsync<StepResult>(new StepEnvironment(action)).ConfigureAwait(false);
+            var result = await AskAsync(
+                new StepEnvironment(action),
+                (hosted, timeout, token) => hosted.StepAsync(action, timeout, token)).ConfigureAwait(false);
             _state.OnStep(result);
             _manager.Metrics.Step(Stopwatch.GetTimestamp() - start, result.IsDone);
             var state = SnapshotLocked(0);
@@ -162,7 +181,13 @@ public sealed class Session
         }
 
         _closed.Cancel();
-        system.Stop(_actor);
+        if (_actor is not null)
+        {
+            system.Stop(_actor);
+        }
+
+        _hosted?.Close();
+        _localCopy?.Dispose();
         return true;
     }
 
@@ -175,6 +200,12 @@ public sealed class Session
         {
             _gate.Release();
             ThrowIfClosed();
+        }
+
+        if (_hosted?.Error is { } error)
+        {
+            _gate.Release();
+            throw new ServerErrorException(error);
         }
     }
 
@@ -196,12 +227,14 @@ public sealed class Session
 
     // The client's cancellation is not passed on: a step the environment has started is awaited to its
     // end (bounded by the step timeout) so that the episode state never falls behind the environment.
-    private async Task<T> AskAsync<T>(object message)
+    private async Task<T> AskAsync<T>(object message, Func<IHostedEnvironment, TimeSpan, CancellationToken, Task<T>> hostedCall)
     {
         var timeout = _manager.Options.StepTimeout;
         try
         {
-            return await _actor.Ask<T>(message, timeout, _closed.Token).ConfigureAwait(false);
+            return _hosted is not null
+                ? await hostedCall(_hosted, timeout, _closed.Token).ConfigureAwait(false)
+                : await _actor!.Ask<T>(message, timeout, _closed.Token).ConfigureAwait(false);
         }
         catch (AskTimeoutException)
         {

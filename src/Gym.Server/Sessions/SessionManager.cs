@@ -19,12 +19,20 @@ public sealed class SessionManager
     private readonly ActorSystem _system;
     private readonly EnvironmentRegistry _registry;
     private readonly HashSet<string> _served;
+    private readonly ISessionHost? _host;
     private long _ordinal = -1;
     private int _count;
     private volatile bool _stopping;
 
     /// <summary>Creates a manager serving <paramref name="environmentIds"/> from <paramref name="registry"/>.</summary>
-    public SessionManager(ActorSystem system, EnvironmentRegistry registry, IReadOnlyList<string> environmentIds, SessionManagerOptions options, ServerMetrics metrics, TimeProvider? time = null)
+    /// <param name="system">The actor system that hosts sessions' environments (without <paramref name="host"/>).</param>
+    /// <param name="registry">The served environments.</param>
+    /// <param name="environmentIds">The served ids.</param>
+    /// <param name="options">The limits.</param>
+    /// <param name="metrics">The counters.</param>
+    /// <param name="time">The clock of idle expiry.</param>
+    /// <param name="host">Where sessions' environments live instead (the cluster), or null for <paramref name="system"/>.</param>
+    public SessionManager(ActorSystem system, EnvironmentRegistry registry, IReadOnlyList<string> environmentIds, SessionManagerOptions options, ServerMetrics metrics, TimeProvider? time = null, ISessionHost? host = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         ArgumentNullException.ThrowIfNull(registry);
@@ -49,6 +57,7 @@ public sealed class SessionManager
         Options = options;
         Metrics = metrics;
         Time = time ?? TimeProvider.System;
+        _host = host;
     }
 
     /// <summary>The served environment and scenario ids, in the order given.</summary>
@@ -97,6 +106,11 @@ public sealed class SessionManager
         {
             var environment = MakeEnvironment(id, parameters);
             var sessionId = NewSessionId();
+            if (_host is not null)
+            {
+                return Register(OpenHosted(environment, sessionId, id, parameters, transport));
+            }
+
             IActorRef actor;
             try
             {
@@ -110,16 +124,48 @@ public sealed class SessionManager
                 throw;
             }
 
-            var session = new Session(this, sessionId, id, environment.MaxTurns, Interlocked.Increment(ref _ordinal), actor, transport, environment as Core.Episodes.ITaskSource);
-            _sessions[sessionId] = session;
-            Metrics.SessionCreated();
-            return session;
+            return Register(new Session(this, sessionId, id, environment.MaxTurns, Interlocked.Increment(ref _ordinal), actor, transport, environment as Core.Episodes.ITaskSource));
         }
         catch
         {
             Interlocked.Decrement(ref _count);
             throw;
         }
+    }
+
+    private Session Register(Session session)
+    {
+        _sessions[session.Id] = session;
+        Metrics.SessionCreated();
+        return session;
+    }
+
+    // The environment built here checked the parameters; it stays only when the session's tools come from it.
+    private Session OpenHosted(Core.Episodes.IEnvironment environment, string sessionId, string id, IReadOnlyDictionary<string, string> parameters, SessionTransport transport)
+    {
+        var tasks = environment as Core.Episodes.ITaskSource;
+        var maxTurns = environment.MaxTurns;
+        if (tasks is null)
+        {
+            environment.Dispose();
+        }
+
+        IHostedEnvironment hosted;
+        try
+        {
+            hosted = _host!.Open(sessionId, id, parameters);
+        }
+        catch
+        {
+            if (tasks is not null)
+            {
+                environment.Dispose();
+            }
+
+            throw;
+        }
+
+        return new Session(this, sessionId, id, maxTurns, Interlocked.Increment(ref _ordinal), hosted, tasks is null ? null : environment, transport, tasks);
     }
 
     /// <summary>Finds an open session or fails with <c>session_not_found</c>.</summary>
