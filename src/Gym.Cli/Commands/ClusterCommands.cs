@@ -124,27 +124,10 @@ internal static class ClusterCommands
         bool showProgress,
         CancellationToken cancellationToken)
     {
-        var options = Options(settings.Hostname, settings.Port, join: null);
-        if (options.Port == 0)
-        {
-            options = options with { Port = DefaultHeadPort };
-        }
-
         var environments = new CachedEnvironmentSource(source, registry);
-        await using var head = await ClusterHead.StartAsync(options, source, environments, settings.LocalEpisodes, gateway, line => Console.Error.WriteLine(line), cancellationToken);
-        Console.Error.WriteLine($"cluster head listening on {head.Node.Endpoint}; workers join with: gym worker --join {head.Node.Endpoint}");
-        await head.WaitForWorkersAsync(
-            settings.MinWorkers,
-            joined =>
-            {
-                if (settings.MinWorkers > 0)
-                {
-                    Console.Error.WriteLine(joined >= settings.MinWorkers
-                        ? $"workers: {joined}/{settings.MinWorkers} joined; starting"
-                        : $"waiting for workers: {joined}/{settings.MinWorkers} joined");
-                }
-            },
-            cancellationToken);
+        await using var head = await ClusterHead.StartAsync(HeadNodeOptions(settings), source, environments, settings.LocalEpisodes, gateway, line => Console.Error.WriteLine(line), cancellationToken);
+        AnnounceHead(head.Node.Endpoint);
+        await head.WaitForWorkersAsync(settings.MinWorkers, ReportWorkers(settings.MinWorkers, "starting"), cancellationToken);
         return await ProgressDisplay.RunAsync(plan.Episodes, showProgress, progress => head.Runner.RunAsync(plan, policy, sink, progress, cancellationToken));
     }
 
@@ -167,29 +150,33 @@ internal static class ClusterCommands
         Func<Gym.Server.Sessions.ISessionHost, Task<int>> serve,
         CancellationToken cancellationToken)
     {
-        var options = Options(settings.Hostname, settings.Port, join: null);
-        if (options.Port == 0)
-        {
-            options = options with { Port = DefaultHeadPort };
-        }
-
         using var environments = new CachedEnvironmentSource(sources.Values, registry);
-        await using var head = await ClusterSessionHead.StartAsync(options, environments, settings.LocalEpisodes, line => Console.Error.WriteLine(line), cancellationToken);
-        Console.Error.WriteLine($"cluster head listening on {head.Node.Endpoint}; workers join with: gym worker --join {head.Node.Endpoint}");
-        await head.WaitForWorkersAsync(
-            settings.MinWorkers,
-            joined =>
-            {
-                if (settings.MinWorkers > 0)
-                {
-                    Console.Error.WriteLine(joined >= settings.MinWorkers
-                        ? $"workers: {joined}/{settings.MinWorkers} joined; serving"
-                        : $"waiting for workers: {joined}/{settings.MinWorkers} joined");
-                }
-            },
-            cancellationToken);
+        await using var head = await ClusterSessionHead.StartAsync(HeadNodeOptions(settings), environments, settings.LocalEpisodes, line => Console.Error.WriteLine(line), cancellationToken);
+        AnnounceHead(head.Node.Endpoint);
+        await head.WaitForWorkersAsync(settings.MinWorkers, ReportWorkers(settings.MinWorkers, "serving"), cancellationToken);
         return await serve(new ClusterSessionHost(head.Sessions, sources, openTimeout));
     }
+
+    /// <summary>A head's node options: the given hostname and port, or <see cref="DefaultHeadPort"/>.</summary>
+    private static ClusterNodeOptions HeadNodeOptions(HeadSettings settings)
+    {
+        var options = Options(settings.Hostname, settings.Port, join: null);
+        return options.Port == 0 ? options with { Port = DefaultHeadPort } : options;
+    }
+
+    private static void AnnounceHead(string endpoint) =>
+        Console.Error.WriteLine($"cluster head listening on {endpoint}; workers join with: gym worker --join {endpoint}");
+
+    /// <summary>The progress line of a head waiting for its workers; <paramref name="then"/> names what it does once they are in.</summary>
+    private static Action<int> ReportWorkers(int minWorkers, string then) => joined =>
+    {
+        if (minWorkers > 0)
+        {
+            Console.Error.WriteLine(joined >= minWorkers
+                ? $"workers: {joined}/{minWorkers} joined; {then}"
+                : $"waiting for workers: {joined}/{minWorkers} joined");
+        }
+    };
 
     /// <summary>The port a head listens on when none is given.</summary>
     public const int DefaultHeadPort = 4053;
