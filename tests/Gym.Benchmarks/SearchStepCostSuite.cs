@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Text;
 using Gym.Core.Context;
-using Gym.Core.Episodes;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
@@ -19,13 +17,6 @@ namespace Gym.Benchmarks;
 /// </summary>
 internal sealed class SearchStepCostSuite(BenchOptions options)
 {
-    private sealed record Sample(long Steps, Cost Cost)
-    {
-        public double CpuMicrosecondsPerStep => Cost.CpuSeconds * 1e6 / Steps;
-
-        public double BytesPerStep => Cost.AllocatedBytes / (double)Steps;
-    }
-
     public async Task<IReadOnlyList<ResultTable>> RunAsync()
     {
         var documents = options.SearchDocuments.ToString(CultureInfo.InvariantCulture);
@@ -43,27 +34,27 @@ internal sealed class SearchStepCostSuite(BenchOptions options)
 
         var episodes = Math.Max(1, options.StepCostEpisodes / 8);
         Progress.Line("search step cost: warming up");
-        await LoopAsync(searchEnvironment, searchExpert, counter, Math.Min(episodes, 128), json: true).ConfigureAwait(false);
-        await LoopAsync(arithmeticEnvironment, arithmeticExpert, counter, Math.Min(options.StepCostEpisodes, 1024), json: true).ConfigureAwait(false);
+        await StepCostSuite.LoopAsync(searchEnvironment, searchExpert, counter, Math.Min(episodes, 128), json: true).ConfigureAwait(false);
+        await StepCostSuite.LoopAsync(arithmeticEnvironment, arithmeticExpert, counter, Math.Min(options.StepCostEpisodes, 1024), json: true).ConfigureAwait(false);
 
-        var plain = new List<Sample>();
-        var withJson = new List<Sample>();
-        var arithmetic = new List<Sample>();
+        var plain = new List<StepCostSuite.LoopSample>();
+        var withJson = new List<StepCostSuite.LoopSample>();
+        var arithmetic = new List<StepCostSuite.LoopSample>();
         for (var rep = 1; rep <= options.Repetitions; rep++)
         {
             Stats.FullGc();
-            plain.Add(await LoopAsync(searchEnvironment, searchExpert, counter, episodes, json: false).ConfigureAwait(false));
+            plain.Add(await StepCostSuite.LoopAsync(searchEnvironment, searchExpert, counter, episodes, json: false).ConfigureAwait(false));
             Stats.FullGc();
-            withJson.Add(await LoopAsync(searchEnvironment, searchExpert, counter, episodes, json: true).ConfigureAwait(false));
+            withJson.Add(await StepCostSuite.LoopAsync(searchEnvironment, searchExpert, counter, episodes, json: true).ConfigureAwait(false));
             Stats.FullGc();
-            arithmetic.Add(await LoopAsync(arithmeticEnvironment, arithmeticExpert, counter, options.StepCostEpisodes, json: true).ConfigureAwait(false));
+            arithmetic.Add(await StepCostSuite.LoopAsync(arithmeticEnvironment, arithmeticExpert, counter, options.StepCostEpisodes, json: true).ConfigureAwait(false));
             Progress.Line($"search step cost rep {rep}/{options.Repetitions}: {plain[^1].CpuMicrosecondsPerStep:0.0} CPU µs/step {plain[^1].BytesPerStep:0} B/step; with JSON {withJson[^1].CpuMicrosecondsPerStep:0.0} µs; arithmetic {arithmetic[^1].CpuMicrosecondsPerStep:0.0} µs");
         }
 
         var table = new ResultTable(
             $"Search-QA step cost: search-qa/synthetic-v0, hops multi-hop, {documents} documents, expert:{options.ErrorRate.ToString(CultureInfo.InvariantCulture)}, one thread, {Stats.Num(episodes)} episodes per rep (median of {options.Repetitions})",
             "loop", "CPU µs / step", "range", "bytes / step", "steps / episode");
-        void Row(string name, List<Sample> samples, int episodesPerRep) => table.Add(
+        void Row(string name, List<StepCostSuite.LoopSample> samples, int episodesPerRep) => table.Add(
             name,
             Stats.Num(Stats.Median(samples.Select(s => s.CpuMicrosecondsPerStep)), 1),
             $"{Stats.Num(samples.Min(s => s.CpuMicrosecondsPerStep), 1)}–{Stats.Num(samples.Max(s => s.CpuMicrosecondsPerStep), 1)}",
@@ -76,24 +67,5 @@ internal sealed class SearchStepCostSuite(BenchOptions options)
         table.Note($"search-QA step / arithmetic step, per repetition: median {Stats.Num(Stats.Median(ratios), 1)}× (range {Stats.Num(ratios.Min(), 1)}–{Stats.Num(ratios.Max(), 1)}×)");
         table.Note($"making the environment (the {documents}-document index opened from the cache, or built when missing; once, not in the figures): {buildCost.WallSeconds:0.0} s wall, {buildCost.CpuSeconds:0.0} s CPU");
         return [table];
-    }
-
-    private static async Task<Sample> LoopAsync(IEnvironment environment, IPolicy policy, ITokenCounter counter, int episodes, bool json)
-    {
-        var meter = new Meter();
-        long steps = 0, bytes = 0;
-        for (var episode = 0; episode < episodes; episode++)
-        {
-            var record = await EpisodeRunner.RunAsync(environment, policy, episode, 1_000_003 + (episode * 7919L), ContextPolicy.Full, counter).ConfigureAwait(false);
-            steps += record.Turns.Count;
-            if (json)
-            {
-                bytes += Encoding.UTF8.GetByteCount(TrajectoryJson.Serialize(record)) + 1;
-            }
-        }
-
-        var cost = meter.Stop();
-        GC.KeepAlive(bytes);
-        return new Sample(steps, cost);
     }
 }

@@ -57,7 +57,8 @@ internal sealed class StepCostSuite(BenchOptions options)
 
     private sealed record Breakdown(long Steps, double CpuMicrosecondsPerStep, double[] Microseconds, double[] Bytes, double[] StepPartMicroseconds, double[] StepPartBytes);
 
-    private sealed record LoopSample(long Steps, Cost Cost)
+    /// <summary>One run of the untimed loop: the steps it played and what they cost the process.</summary>
+    internal sealed record LoopSample(long Steps, Cost Cost)
     {
         public double CpuMicrosecondsPerStep => Cost.CpuSeconds * 1e6 / Steps;
 
@@ -194,6 +195,16 @@ internal sealed class StepCostSuite(BenchOptions options)
     private static async Task<LoopSample> LoopAsync(EnvironmentRegistry registry, IPolicy policy, ITokenCounter counter, int episodes, bool json)
     {
         using var environment = registry.Make(EnvironmentId);
+        return await LoopAsync(environment, policy, counter, episodes, json).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The <see cref="EpisodeRunner"/> loop
+    /// over one environment for <paramref name="episodes"/> episodes, untimed inside; with <paramref name="json"/>, each
+    /// episode is also serialized as its rollout line, as the JSONL sink does.
+    /// </summary>
+    internal static async Task<LoopSample> LoopAsync(IEnvironment environment, IPolicy policy, ITokenCounter counter, int episodes, bool json)
+    {
         var meter = new Meter();
         long steps = 0, bytes = 0;
         for (var episode = 0; episode < episodes; episode++)
