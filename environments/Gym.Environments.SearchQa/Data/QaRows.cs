@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Gym.Core.Datasets;
 using Gym.Environments.SearchQa.Corpus;
 
 namespace Gym.Environments.SearchQa.Data;
@@ -179,7 +180,7 @@ internal static class QaRows
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         var extra = root.TryGetProperty("extra_info", out var e) && e.ValueKind == JsonValueKind.Object ? e : default;
-        foreach (var name in GroupFields)
+        foreach (var name in QuestionFields.GroupFields)
         {
             foreach (var scope in (ReadOnlySpan<JsonElement>)[root, metadata, extra])
             {
@@ -195,9 +196,6 @@ internal static class QaRows
 
         return tags;
     }
-
-    /// <summary>The row fields that a run's summary groups questions by.</summary>
-    internal static readonly string[] GroupFields = ["data_source", "type", "level"];
 
     private static string? ExtraIndex(JsonFields fields, JsonElement root) =>
         root.TryGetProperty("extra_info", out var extra) && extra.ValueKind == JsonValueKind.Object ? fields.OptionalId(extra, "index") : null;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
+using Gym.Core.Datasets;
 
 namespace Gym.Core.Trajectories;
 
@@ -22,7 +23,7 @@ public sealed record QuestionMetrics(int Questions, int Episodes, double Success
 public sealed record QuestionGroup(string Field, string Value, QuestionMetrics Metrics);
 
 /// <summary>
-/// A run's metrics over distinct questions, overall and per row field (<see cref="QuestionStatsBuilder.GroupFields"/>),
+/// A run's metrics over distinct questions, overall and per row field (<see cref="QuestionFields.GroupFields"/>),
 /// for episodes whose reset info names their question (<c>question_id</c> or <c>item</c>).
 /// </summary>
 /// <param name="All">Over every question.</param>
@@ -35,12 +36,6 @@ public sealed record QuestionStats(QuestionMetrics All, IReadOnlyList<QuestionGr
 /// </summary>
 public sealed class QuestionStatsBuilder
 {
-    /// <summary>The reset-info keys that name an episode's question, in order of preference.</summary>
-    public static readonly IReadOnlyList<string> IdKeys = ["question_id", "item"];
-
-    /// <summary>The reset-info keys the summary groups questions by.</summary>
-    public static readonly IReadOnlyList<string> GroupFields = ["data_source", "type", "level"];
-
     private const string ExactMatchName = "exact_match";
     private const string TokenF1Name = "token_f1";
 
@@ -83,7 +78,7 @@ public sealed class QuestionStatsBuilder
         // Ordered by id so that the sums do not depend on which episode finished first.
         var ordered = _questions.OrderBy(pair => pair.Key, StringComparer.Ordinal).Select(pair => pair.Value).ToList();
         var groups = ImmutableArray.CreateBuilder<QuestionGroup>();
-        foreach (var field in GroupFields)
+        foreach (var field in QuestionFields.GroupFields)
         {
             foreach (var byValue in ordered.Where(q => q.Tags.ContainsKey(field)).GroupBy(q => q.Tags[field], StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
@@ -103,7 +98,7 @@ public sealed class QuestionStatsBuilder
 
     private static string? QuestionId(StepInfo info)
     {
-        foreach (var key in IdKeys)
+        foreach (var key in QuestionFields.IdKeys)
         {
             if (Text(info, key) is { } id)
             {
@@ -117,7 +112,7 @@ public sealed class QuestionStatsBuilder
     private static Dictionary<string, string> Tags(StepInfo info)
     {
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var field in GroupFields)
+        foreach (var field in QuestionFields.GroupFields)
         {
             if (Text(info, field) is { } value)
             {
