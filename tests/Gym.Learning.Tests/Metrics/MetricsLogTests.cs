@@ -48,17 +48,14 @@ public sealed class MetricsLogTests : IDisposable
             new("eval/success", [(0, 0.2), (2, 0.4)]),
         ];
 
-        var plot = LearningCurve.Build("success rate", "success", series, (0, 1));
-        plot.GetImage(900, 500).Dispose();
+        var layout = LearningCurve.Layout("success rate", "success", series, (0, 1));
 
-        var limits = plot.Axes.GetLimits();
-        limits.Bottom.Should().BeInRange(-0.05, 0, "the axis starts at 0 (with a little room), not at -1");
-        limits.Top.Should().BeInRange(1, 1.05);
-        var yTicks = plot.Axes.Left.TickGenerator.Ticks.Where(t => t.IsMajor && t.Position >= limits.Bottom && t.Position <= limits.Top).Select(t => t.Position).ToList();
-        yTicks.Should().NotBeEmpty().And.OnlyContain(y => y >= -1e-9 && y <= 1 + 1e-9);
-        var xTicks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor).Select(t => t.Position).ToList();
-        xTicks.Should().NotBeEmpty().And.OnlyContain(x => Math.Abs(x - Math.Round(x)) < 1e-9, "steps are whole numbers");
-        plot.Legend.IsVisible.Should().BeFalse("the legend sits outside the data area, off the last points");
+        layout.Y.Min.Should().BeInRange(-0.05, 0, "the axis starts at 0 (with a little room), not at -1");
+        layout.Y.Max.Should().BeInRange(1, 1.05);
+        layout.Y.Ticks.Select(t => t.Value).Should().NotBeEmpty().And.OnlyContain(y => y >= -1e-9 && y <= 1 + 1e-9);
+        layout.X.Ticks.Select(t => t.Value).Should().NotBeEmpty().And.OnlyContain(x => Math.Abs(x - Math.Round(x)) < 1e-9, "steps are whole numbers");
+        layout.Legend.Should().NotBeNull();
+        layout.Legend!.Overlaps(layout.Data).Should().BeFalse("the legend sits outside the data area, off the last points");
     }
 
     // An independent reader: TFRecord framing with both CRCs checked, then the Event fields we write.
