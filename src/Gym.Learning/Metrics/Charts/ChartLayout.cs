@@ -88,7 +88,7 @@ internal sealed record ChartLayout(
 {
     private const int Margin = 10;
     private const int TickLength = 5;
-    private const int MinXTickSpacing = 80;
+    private const int MinXTickSpacing = 60;
     private const int MinYTickSpacing = 45;
 
     /// <summary>
