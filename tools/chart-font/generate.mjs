@@ -1,6 +1,6 @@
-// Generates the glyph atlas of Gym's PNG chart writer (src/Gym.Learning/Metrics/Charts): printable
-// ASCII of DejaVu Sans at the two pixel sizes the charts use, each glyph rasterized here from its
-// outline to 8-bit coverage (8 x 8 samples a pixel, non-zero winding), with advance widths. No
+// Generates the glyph atlas of Gym's PNG chart writer (src/Gym.Learning/Metrics/Charts): the
+// characters below in DejaVu Sans at the two pixel sizes the charts use, each glyph rasterized
+// here from its outline to 8-bit coverage (8 x 8 samples a pixel, non-zero winding), with advance widths. No
 // kerning: opentype.js reads none from DejaVu's GPOS table, and at 13 px it is under a pixel.
 // The build never runs this: the output is committed as an embedded resource.
 // Usage: node generate.mjs [OUT.json]   (default: the resource in src/Gym.Learning)
@@ -17,8 +17,12 @@ const faces = [
   { name: 'title', file: 'DejaVuSans-Bold.ttf', pixelSize: 16 },
 ];
 const SAMPLES = 8;
+// Printable ASCII, printable Latin-1 (names, the middle dot of gym train's titles, degree, times)
+// and the common typographic punctuation; anything else draws as '?'.
 const chars = [];
 for (let c = 32; c < 127; c++) chars.push(String.fromCharCode(c));
+for (let c = 0xA0; c <= 0xFF; c++) chars.push(String.fromCharCode(c));
+chars.push(...'\u2013\u2014\u2018\u2019\u201C\u201D\u2022\u2026\u2192\u2212\u2264\u2265');
 
 // Outline commands to straight edges in pixel space (y down, origin on the baseline).
 function edgesOf(glyph, scale) {

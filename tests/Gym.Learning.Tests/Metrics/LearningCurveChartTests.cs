@@ -178,10 +178,12 @@ public sealed class LearningCurveChartTests : IDisposable
     }
 
     [Fact]
-    public void Characters_outside_the_atlas_draw_as_a_question_mark()
+    public void Characters_outside_the_atlas_draw_as_a_question_mark_and_Latin_1_is_inside()
     {
-        GlyphAtlas.Label['\u00e9'].Should().BeSameAs(GlyphAtlas.Label['?']);
+        GlyphAtlas.Label['\u65e5'].Should().BeSameAs(GlyphAtlas.Label['?']);
         GlyphAtlas.Title['\u2713'].Should().BeSameAs(GlyphAtlas.Title['?']);
+        GlyphAtlas.Title['\u00b7'].Should().NotBeSameAs(GlyphAtlas.Title['?'], "gym train's titles use the middle dot");
+        GlyphAtlas.Label['\u00e9'].Should().NotBeSameAs(GlyphAtlas.Label['?'], "Latin-1 is in the atlas");
         var path = Path.Combine(_dir.Path, "unicode.png");
 
         LearningCurve.Save(path, "na\u00efve \u2713 \u65e5\u672c", "r\u00e9ward", [new CurveSeries("\U0001F600", [(0, 1), (1, 2)])]);

@@ -12,7 +12,7 @@ namespace Gym.Learning.Metrics.Charts;
 /// <param name="Alpha">Coverage, row by row, 0 (none) to 255 (full).</param>
 internal sealed record Glyph(double Advance, int Left, int Top, int Width, int Height, byte[] Alpha);
 
-/// <summary>One face at one pixel size: printable ASCII glyphs, pre-rasterized from DejaVu Sans.</summary>
+/// <summary>One face at one pixel size: printable ASCII and Latin-1 and common punctuation, pre-rasterized from DejaVu Sans.</summary>
 internal sealed class GlyphFace
 {
     private readonly Dictionary<char, Glyph> _glyphs;
@@ -39,7 +39,7 @@ internal sealed class GlyphFace
     /// <summary>Pixels one line of text takes.</summary>
     public int LineHeight => (int)Math.Ceiling(Ascent + Descent);
 
-    /// <summary>The glyph for <paramref name="c"/>; characters the atlas lacks (outside printable ASCII) draw as '?'.</summary>
+    /// <summary>The glyph for <paramref name="c"/>; characters the atlas lacks draw as '?'.</summary>
     public Glyph this[char c] => _glyphs.TryGetValue(c, out var glyph) ? glyph : _replacement;
 
     /// <summary>The advance width of <paramref name="text"/>, in pixels.</summary>
