@@ -84,7 +84,23 @@ public sealed class LearningCurveChartTests : IDisposable
         var layout = LearningCurve.Layout("many", "value", series, null);
 
         layout.Series.Select(s => s.Colour).Should().OnlyHaveUniqueItems();
-        layout.LegendEntries.Select(e => e.Colour).Should().Equal(layout.Series.Select(s => s.Colour));
+        layout.LegendEntries.Select(e => e.Colour).Should().Equal(layout.Series.Select(s => (Rgb?)s.Colour));
+    }
+
+    [Fact]
+    public void A_legend_with_more_series_than_rows_ends_with_how_many_it_leaves_out()
+    {
+        var series = Enumerable.Range(0, 40).Select(i => new CurveSeries($"series {i}", [(0, i), (1, i + 1)])).ToList();
+
+        var layout = LearningCurve.Layout("many", "value", series, null);
+
+        var legend = layout.Legend!;
+        legend.Bottom.Should().BeLessThanOrEqualTo(layout.Height, "the legend stays on the image");
+        var last = layout.LegendEntries[^1];
+        last.Label.Should().Be($"+{40 - (layout.LegendEntries.Count - 1)} more");
+        last.Colour.Should().BeNull();
+        layout.LegendEntries.SkipLast(1).Should().OnlyContain(e => e.Colour != null);
+        layout.Series.Should().HaveCount(40, "every series is still drawn");
     }
 
     [Theory]
@@ -109,6 +125,26 @@ public sealed class LearningCurveChartTests : IDisposable
         {
             layout.X.Ticks.Should().Contain(t => t.Label.Contains(','), "large steps are written with thousands separators");
         }
+    }
+
+    [Fact]
+    public void A_small_chart_still_gets_several_ticks_on_each_axis()
+    {
+        var layout = LearningCurve.Layout("success rate", "success", ThreeRates, (0, 1), width: 360, height: 220);
+
+        layout.X.Ticks.Count.Should().BeGreaterThanOrEqualTo(2);
+        layout.Y.Ticks.Count.Should().BeGreaterThanOrEqualTo(2);
+        layout.Legend!.Overlaps(layout.Data).Should().BeFalse();
+    }
+
+    [Fact]
+    public void Long_names_keep_both_ends()
+    {
+        var fitted = GlyphAtlas.Label.Fit("metric/with-a-rather-long-name-12", 120);
+
+        fitted.Should().StartWith("metric/").And.EndWith("-12").And.Contain("...");
+        GlyphAtlas.Label.Measure(fitted).Should().BeLessThanOrEqualTo(120);
+        GlyphAtlas.Label.Fit("short", 120).Should().Be("short");
     }
 
     [Fact]

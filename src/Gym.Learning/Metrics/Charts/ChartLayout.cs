@@ -31,13 +31,13 @@ internal sealed record AxisLayout(double Min, double Max, IReadOnlyList<Tick> Ti
 internal sealed record TextPlacement(string Text, double X, double Y, double Width);
 
 /// <summary>One legend row: a stroke sample with a marker, then the series name.</summary>
-/// <param name="Label">The series name, cut to fit.</param>
-/// <param name="Colour">The series colour.</param>
+/// <param name="Label">The series name, cut to fit (or "+N more" for the series that did not fit).</param>
+/// <param name="Colour">The series colour; null for the "+N more" row, which has no sample.</param>
 /// <param name="SampleLeft">Sample stroke start column.</param>
 /// <param name="SampleRight">Sample stroke end column.</param>
 /// <param name="CentreY">Row of the sample stroke.</param>
 /// <param name="Text">Where the name is drawn.</param>
-internal sealed record LegendEntry(string Label, Rgb Colour, double SampleLeft, double SampleRight, double CentreY, TextPlacement Text);
+internal sealed record LegendEntry(string Label, Rgb? Colour, double SampleLeft, double SampleRight, double CentreY, TextPlacement Text);
 
 /// <summary>A series in canvas coordinates: runs of consecutive finite points (a NaN or infinity breaks the line).</summary>
 /// <param name="Name">The series name.</param>
@@ -135,7 +135,9 @@ internal sealed record ChartLayout(
 
         // The y axis first: its tick labels' width decides where the data area starts.
         var (yMin, yMax, yTickMin, yTickMax) = YRange(spec.YRange, points.Select(p => p.Value).ToList());
-        var yStep = AxisTicks.StepsFrom((yTickMax - yTickMin) / Math.Max(2, (dataBottom - dataTop) / MinYTickSpacing), integersOnly: false).First();
+        // The smallest nice step that leaves MinYTickSpacing pixels between ticks.
+        var yPixelsPerUnit = (dataBottom - dataTop) / (yMax - yMin);
+        var yStep = AxisTicks.StepsFrom((yTickMax - yTickMin) / 100, integersOnly: false).First(step => step * yPixelsPerUnit >= MinYTickSpacing);
         var yValues = AxisTicks.Multiples(yTickMin, yTickMax, yStep);
         var yLabels = yValues.Select(v => AxisTicks.Format(v, yStep)).ToList();
         var yLabelWidth = yLabels.Count == 0 ? 0 : yLabels.Max(label.Measure);
@@ -149,18 +151,27 @@ internal sealed record ChartLayout(
         int dataRight;
         if (shown.Count > 1)
         {
-            var names = shown.Select(s => label.Fit(s.Name, spec.Width * 0.25)).ToList();
             const int padding = 10, sample = 24, gap = 6;
             var rowHeight = label.LineHeight + 4;
-            var legendWidth = padding + sample + gap + (int)Math.Ceiling(names.Max(label.Measure)) + padding;
+
+            // As many rows as fit between the data area's top and the image's bottom; past that, the
+            // last row says how many series it leaves out instead of running off the image.
+            var maxRows = Math.Max(1, (spec.Height - Margin - dataTop - 12) / rowHeight);
+            var listed = shown.Count <= maxRows ? shown.Count : maxRows - 1;
+            var names = shown.Take(listed).Select(s => label.Fit(s.Name, spec.Width * 0.25)).ToList();
+            var more = shown.Count > listed ? $"+{shown.Count - listed} more" : null;
+            var textWidth = names.Append(more ?? "").Max(label.Measure);
+            var legendWidth = padding + sample + gap + (int)Math.Ceiling(textWidth) + padding;
             var legendLeft = spec.Width - Margin - legendWidth;
-            legend = new PixelRect(legendLeft, dataTop, spec.Width - Margin, dataTop + (2 * 6) + (rowHeight * names.Count));
-            for (var i = 0; i < names.Count; i++)
+            var rows = names.Count + (more is null ? 0 : 1);
+            legend = new PixelRect(legendLeft, dataTop, spec.Width - Margin, dataTop + (2 * 6) + (rowHeight * rows));
+            for (var i = 0; i < rows; i++)
             {
                 var baseline = dataTop + 6 + (rowHeight * i) + 2 + (int)Math.Ceiling(label.Ascent * 0.85);
-                var centre = baseline - 4.5;
-                var text = new TextPlacement(names[i], legendLeft + padding + sample + gap, baseline, label.Measure(names[i]));
-                legendEntries.Add(new LegendEntry(names[i], Palette[i % Palette.Count], legendLeft + padding, legendLeft + padding + sample, centre, text));
+                var name = i < names.Count ? names[i] : more!;
+                var text = new TextPlacement(name, legendLeft + padding + sample + gap, baseline, label.Measure(name));
+                Rgb? colour = i < names.Count ? Palette[i % Palette.Count] : null;
+                legendEntries.Add(new LegendEntry(name, colour, legendLeft + padding, legendLeft + padding + sample, baseline - 4.5, text));
             }
 
             dataRight = legendLeft - 20;
@@ -249,12 +260,18 @@ internal sealed record ChartLayout(
             (min, max) = (min - pad, max + pad);
         }
 
-        // The smallest nice step whose labels do not crowd: at least the widest label plus a gap apart.
-        foreach (var step in AxisTicks.StepsFrom((max - min) / Math.Max(2, data.Width / MinXTickSpacing), integers))
+        // The smallest nice step whose ticks are MinXTickSpacing pixels apart and whose labels do not
+        // crowd: at least the widest label plus a gap apart.
+        foreach (var step in AxisTicks.StepsFrom((max - min) / 100, integers))
         {
+            var spacing = step / (max - min) * data.Width;
+            if (spacing < MinXTickSpacing)
+            {
+                continue;
+            }
+
             var values = AxisTicks.Multiples(min, max, step);
             var labels = values.Select(v => AxisTicks.Format(v, step)).ToList();
-            var spacing = step / (max - min) * data.Width;
             if (labels.Count <= 1 || spacing >= labels.Max(label.Measure) + 16)
             {
                 return new AxisLayout(min, max, [.. values.Select((v, i) => new Tick(v, labels[i], MapX(v, min, max, data)))]);

@@ -102,10 +102,14 @@ internal static class ChartRenderer
         canvas.FillRect(box.Right - 1, box.Top, box.Right, box.Bottom, LegendBorder);
         foreach (var entry in layout.LegendEntries)
         {
-            var mask = new CoverageMask(box.Left + 1, box.Top + 1, box.Width - 2, box.Height - 2);
-            mask.AddSegment(entry.SampleLeft, entry.CentreY, entry.SampleRight, entry.CentreY, StrokeWidth);
-            mask.AddDisc((entry.SampleLeft + entry.SampleRight) / 2, entry.CentreY, MarkerRadius);
-            canvas.Paint(mask, entry.Colour);
+            if (entry.Colour is { } colour)
+            {
+                var mask = new CoverageMask(box.Left + 1, box.Top + 1, box.Width - 2, box.Height - 2);
+                mask.AddSegment(entry.SampleLeft, entry.CentreY, entry.SampleRight, entry.CentreY, StrokeWidth);
+                mask.AddDisc((entry.SampleLeft + entry.SampleRight) / 2, entry.CentreY, MarkerRadius);
+                canvas.Paint(mask, colour);
+            }
+
             canvas.DrawText(GlyphAtlas.Label, entry.Text.Text, entry.Text.X, (int)entry.Text.Y, Ink);
         }
     }

@@ -45,7 +45,10 @@ internal sealed class GlyphFace
     /// <summary>The advance width of <paramref name="text"/>, in pixels.</summary>
     public double Measure(string text) => text.Sum(c => this[c].Advance);
 
-    /// <summary><paramref name="text"/>, cut and ended with "..." where it is wider than <paramref name="maxWidth"/>.</summary>
+    /// <summary>
+    /// <paramref name="text"/>, or where it is wider than <paramref name="maxWidth"/> its start and end
+    /// joined by "...": metric names differ at either end (train/success, eval/success; name-1, name-2).
+    /// </summary>
     public string Fit(string text, double maxWidth)
     {
         if (Measure(text) <= maxWidth)
@@ -53,13 +56,17 @@ internal sealed class GlyphFace
             return text;
         }
 
-        var end = text.Length;
-        while (end > 0 && Measure(text[..end] + "...") > maxWidth)
+        for (var keep = text.Length - 1; keep > 0; keep--)
         {
-            end--;
+            var head = text[..((keep + 1) / 2)];
+            var tail = text[(text.Length - (keep / 2))..];
+            if (Measure(head + "..." + tail) <= maxWidth)
+            {
+                return head + "..." + tail;
+            }
         }
 
-        return text[..end] + "...";
+        return "...";
     }
 }
 
