@@ -35,6 +35,7 @@ public static class LearningCurve
     {
         ArgumentNullException.ThrowIfNull(series);
         // Steps are whole numbers: a short run must not get ticks at 0.5.
-        return ChartLayout.Compute(new ChartSpec(title ?? "", "step", yLabel ?? "", series, yRange, IntegerX: true, width, height));
+        ChartSeries[] lines = [.. series.Select(s => new ChartSeries(s.Name, s.Points))];
+        return ChartLayout.Compute(new ChartSpec(title ?? "", "step", yLabel ?? "", lines, yRange, IntegerX: true, width, height));
     }
 }

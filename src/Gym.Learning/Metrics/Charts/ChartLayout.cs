@@ -46,6 +46,11 @@ internal sealed record LegendEntry(string Label, Rgb? Colour, double SampleLeft,
 /// <param name="Markers">Whether each point gets a marker (not when points are closer than a marker).</param>
 internal sealed record SeriesPath(string Name, Rgb Colour, IReadOnlyList<IReadOnlyList<(double X, double Y)>> Runs, bool Markers);
 
+/// <summary>One line of a chart: its legend name and its (x, y) points in order.</summary>
+/// <param name="Name">The legend label.</param>
+/// <param name="Points">The points; NaN or infinite ones are skipped and break the line.</param>
+internal sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points);
+
 /// <summary>What a line chart shows: the input of <see cref="ChartLayout.Compute"/>.</summary>
 /// <param name="Title">Chart title.</param>
 /// <param name="XLabel">Horizontal axis label.</param>
@@ -55,7 +60,7 @@ internal sealed record SeriesPath(string Name, Rgb Colour, IReadOnlyList<IReadOn
 /// <param name="IntegerX">Whether x ticks must be whole numbers (steps).</param>
 /// <param name="Width">Image width.</param>
 /// <param name="Height">Image height.</param>
-internal sealed record ChartSpec(string Title, string XLabel, string YLabel, IReadOnlyList<CurveSeries> Series, (double Min, double Max)? YRange, bool IntegerX, int Width, int Height);
+internal sealed record ChartSpec(string Title, string XLabel, string YLabel, IReadOnlyList<ChartSeries> Series, (double Min, double Max)? YRange, bool IntegerX, int Width, int Height);
 
 /// <summary>
 /// Where everything of a line chart goes, in pixels, computed without drawing anything: the data area,
@@ -134,7 +139,7 @@ internal sealed record ChartLayout(
         var dataBottom = xLabelBaseline - (int)Math.Ceiling(label.Ascent) - 6 - label.LineHeight - TickLength - 3;
 
         // The y axis first: its tick labels' width decides where the data area starts.
-        var (yMin, yMax, yTickMin, yTickMax) = YRange(spec.YRange, points.Select(p => p.Value).ToList());
+        var (yMin, yMax, yTickMin, yTickMax) = YRange(spec.YRange, points.Select(p => p.Y).ToList());
         // The smallest nice step that leaves MinYTickSpacing pixels between ticks.
         var yPixelsPerUnit = (dataBottom - dataTop) / (yMax - yMin);
         var yStep = AxisTicks.StepsFrom((yTickMax - yTickMin) / 100, integersOnly: false).First(step => step * yPixelsPerUnit >= MinYTickSpacing);
@@ -188,7 +193,7 @@ internal sealed record ChartLayout(
         }
 
         var yAxis = new AxisLayout(yMin, yMax, [.. yValues.Select((v, i) => new Tick(v, yLabels[i], MapY(v, yMin, yMax, data)))]);
-        var xAxis = XAxis(spec.IntegerX, points.Select(p => p.Step).ToList(), data, label);
+        var xAxis = XAxis(spec.IntegerX, points.Select(p => p.X).ToList(), data, label);
 
         var series = shown.Select((s, i) => ToPath(s, Palette[i % Palette.Count], xAxis, yAxis, data)).ToList();
 
@@ -223,7 +228,7 @@ internal sealed record ChartLayout(
     /// <summary>Length of the tick marks outside the data area.</summary>
     public static int TickSize => TickLength;
 
-    private static bool IsFinite((double Step, double Value) p) => double.IsFinite(p.Step) && double.IsFinite(p.Value);
+    private static bool IsFinite((double X, double Y) p) => double.IsFinite(p.X) && double.IsFinite(p.Y);
 
     private static (double Min, double Max, double TickMin, double TickMax) YRange((double Min, double Max)? fixedRange, List<double> values)
     {
@@ -281,7 +286,7 @@ internal sealed record ChartLayout(
         return new AxisLayout(min, max, []);
     }
 
-    private static SeriesPath ToPath(CurveSeries series, Rgb colour, AxisLayout x, AxisLayout y, PixelRect data)
+    private static SeriesPath ToPath(ChartSeries series, Rgb colour, AxisLayout x, AxisLayout y, PixelRect data)
     {
         var runs = new List<IReadOnlyList<(double, double)>>();
         var run = new List<(double, double)>();
@@ -289,7 +294,7 @@ internal sealed record ChartLayout(
         {
             if (IsFinite(point))
             {
-                run.Add((MapX(point.Step, x.Min, x.Max, data), MapY(point.Value, y.Min, y.Max, data)));
+                run.Add((MapX(point.X, x.Min, x.Max, data), MapY(point.Y, y.Min, y.Max, data)));
             }
             else if (run.Count > 0)
             {
