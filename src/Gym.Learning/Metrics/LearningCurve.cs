@@ -20,8 +20,8 @@ public static class LearningCurve
     /// <param name="yLabel">The y axis label.</param>
     /// <param name="series">The lines; empty ones are left out, and NaN or infinite points are skipped (they break the line).</param>
     /// <param name="yRange">Fixed y limits (a rate: 0 to 1); null fits the data.</param>
-    /// <param name="width">Image width in pixels (at least 200).</param>
-    /// <param name="height">Image height in pixels (at least 150).</param>
+    /// <param name="width">Image width in pixels (at least 300).</param>
+    /// <param name="height">Image height in pixels (at least 200).</param>
     public static void Save(string path, string title, string yLabel, IReadOnlyList<CurveSeries> series, (double Min, double Max)? yRange = null, int width = 900, int height = 500)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);

@@ -138,6 +138,19 @@ public sealed class LearningCurveChartTests : IDisposable
     }
 
     [Fact]
+    public void The_smallest_image_still_has_a_data_area_beside_a_legend_of_long_names()
+    {
+        var series = ThreeRates.Select(s => s with { Name = "a/rather/long/metric/name/" + s.Name }).ToList();
+
+        var layout = LearningCurve.Layout("success rate", "success", series, (0, 1), ChartLayout.MinWidth, ChartLayout.MinHeight);
+
+        layout.Data.Width.Should().BeGreaterThanOrEqualTo(ChartLayout.MinWidth * 4 / 10 - 1);
+        layout.Legend!.Overlaps(layout.Data).Should().BeFalse();
+        layout.X.Ticks.Count.Should().BeGreaterThanOrEqualTo(2);
+        ChartRenderer.RenderPng(layout).Should().NotBeEmpty();
+    }
+
+    [Fact]
     public void Long_names_keep_both_ends()
     {
         var fitted = GlyphAtlas.Label.Fit("metric/with-a-rather-long-name-12", 120);
@@ -194,7 +207,9 @@ public sealed class LearningCurveChartTests : IDisposable
     public void Bad_sizes_and_ranges_fail_with_a_clear_message()
     {
         var tooSmall = () => LearningCurve.Layout("t", "y", ThreeRates, null, width: 100, height: 80);
-        tooSmall.Should().Throw<ArgumentException>().WithMessage("*at least 200x150 pixels; 100x80*");
+        tooSmall.Should().Throw<ArgumentException>().WithMessage("*at least 300x200 pixels; 100x80*");
+        var tooWide = () => LearningCurve.Layout("t", "y", [new CurveSeries("huge", [(0, -1e308), (1, 1e308)])], null);
+        tooWide.Should().Throw<ArgumentException>().WithMessage("*span more than a double can hold*");
         var emptyRange = () => LearningCurve.Layout("t", "y", ThreeRates, (1, 1));
         emptyRange.Should().Throw<ArgumentException>().WithMessage("*min < max*");
     }

@@ -92,6 +92,12 @@ internal sealed record ChartLayout(
     IReadOnlyList<SeriesPath> Series)
 {
     private const int Margin = 10;
+
+    /// <summary>The smallest image a chart is drawn on.</summary>
+    public const int MinWidth = 300;
+
+    /// <summary>The smallest image height.</summary>
+    public const int MinHeight = 200;
     private const int TickLength = 5;
     private const int MinXTickSpacing = 60;
     private const int MinYTickSpacing = 45;
@@ -117,9 +123,9 @@ internal sealed record ChartLayout(
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(spec.Series);
-        if (spec.Width < 200 || spec.Height < 150)
+        if (spec.Width < MinWidth || spec.Height < MinHeight)
         {
-            throw new ArgumentException($"A chart needs at least 200x150 pixels; {spec.Width}x{spec.Height} was asked for.", nameof(spec));
+            throw new ArgumentException($"A chart needs at least {MinWidth}x{MinHeight} pixels; {spec.Width}x{spec.Height} was asked for.", nameof(spec));
         }
 
         if (spec.YRange is { } fixedRange && !(double.IsFinite(fixedRange.Min) && double.IsFinite(fixedRange.Max) && fixedRange.Min < fixedRange.Max))
@@ -140,9 +146,15 @@ internal sealed record ChartLayout(
 
         // The y axis first: its tick labels' width decides where the data area starts.
         var (yMin, yMax, yTickMin, yTickMax) = YRange(spec.YRange, points.Select(p => p.Y).ToList());
-        // The smallest nice step that leaves MinYTickSpacing pixels between ticks.
+        if (!double.IsFinite(yMax - yMin) || (points.Count > 0 && !double.IsFinite(points.Max(p => p.X) - points.Min(p => p.X))))
+        {
+            throw new ArgumentException("The points span more than a double can hold (values near ±1.8e308); nothing can be drawn to scale.", nameof(spec));
+        }
+
+        // The smallest nice step that leaves MinYTickSpacing pixels between ticks (less on a small image,
+        // which still gets at least two ticks).
         var yPixelsPerUnit = (dataBottom - dataTop) / (yMax - yMin);
-        var yStep = AxisTicks.StepsFrom((yTickMax - yTickMin) / 100, integersOnly: false).First(step => step * yPixelsPerUnit >= MinYTickSpacing);
+        var yStep = AxisTicks.StepsFrom((yTickMax - yTickMin) / 100, integersOnly: false).First(step => step * yPixelsPerUnit >= Math.Min(MinYTickSpacing, (dataBottom - dataTop) / 2.5));
         var yValues = AxisTicks.Multiples(yTickMin, yTickMax, yStep);
         var yLabels = yValues.Select(v => AxisTicks.Format(v, yStep)).ToList();
         var yLabelWidth = yLabels.Count == 0 ? 0 : yLabels.Max(label.Measure);
@@ -163,7 +175,10 @@ internal sealed record ChartLayout(
             // last row says how many series it leaves out instead of running off the image.
             var maxRows = Math.Max(1, (spec.Height - Margin - dataTop - 12) / rowHeight);
             var listed = shown.Count <= maxRows ? shown.Count : maxRows - 1;
-            var names = shown.Take(listed).Select(s => label.Fit(s.Name, spec.Width * 0.25)).ToList();
+            // Names take at most a quarter of the width, and less on a small image, where the data
+            // area keeps 40% of it.
+            var nameWidth = Math.Max(24, Math.Min(spec.Width * 0.25, spec.Width - Margin - dataLeft - 20 - (2 * padding) - sample - gap - (spec.Width * 0.4)));
+            var names = shown.Take(listed).Select(s => label.Fit(s.Name, nameWidth)).ToList();
             var more = shown.Count > listed ? $"+{shown.Count - listed} more" : null;
             var textWidth = names.Append(more ?? "").Max(label.Measure);
             var legendWidth = padding + sample + gap + (int)Math.Ceiling(textWidth) + padding;
@@ -265,12 +280,13 @@ internal sealed record ChartLayout(
             (min, max) = (min - pad, max + pad);
         }
 
-        // The smallest nice step whose ticks are MinXTickSpacing pixels apart and whose labels do not
-        // crowd: at least the widest label plus a gap apart.
+        // The smallest nice step whose ticks are MinXTickSpacing pixels apart (less on a small image,
+        // which still gets at least two ticks) and whose labels do not crowd: at least the widest
+        // label plus a gap apart.
         foreach (var step in AxisTicks.StepsFrom((max - min) / 100, integers))
         {
             var spacing = step / (max - min) * data.Width;
-            if (spacing < MinXTickSpacing)
+            if (spacing < Math.Min(MinXTickSpacing, data.Width / 2.5))
             {
                 continue;
             }
