@@ -344,7 +344,16 @@ public sealed class LearningCurveChartTests : IDisposable
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"python3 png_check.py did not finish in 120 s\n{await stderr}");
+        }
+
         process.ExitCode.Should().Be(0, $"png_check.py should accept the file: {await stderr}");
         return await stdout;
     }
