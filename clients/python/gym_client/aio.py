@@ -4,10 +4,10 @@ Open many at once and drive them with ``asyncio.gather``: each is one session on
 by its own environment actor, so N sessions step concurrently.
 """
 import asyncio
-import json
 
 from . import websocket as ws
-from ._protocol import action_body, checked, endpoint, error_from_body, reset_body
+from ._protocol import (auth_headers, checked, close_frame, endpoint, error_from_body, Inbox,
+                        refusal_length, request_frame, reset_answer, reset_body, step_answer, step_request)
 from .errors import ConnectionClosed, WebSocketError
 from .sync import HttpSession
 
@@ -23,7 +23,7 @@ class AsyncWebSocketSession:
         self._reader, self._writer = reader, writer
         self.env_id, self.timeout, self.max_frame_size = env_id, timeout, max_frame_size
         self.session_id = self.max_turns = None
-        self._decoder, self._events = ws.FrameDecoder(), []
+        self._inbox = Inbox()
         self._lock, self._next_id, self._open = asyncio.Lock(), 0, True
 
     @classmethod
@@ -42,8 +42,7 @@ class AsyncWebSocketSession:
 
     async def _handshake(self, host, port, path, api_key):
         key = ws.new_key()
-        headers = [("Authorization", f"Bearer {api_key}")] if api_key else []
-        self._writer.write(ws.handshake_request(host, port, path, key, headers))
+        self._writer.write(ws.handshake_request(host, port, path, key, auth_headers(api_key)))
         await self._writer.drain()
         try:
             head = await self._reader.readuntil(b"\r\n\r\n")
@@ -51,7 +50,7 @@ class AsyncWebSocketSession:
             raise WebSocketError("the server closed the connection during the handshake") from None
         status, headers = ws.parse_response_head(head[:-4])
         if status != 101:
-            length = int(headers.get("content-length", "0") or 0)
+            length = refusal_length(headers)
             body = await self._reader.read(length) if length else b""
             while len(body) < length:
                 more = await self._reader.read(length - len(body))
@@ -61,28 +60,30 @@ class AsyncWebSocketSession:
             raise error_from_body(status, body)
         ws.check_upgrade(status, headers, key)
 
+    async def _receive(self):
+        try:
+            self._inbox.feed(await self._reader.read(65536))
+        except ConnectionClosed:
+            self._open = False
+            raise
+
     async def _next_message(self):
         while True:
-            while not self._events:
-                chunk = await self._reader.read(65536)
-                if not chunk:
-                    self._open = False
-                    raise ConnectionClosed(1006, "connection dropped")
-                self._events += self._decoder.feed(chunk)
-            event = self._events.pop(0)
-            if event[0] == "message":
-                return json.loads(event[1])
-            if event[0] == "ping":
-                self._writer.write(ws.encode_frame(ws.OP_PONG, event[1]))
+            while (got := self._inbox.pop()) is None:
+                await self._receive()
+            if got.message is not None:
+                return got.message
+            if got.close:
+                await self._on_close(*got.close)
+            if got.reply:
+                self._writer.write(got.reply)
                 await self._writer.drain()
-            elif event[0] == "close":
-                await self._on_close(event[1], event[2])
 
     async def _on_close(self, code, reason):
         if self._open:
             self._open = False
             try:
-                self._writer.write(ws.encode_frame(ws.OP_CLOSE, ws.close_payload(code if code != 1005 else 1000)))
+                self._writer.write(close_frame(code))
                 await self._writer.drain()
             except OSError:
                 pass
@@ -95,19 +96,19 @@ class AsyncWebSocketSession:
             if not self._open:
                 raise ConnectionClosed(1006, "the session is closed")
             self._next_id += 1
-            self._writer.write(ws.encode_message(json.dumps(dict(message, id=self._next_id)), self.max_frame_size))
+            self._writer.write(request_frame(message, self._next_id, self.max_frame_size))
             await self._writer.drain()
             return checked(await asyncio.wait_for(self._next_message(), self.timeout))
 
     async def reset(self, seed=None, attempt=0):
-        """Starts an episode: the ``reset`` answer."""
-        answer = await self.request(dict(type="reset", **reset_body(seed, attempt)))
+        """Starts an episode: the ``reset`` answer (with ``tools``), as :meth:`WebSocketSession.reset`."""
+        answer = reset_answer(await self.request(dict(type="reset", **reset_body(seed, attempt))))
         self.session_id, self.max_turns = answer["session_id"], answer["max_turns"]
         return answer
 
     async def step(self, action):
-        """Applies one action: the ``step`` answer."""
-        return await self.request({"type": "step", "action": action_body(action)})
+        """Applies one action (text, ``{"text", ...}`` or an assistant message with ``tool_calls``): the ``step`` answer, as :meth:`WebSocketSession.step`."""
+        return step_answer(await self.request(step_request(action)))
 
     async def state(self):
         return await self.request({"type": "state"})

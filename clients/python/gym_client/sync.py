@@ -5,7 +5,8 @@ import urllib.error
 import urllib.request
 
 from . import websocket as ws
-from ._protocol import action_body, checked, endpoint, error_from_body, reset_body
+from ._protocol import (auth_headers, checked, close_frame, endpoint, error_from_body, Inbox,
+                        refusal_length, request_frame, reset_answer, reset_body, step_answer, step_request)
 from .errors import ConnectionClosed, WebSocketError
 
 
@@ -17,11 +18,16 @@ class _Session:
     max_turns = None
 
     def reset(self, seed=None, attempt=0):
-        """Starts an episode: the ``reset`` answer (``observation``: the prompt messages, ``seed``, ``info`` ...)."""
+        """Starts an episode: the ``reset`` answer (``observation``: the prompt messages, ``seed``, ``info``,
+        ``tools``: the episode's tools in OpenAI form, ``[]`` when the environment lists none ...)."""
         raise NotImplementedError
 
     def step(self, action):
-        """Applies one action (text, or ``{"text", "token_ids", "logprobs"}``): the ``step`` answer."""
+        """Applies one action: the ``step`` answer (``assistant``: the action as an OpenAI assistant message, or None).
+
+        ``action`` is the model's text, ``{"text", "token_ids", "logprobs"}``, or an OpenAI assistant
+        message with ``tool_calls`` (as a chat-completion server replies).
+        """
         raise NotImplementedError
 
     def __enter__(self):
@@ -44,10 +50,12 @@ class HttpSession(_Session):
         return call(self.base, method, path, body, self.api_key, self.timeout)
 
     def reset(self, seed=None, attempt=0):
-        return self._call("POST", f"/sessions/{self.session_id}/reset", reset_body(seed, attempt))
+        return reset_answer(self._call("POST", f"/sessions/{self.session_id}/reset", reset_body(seed, attempt)))
 
     def step(self, action):
-        return self._call("POST", f"/sessions/{self.session_id}/step", {"action": action_body(action)})
+        body = step_request(action)
+        del body["type"]
+        return step_answer(self._call("POST", f"/sessions/{self.session_id}/step", body))
 
     def state(self):
         """The session's ``state``: status, episode, turn, episode_reward ..."""
@@ -96,7 +104,7 @@ class WebSocketSession(_Session):
                  max_frame_size=None):
         host, port, _ = endpoint(url)
         self.max_frame_size, self._next_id, self._open = max_frame_size, 0, False
-        self._decoder, self._events = ws.FrameDecoder(), []
+        self._inbox = Inbox()
         self._sock = socket.create_connection((host, port), timeout=timeout)
         # Requests are small and answered one at a time: without this, Nagle's algorithm and delayed
         # ACKs hold back every other request (asyncio sets it on its own sockets).
@@ -111,8 +119,7 @@ class WebSocketSession(_Session):
 
     def _handshake(self, host, port, path, api_key):
         key = ws.new_key()
-        headers = [("Authorization", f"Bearer {api_key}")] if api_key else []
-        self._sock.sendall(ws.handshake_request(host, port, path, key, headers))
+        self._sock.sendall(ws.handshake_request(host, port, path, key, auth_headers(api_key)))
         buffer = b""
         while b"\r\n\r\n" not in buffer:
             chunk = self._sock.recv(65536)
@@ -122,8 +129,7 @@ class WebSocketSession(_Session):
         head, rest = buffer.split(b"\r\n\r\n", 1)
         status, headers = ws.parse_response_head(head)
         if status != 101:
-            # Refused before the upgrade (400, 401, 503): a plain HTTP answer with a JSON error body.
-            length = int(headers.get("content-length", "0") or 0)
+            length = refusal_length(headers)
             while len(rest) < length:
                 chunk = self._sock.recv(65536)
                 if not chunk:
@@ -132,34 +138,35 @@ class WebSocketSession(_Session):
             raise error_from_body(status, rest[:length])
         ws.check_upgrade(status, headers, key)
         if rest:
-            self._events += self._decoder.feed(rest)
+            self._inbox.feed(rest)
 
     def _send(self, data):
         self._sock.sendall(data)
 
+    def _receive(self):
+        try:
+            self._inbox.feed(self._sock.recv(65536))
+        except ConnectionClosed:
+            self._open = False
+            raise
+
     def _next_message(self):
         while True:
-            while not self._events:
-                chunk = self._sock.recv(65536)
-                if not chunk:
-                    self._open = False
-                    raise ConnectionClosed(1006, "connection dropped")
-                self._events += self._decoder.feed(chunk)
-            event = self._events.pop(0)
-            if event[0] == "message":
-                return json.loads(event[1])
-            if event[0] == "ping":
-                self._send(ws.encode_frame(ws.OP_PONG, event[1]))
-            elif event[0] == "close":
-                self._on_close(event[1], event[2])
-            # "pong": the server's unsolicited keep-alive; nothing to do.
+            while (got := self._inbox.pop()) is None:
+                self._receive()
+            if got.reply:
+                self._send(got.reply)
+            if got.close:
+                self._on_close(*got.close)
+            if got.message is not None:
+                return got.message
 
     def _on_close(self, code, reason):
         if self._open:
             # Answer the server's close frame with our own (echoing its code), then drop the socket.
             self._open = False
             try:
-                self._send(ws.encode_frame(ws.OP_CLOSE, ws.close_payload(code if code != 1005 else 1000)))
+                self._send(close_frame(code))
             except OSError:
                 pass
         self._sock.close()
@@ -170,17 +177,16 @@ class WebSocketSession(_Session):
         if not self._open:
             raise ConnectionClosed(1006, "the session is closed")
         self._next_id += 1
-        message = dict(message, id=self._next_id)
-        self._send(ws.encode_message(json.dumps(message), self.max_frame_size))
+        self._send(request_frame(message, self._next_id, self.max_frame_size))
         return checked(self._next_message())
 
     def reset(self, seed=None, attempt=0):
-        answer = self.request(dict(type="reset", **reset_body(seed, attempt)))
+        answer = reset_answer(self.request(dict(type="reset", **reset_body(seed, attempt))))
         self.session_id, self.max_turns = answer["session_id"], answer["max_turns"]
         return answer
 
     def step(self, action):
-        return self.request({"type": "step", "action": action_body(action)})
+        return step_answer(self.request(step_request(action)))
 
     def state(self):
         """The session's ``state``: status, episode, turn, episode_reward ..."""
