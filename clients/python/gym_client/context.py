@@ -10,6 +10,11 @@ memory mode: the client builds the context. :func:`build_context` does it exactl
 - ``strip-think``: like full, with closed ``<think>…</think>`` blocks (and the blanks after them)
   removed from every action but the latest.
 
+:func:`build_context` builds either ``text`` messages (tool calls inside the assistant's text, as
+``gym run --policy openai`` sends by default) or ``structured`` ones (``messages=structured``): each
+assistant message with its ``tool_calls`` (ids ``call_TURN_INDEX``) and each tool result with the
+``tool_call_id`` of the call it answers, from the ``assistant`` messages the server returns per step.
+
 :func:`build_segments` gives where each message came from, in the form rollout files record it
 (``{"turn", "source", "index"}``, ``think_stripped`` when set): a way to check one against the other.
 """
@@ -21,17 +26,23 @@ MEMORY_SYNTAX = "full | mem1 | window:K (K >= 1) | strip-think"
 _THINK_BLOCK = re.compile(r"<think\s*>.*?</think\s*>\s*", re.IGNORECASE | re.DOTALL)
 
 
+MESSAGE_MODES = ("text", "structured")
+
+
 class Turn:
-    """One played turn: the action's text and the observation messages that answered it."""
+    """One played turn: the action's text, the observation messages that answered it and, from a
+    server whose environment lists its tools, the action as an OpenAI assistant message (``assistant``
+    of the step answer; needed for structured messages)."""
 
-    __slots__ = ("action", "observation")
+    __slots__ = ("action", "observation", "assistant")
 
-    def __init__(self, action, observation):
+    def __init__(self, action, observation, assistant=None):
         self.action = action
         self.observation = list(observation)
+        self.assistant = assistant
 
     def __repr__(self):
-        return f"Turn(action={self.action!r}, observation={self.observation!r})"
+        return f"Turn(action={self.action!r}, observation={self.observation!r}, assistant={self.assistant!r})"
 
 
 def parse_memory(text):
@@ -83,21 +94,69 @@ def build_segments(prompt, turns, memory="full"):
     return segments
 
 
-def build_context(prompt, turns, memory="full"):
+def check_messages_mode(messages):
+    """Fails on a ``messages`` mode other than ``text`` and ``structured``."""
+    if messages not in MESSAGE_MODES:
+        raise ValueError(f"messages must be 'text' or 'structured', got {messages!r}")
+    return messages
+
+
+def build_context(prompt, turns, memory="full", messages="text"):
     """The messages the policy sees before its next action, given the prompt and the turns played so far.
 
     ``prompt``: the reset observation (a list of ``{"role", "content"}`` messages); ``turns``: a list
-    of :class:`Turn` (or ``(action_text, observation_messages)`` pairs); ``memory``: the scenario's
-    memory mode (``full``, ``mem1``, ``window:K``, ``strip-think``).
+    of :class:`Turn` (or ``(action_text, observation_messages[, assistant])`` tuples); ``memory``: the
+    scenario's memory mode (``full``, ``mem1``, ``window:K``, ``strip-think``); ``messages``: ``text``
+    (plain ``{"role", "content"[, "name"]}`` messages) or ``structured`` (assistant ``tool_calls`` and
+    tool ``tool_call_id``, as ``gym run --policy openai`` sends with ``messages=structured``; every
+    turn needs its ``assistant``).
     """
+    check_messages_mode(messages)
     turns = [t if isinstance(t, Turn) else Turn(*t) for t in turns]
-    messages = []
+    result, calls = [], []
     for segment in build_segments(prompt, turns, memory):
+        turn = turns[segment["turn"]] if segment["turn"] >= 0 else None
         if segment["source"] == "prompt":
-            messages.append(prompt[segment["index"]])
+            result.append(prompt[segment["index"]])
+        elif segment["source"] == "action" and messages == "text":
+            text = turn.action
+            result.append({"role": "assistant", "content": strip_think(text) if segment.get("think_stripped") else text})
         elif segment["source"] == "action":
-            text = turns[segment["turn"]].action
-            messages.append({"role": "assistant", "content": strip_think(text) if segment.get("think_stripped") else text})
+            message = structured_assistant(turn, segment["turn"], segment.get("think_stripped", False))
+            calls = message.get("tool_calls") or []
+            result.append(message)
         else:
-            messages.append(turns[segment["turn"]].observation[segment["index"]])
-    return messages
+            result.append(_observation_message(turn, segment["index"], messages, calls))
+    return result
+
+
+def structured_assistant(turn, index, think_stripped=False):
+    """The turn's action as an OpenAI assistant message: the server's ``assistant``, its content's
+    ``<think>`` blocks removed where strip-think hides them (as Gym parses the stripped text)."""
+    if turn.assistant is None:
+        raise ValueError(f"turn {index} has no assistant message: structured messages need an environment that "
+                         "lists its tools (the step answers' 'assistant'); use messages='text'")
+    message = dict(turn.assistant)
+    content = message.get("content")
+    if think_stripped and content:
+        content = strip_think(content)
+        if message.get("tool_calls"):
+            # Gym parses the stripped text: what precedes the first call, trimmed at its end; empty is null.
+            content = content.rstrip() or None
+        message["content"] = content
+    return message
+
+
+def _observation_message(turn, index, messages, calls):
+    message = turn.observation[index]
+    if "tool_call_id" not in message and not (messages == "structured" and message.get("role") == "tool"):
+        return message
+    plain = {k: v for k, v in message.items() if k != "tool_call_id"}
+    if messages == "text" or plain.get("role") != "tool":
+        return plain
+    # A tool result answers the call of the same rank in the turn's assistant message (results past
+    # the calls stay plain), as Gym's StructuredChat pairs them.
+    rank = sum(1 for m in turn.observation[:index] if m.get("role") == "tool")
+    if rank < len(calls):
+        plain["tool_call_id"] = calls[rank]["id"]
+    return plain

@@ -1,5 +1,6 @@
 """A Gymnasium-style environment over a `gym serve` session: :func:`make` and :class:`GymEnv`."""
-from .context import Turn, build_context, parse_memory
+from ._protocol import ACTION_SYNTAX, is_message_action
+from .context import Turn, build_context, check_messages_mode, parse_memory
 from .sync import HttpSession, WebSocketSession
 
 try:  # Subclass gymnasium.Env when it is installed; the class works the same without it.
@@ -14,41 +15,60 @@ HAS_GYMNASIUM = _gymnasium is not None
 
 
 def step_info(answer):
-    """The ``info`` of a step: the server's info plus the step's reward breakdown, stop reason and new messages."""
+    """The ``info`` of a step: the server's info plus the step's reward breakdown, stop reason, new messages
+    and the action as an OpenAI assistant message (``assistant``, None for an environment without tools)."""
     info = dict(answer.get("info") or {})
     info.update(turn=answer["turn"], reward_breakdown=answer["reward_breakdown"], stop_reason=answer["stop_reason"],
-                tool_calls=answer.get("tool_calls", []), observation_delta=answer["observation"])
+                tool_calls=answer.get("tool_calls", []), observation_delta=answer["observation"],
+                assistant=answer.get("assistant"))
     if "format_error" in answer:
         info["format_error"] = answer["format_error"]
     return info
 
 
 def reset_info(answer):
-    """The ``info`` of a reset: the server's info plus the episode's seed, attempt and limits."""
+    """The ``info`` of a reset: the server's info plus the episode's seed, attempt, limits and ``tools``
+    (the episode's tools in OpenAI form, ``[]`` when the environment lists none)."""
     info = dict(answer.get("info") or {})
     info.update(seed=answer["seed"], attempt=answer["attempt"], episode=answer["episode"],
-                max_turns=answer["max_turns"], session_id=answer["session_id"], observation_delta=answer["observation"])
+                max_turns=answer["max_turns"], session_id=answer["session_id"], observation_delta=answer["observation"],
+                tools=answer.get("tools", []))
     return info
 
 
 class EpisodeContext:
-    """The conversation of the current episode, and the context a memory mode shows of it."""
+    """The conversation of the current episode, and the context a memory mode shows of it, as text or
+    structured messages (:func:`gym_client.build_context`)."""
 
-    def __init__(self, memory):
+    def __init__(self, memory, messages="text"):
         parse_memory(memory)  # fail at construction on a misspelled mode
-        self.memory, self.prompt, self.turns = memory, [], []
+        self.memory, self.messages = memory, check_messages_mode(messages)
+        self.prompt, self.turns, self.tools = [], [], []
 
-    def start(self, prompt):
-        self.prompt, self.turns = list(prompt), []
+    def start(self, answer):
+        """Starts from a reset answer; structured messages need the environment's tools."""
+        if self.messages == "structured" and not answer.get("tools"):
+            raise ValueError(f"{answer.get('env_id')} lists no tools, so it has no structured messages: leave structured off")
+        self.prompt, self.turns, self.tools = list(answer["observation"]), [], list(answer.get("tools", []))
         return self.view()
 
-    def add(self, action, observation):
-        text = action if isinstance(action, str) else action["text"]
-        self.turns.append(Turn(text, observation))
+    def check(self, action):
+        """Fails, before the action is sent, on one whose text this context could not show."""
+        if is_message_action(action) and self.messages == "text":
+            # The server answers the played action as a structured message only, so its text is unknown here.
+            raise ValueError("an assistant message as action needs structured messages (a text context shows the "
+                             "action's text, and only a text action gives it): send the text, or make the env with structured=True")
+        if not isinstance(action, (str, dict)):
+            raise TypeError(f"an action is {ACTION_SYNTAX}, got {action!r}")
+
+    def add(self, action, answer):
+        """Adds the turn the step ``answer`` played ``action`` in; the new context."""
+        text = action if isinstance(action, str) else action.get("text")
+        self.turns.append(Turn(text, answer["observation"], answer.get("assistant")))
         return self.view()
 
     def view(self):
-        return build_context(self.prompt, self.turns, self.memory)
+        return build_context(self.prompt, self.turns, self.memory, self.messages)
 
 
 class GymEnv(_EnvBase):
@@ -56,28 +76,37 @@ class GymEnv(_EnvBase):
 
     Observations are chat contexts: the list of messages (``{"role", "content"}``) the policy sees
     before its next action, built per ``memory`` (the scenario's memory mode) as ``gym run`` builds
-    them. Actions are the model's text, or ``{"text", "token_ids", "logprobs"}``. ``reward`` is the
-    step's total; its components are ``info["reward_breakdown"]``. ``options={"attempt": k}`` in
+    them; with ``structured=True`` they carry the assistant's ``tool_calls`` and the tool
+    results' ``tool_call_id`` (as ``gym run --policy openai`` with ``messages=structured`` sends
+    them) and ``info["tools"]`` of the reset holds the episode's tools for the request's ``tools``.
+    Actions are the model's text, ``{"text", "token_ids", "logprobs"}``, or (with ``structured=True``)
+    the OpenAI assistant message with ``tool_calls`` a chat server replied with.
+    ``reward`` is the step's total; its components are ``info["reward_breakdown"]``. ``options={"attempt": k}`` in
     :meth:`reset` replays the same task with fresh environment noise (GRPO groups, pass@k).
     """
 
     metadata = {"render_modes": []}
 
     def __init__(self, env_id=None, url="http://127.0.0.1:8000", params=None, memory="full", transport="websocket",
-                 api_key=None, timeout=60):
+                 api_key=None, timeout=60, structured=False):
         if transport not in ("websocket", "http"):
             raise ValueError(f"transport must be 'websocket' or 'http', got {transport!r}")
-        self._context = EpisodeContext(memory)
+        self._context = EpisodeContext(memory, "structured" if structured else "text")
         session_type = WebSocketSession if transport == "websocket" else HttpSession
         self.session = session_type(url, env_id=env_id, params=params, api_key=api_key, timeout=timeout)
-        self.env_id, self.memory, self.transport = env_id, memory, transport
+        self.env_id, self.memory, self.transport, self.structured = env_id, memory, transport, structured
         self.render_mode = None
         self._closed = False
 
     @property
     def messages(self):
         """The whole conversation so far (the full-memory context), whatever the memory mode."""
-        return build_context(self._context.prompt, self._context.turns, "full")
+        return build_context(self._context.prompt, self._context.turns, "full", self._context.messages)
+
+    @property
+    def tools(self):
+        """The current episode's tools in OpenAI form (``[]`` when the environment lists none)."""
+        return self._context.tools
 
     def reset(self, *, seed=None, options=None):
         """Starts an episode: ``(observation, info)``; ``info`` holds the seed the server used."""
@@ -88,12 +117,13 @@ class GymEnv(_EnvBase):
         if options:
             raise ValueError(f"unknown reset options {sorted(options)}: only 'attempt' is supported")
         answer = self.session.reset(seed=seed, attempt=attempt)
-        return self._context.start(answer["observation"]), reset_info(answer)
+        return self._context.start(answer), reset_info(answer)
 
     def step(self, action):
         """Applies one action: ``(observation, reward, terminated, truncated, info)``."""
+        self._context.check(action)
         answer = self.session.step(action)
-        observation = self._context.add(action, answer["observation"])
+        observation = self._context.add(action, answer)
         return observation, float(answer["reward"]), bool(answer["terminated"]), bool(answer["truncated"]), step_info(answer)
 
     def close(self):

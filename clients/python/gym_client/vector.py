@@ -17,11 +17,11 @@ class VectorEnv:
     """
 
     def __init__(self, env_id=None, num_envs=4, url="http://127.0.0.1:8000", params=None, memory="full",
-                 api_key=None, timeout=60):
+                 api_key=None, timeout=60, structured=False):
         if not isinstance(num_envs, int) or num_envs < 1:
             raise ValueError(f"num_envs must be an int >= 1, got {num_envs!r}")
         self.num_envs, self.env_id, self.memory = num_envs, env_id, memory
-        self._contexts = [EpisodeContext(memory) for _ in range(num_envs)]
+        self._contexts = [EpisodeContext(memory, "structured" if structured else "text") for _ in range(num_envs)]
         self._done = [False] * num_envs
         self._loop = asyncio.new_event_loop()
         self._sessions = []
@@ -52,7 +52,7 @@ class VectorEnv:
         attempt = dict(options or {}).get("attempt", 0)
         answers = self._run_all(s.reset(seed=sd, attempt=attempt) for s, sd in zip(self._sessions, seeds))
         self._done = [False] * self.num_envs
-        return ([c.start(a["observation"]) for c, a in zip(self._contexts, answers)],
+        return ([c.start(a) for c, a in zip(self._contexts, answers)],
                 [reset_info(a) for a in answers])
 
     def step(self, actions):
@@ -60,6 +60,9 @@ class VectorEnv:
         actions = list(actions)
         if len(actions) != self.num_envs:
             raise ValueError(f"{len(actions)} actions for {self.num_envs} environments")
+        for context, action, done in zip(self._contexts, actions, self._done):
+            if not done:  # all checked before any is sent, so a bad one steps none
+                context.check(action)
         results = self._run_all(self._step_one(i, a) for i, a in enumerate(actions))
         return tuple(list(column) for column in zip(*results))
 
@@ -70,10 +73,10 @@ class VectorEnv:
             self._done[i] = False
             info = reset_info(answer)
             info["autoreset"] = True
-            return context.start(answer["observation"]), 0.0, False, False, info
+            return context.start(answer), 0.0, False, False, info
         answer = await session.step(action)
         self._done[i] = bool(answer["terminated"] or answer["truncated"])
-        return (context.add(action, answer["observation"]), float(answer["reward"]), bool(answer["terminated"]),
+        return (context.add(action, answer), float(answer["reward"]), bool(answer["terminated"]),
                 bool(answer["truncated"]), step_info(answer))
 
     def close(self):
