@@ -54,6 +54,53 @@ class MemoryModeTests(unittest.TestCase):
                 parse_memory(bad)
 
 
+def structured_turn(i, tools=1):
+    """A turn as a tool server answers it: the action, its assistant message with calls, results with ids."""
+    calls = [{"id": f"call_{i}_{k}", "type": "function", "function": {"name": "calc", "arguments": f'{{"x":{k}}}'}}
+             for k in range(tools)]
+    observation = [{"role": "tool", "content": f"{i}.{k}", "tool_call_id": f"call_{i}_{k}", "name": "calc"} for k in range(tools)]
+    return Turn(f"<think>state {i}</think>\n<tool_call>{i}</tool_call>", observation,
+                {"role": "assistant", "content": f"<think>state {i}</think>", "tool_calls": calls})
+
+
+class StructuredContextTests(unittest.TestCase):
+    TURNS = [structured_turn(0, 2), structured_turn(1), structured_turn(2)]
+
+    def test_structured_messages_carry_tool_calls_and_the_ids_they_answer(self):
+        messages = build_context(PROMPT, self.TURNS, "full", "structured")
+        self.assertEqual(messages[2], self.TURNS[0].assistant)
+        self.assertEqual([m.get("tool_call_id") for m in messages[3:5]], ["call_0_0", "call_0_1"])
+        self.assertEqual(messages[-1], {"role": "tool", "content": "2.0", "tool_call_id": "call_2_0", "name": "calc"})
+
+    def test_text_messages_carry_no_tool_structure(self):
+        messages = build_context(PROMPT, self.TURNS, "full")
+        self.assertEqual(messages[2], {"role": "assistant", "content": self.TURNS[0].action})
+        self.assertEqual(messages[3], {"role": "tool", "content": "0.0", "name": "calc"})
+
+    def test_memory_modes_keep_the_ids_of_the_turns_they_show(self):
+        messages = build_context(PROMPT, self.TURNS, "mem1", "structured")
+        self.assertEqual([m["tool_calls"][0]["id"] for m in messages if m.get("tool_calls")], ["call_2_0"])
+        window = build_context(PROMPT, self.TURNS, "window:2", "structured")
+        self.assertEqual([m.get("tool_call_id") for m in window if m["role"] == "tool"], ["call_1_0", "call_2_0"])
+
+    def test_strip_think_empties_old_reasoning_to_null_content(self):
+        messages = build_context(PROMPT, self.TURNS, "strip-think", "structured")
+        self.assertIsNone(messages[2]["content"])
+        self.assertEqual(messages[2]["tool_calls"], self.TURNS[0].assistant["tool_calls"])
+        self.assertEqual(messages[-2]["content"], "<think>state 2</think>", "the latest turn keeps its reasoning")
+
+    def test_tool_results_past_the_calls_stay_plain(self):
+        turn = structured_turn(0)
+        turn.observation.append({"role": "tool", "content": "extra", "tool_call_id": "call_0_1", "name": "calc"})
+        self.assertNotIn("tool_call_id", build_context(PROMPT, [turn], "full", "structured")[-1])
+
+    def test_structured_needs_the_assistant_messages_and_a_known_mode(self):
+        with self.assertRaisesRegex(ValueError, "turn 0 has no assistant message"):
+            build_context(PROMPT, TURNS, "full", "structured")
+        with self.assertRaisesRegex(ValueError, "messages must be 'text' or 'structured'"):
+            build_context(PROMPT, TURNS, "full", "json")
+
+
 class RecordedContextTests(unittest.TestCase):
     def test_contexts_match_what_gym_run_recorded_in_every_mode(self):
         for memory, name in (("full", "full"), ("mem1", "mem1"), ("window:2", "window-2"), ("strip-think", "strip-think")):
