@@ -93,6 +93,69 @@ public sealed class PythonClientTests
         result.Stdout.Should().MatchRegex(@"rollouts\.jsonl: ([3-9]|\d\d+) turns match", result.Because);
     }
 
+    [Fact]
+    public async Task Structured_tool_messages_play_as_the_text_actions_through_every_python_client_against_gym_serve()
+    {
+        using var dir = new TempDirectory();
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0");
+        var url = await serve.WaitForUrlAsync();
+
+        var result = await RunPythonAsync(ClientFolder, ["-m", "tests.structured_play", "play", url.ToString()]);
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().Contain("structured play: 19 text/structured pairs match, 3 errors raised as GymError", result.Because);
+        var stopped = await serve.StopAsync();
+        stopped.ExitCode.Should().Be(0, stopped.Because);
+        CliAssertions.AssertNoStackTrace(stopped);
+    }
+
+    [Theory]
+    [InlineData("full")]
+    [InlineData("mem1")]
+    [InlineData("window:2")]
+    [InlineData("strip-think")]
+    public async Task The_python_structured_context_is_the_one_gym_runs_openai_policy_sends(string memory)
+    {
+        using var dir = new TempDirectory();
+        await using var chat = await FakeChatServer.StartAsync(StructuredReply);
+        var run = await GymProcess.RunAsync(dir.Path, "run", "tool-use/arithmetic-v0", "--episodes", "3", "--seed", "9", "--memory", memory, "--no-progress",
+            "--policy", "openai:m", "--policy-url", chat.BaseUrl.AbsoluteUri, "--policy-option", "messages=structured", "--out", "rollouts.jsonl");
+        run.ExitCode.Should().Be(0, run.Because);
+        File.WriteAllText(dir.File("requests.json"), System.Text.Json.JsonSerializer.Serialize(
+            chat.Received.Where(r => r.Body.ValueKind == System.Text.Json.JsonValueKind.Object).Select(r => r.Body)));
+        await using var serve = GymProcess.Start(dir.Path, "serve", "--scenario", "tool-use/arithmetic-v0", "--port", "0");
+        var url = await serve.WaitForUrlAsync();
+
+        var result = await RunPythonAsync(ClientFolder, ["-m", "tests.structured_play", "context", url.ToString(), memory, dir.File("rollouts.jsonl"), dir.File("requests.json")]);
+
+        result.ExitCode.Should().Be(0, result.Because);
+        result.Stdout.Should().Contain("rollouts.jsonl: 9 structured contexts match gym run's requests", result.Because);
+        var stopped = await serve.StopAsync();
+        stopped.ExitCode.Should().Be(0, stopped.Because);
+    }
+
+    // Turn 0 calls the calculator in text (with reasoning), turn 1 in a reply's tool_calls, turn 2 answers.
+    private static ChatReply StructuredReply(ChatRequest request)
+    {
+        if (request.Body.ValueKind != System.Text.Json.JsonValueKind.Object || !request.Body.TryGetProperty("messages", out var messages))
+        {
+            return ChatReply.Ok("");
+        }
+
+        // The turn from the id of the last tool result (call_TURN_INDEX): mem1 and window contexts do not show every assistant message.
+        var last = messages.EnumerateArray().Last();
+        var turn = last.TryGetProperty("tool_call_id", out var id) ? int.Parse(id.GetString()!.Split('_')[1], System.Globalization.CultureInfo.InvariantCulture) + 1 : 0;
+        return turn switch
+        {
+            0 => ChatReply.Ok("<think>add first</think>\n<tool_call>{\"name\": \"calculator\", \"arguments\": {\"expression\": \"1 + 2\"}}</tool_call>"),
+            1 => new ChatReply(Body: """
+                {"id": "c", "object": "chat.completion", "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {"role": "assistant",
+                 "content": "<think>then multiply</think>", "tool_calls": [{"id": "chatcmpl-tool-1", "type": "function", "function": {"name": "calculator", "arguments": "{\"expression\": \"3 * 4\"}"}}]}}]}
+                """),
+            _ => ChatReply.Ok("<answer>12</answer>"),
+        };
+    }
+
     private static Task<GymResult> RunPythonAsync(string workingDirectory, string[] args, params (string Name, string Value)[] environment) =>
         RunPythonAsync(workingDirectory, args, ClientFolder, environment);
 
