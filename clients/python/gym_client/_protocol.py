@@ -54,9 +54,14 @@ def action_body(action):
     raise TypeError(f"an action is {ACTION_SYNTAX}, got {action!r}")
 
 
+def step_body(action):
+    """The body of an HTTP step: ``{"action": ...}``."""
+    return {"action": action_body(action)}
+
+
 def step_request(action):
-    """The WebSocket ``step`` request (over HTTP, the body without ``type``)."""
-    return {"type": "step", "action": action_body(action)}
+    """The WebSocket ``step`` request."""
+    return dict(type="step", **step_body(action))
 
 
 def reset_body(seed, attempt):

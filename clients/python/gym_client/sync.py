@@ -6,7 +6,7 @@ import urllib.request
 
 from . import websocket as ws
 from ._protocol import (auth_headers, checked, close_frame, endpoint, error_from_body, Inbox,
-                        refusal_length, request_frame, reset_answer, reset_body, step_answer, step_request)
+                        refusal_length, request_frame, reset_answer, reset_body, step_answer, step_body, step_request)
 from .errors import ConnectionClosed, WebSocketError
 
 
@@ -53,9 +53,7 @@ class HttpSession(_Session):
         return reset_answer(self._call("POST", f"/sessions/{self.session_id}/reset", reset_body(seed, attempt)))
 
     def step(self, action):
-        body = step_request(action)
-        del body["type"]
-        return step_answer(self._call("POST", f"/sessions/{self.session_id}/step", body))
+        return step_answer(self._call("POST", f"/sessions/{self.session_id}/step", step_body(action)))
 
     def state(self):
         """The session's ``state``: status, episode, turn, episode_reward ..."""
