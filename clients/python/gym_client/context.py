@@ -148,15 +148,11 @@ def structured_assistant(turn, index, think_stripped=False):
 
 
 def _observation_message(turn, index, messages, calls):
-    message = turn.observation[index]
-    if "tool_call_id" not in message and not (messages == "structured" and message.get("role") == "tool"):
-        return message
-    plain = {k: v for k, v in message.items() if k != "tool_call_id"}
-    if messages == "text" or plain.get("role") != "tool":
-        return plain
-    # A tool result answers the call of the same rank in the turn's assistant message (results past
-    # the calls stay plain), as Gym's StructuredChat pairs them.
-    rank = sum(1 for m in turn.observation[:index] if m.get("role") == "tool")
-    if rank < len(calls):
-        plain["tool_call_id"] = calls[rank]["id"]
-    return plain
+    message = {k: v for k, v in turn.observation[index].items() if k != "tool_call_id"}
+    if messages == "structured" and message.get("role") == "tool":
+        # A tool result answers the call of the same rank in the turn's assistant message (results past
+        # the calls stay plain), as Gym's StructuredChat pairs them.
+        rank = sum(1 for m in turn.observation[:index] if m.get("role") == "tool")
+        if rank < len(calls):
+            message["tool_call_id"] = calls[rank]["id"]
+    return message

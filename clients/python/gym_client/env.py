@@ -63,8 +63,14 @@ class EpisodeContext:
 
     def add(self, action, answer):
         """Adds the turn the step ``answer`` played ``action`` in; the new context."""
-        text = action if isinstance(action, str) else action.get("text")
-        self.turns.append(Turn(text, answer["observation"], answer.get("assistant")))
+        assistant = answer.get("assistant")
+        if is_message_action(action):
+            # The played text is not sent back; its content (where reasoning sits) stands for it, which
+            # is all a structured context reads of it (whether strip-think removes a <think> block).
+            text = (assistant or {}).get("content") or ""
+        else:
+            text = action if isinstance(action, str) else action["text"]
+        self.turns.append(Turn(text, answer["observation"], assistant))
         return self.view()
 
     def view(self):

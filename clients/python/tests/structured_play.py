@@ -87,6 +87,8 @@ def play_env(env, seed, structured):
     else:
         assert "tool_call_id" not in last and "tool_calls" not in observation[-2], observation[-2:]
     observation, r2, term2, trunc2, info2 = env.step(answer_for([last]))
+    if structured:
+        assert observation[2]["content"] is None, "strip-think hides the first turn's reasoning: " + repr(observation[2])
     return info["seed"], [(r1, term1, trunc1, info1["stop_reason"]), (r2, term2, trunc2, info2["stop_reason"])]
 
 
@@ -119,8 +121,10 @@ def play(url):
             checked += 1
 
         for transport in ("websocket", "http"):
-            with gym_client.make(ENV_ID, url=url, params=PARAMS, transport=transport) as text_env, \
-                    gym_client.make(ENV_ID, url=url, params=PARAMS, transport=transport, structured=True) as structured_env:
+            # strip-think: the structured env must read a message action's reasoning without its text.
+            with gym_client.make(ENV_ID, url=url, params=PARAMS, transport=transport, memory="strip-think") as text_env, \
+                    gym_client.make(ENV_ID, url=url, params=PARAMS, transport=transport, memory="strip-think",
+                                    structured=True) as structured_env:
                 same(f"gymnasium env ({transport}), seed {seed}", play_env(text_env, seed, False), play_env(structured_env, seed, True))
                 checked += 1
 
