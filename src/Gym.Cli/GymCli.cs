@@ -25,6 +25,7 @@ public static class GymCli
         Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(HuggingFaceTokenCounting.Load);
         UseNaturalWidthWhenRedirected();
         var root = CreateRoot();
+        StartupTrace.Mark("commands built");
         if (IsTopLevelHelp(args))
         {
             await Console.Out.WriteAsync(Overview.Render(root));

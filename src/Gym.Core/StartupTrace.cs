@@ -36,12 +36,12 @@ public static class StartupTrace
             return;
         }
 
-        var wall = (TimeProvider.System.GetUtcNow().UtcDateTime - ProcessStart).TotalMilliseconds;
-        var cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
-        var line = string.Create(CultureInfo.InvariantCulture, $"[startup] {wall,5:F0} ms wall {cpu,5:F0} ms cpu  {phase}");
+        // Timed inside the lock, so that lines from different threads are written in the order of their times.
         lock (Writing)
         {
-            Console.Error.WriteLine(line);
+            var wall = (TimeProvider.System.GetUtcNow().UtcDateTime - ProcessStart).TotalMilliseconds;
+            var cpu = Environment.CpuUsage.TotalTime.TotalMilliseconds;
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[startup] {wall,5:F0} ms wall {cpu,5:F0} ms cpu  {phase}"));
         }
     }
 
