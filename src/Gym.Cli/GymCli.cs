@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Gym.Cli.Commands;
+using Gym.Core;
 using Spectre.Console;
 
 namespace Gym.Cli;
@@ -12,10 +13,19 @@ public static class GymCli
     /// <summary>Runs the CLI and returns the process exit code.</summary>
     public static async Task<int> RunAsync(string[] args)
     {
+        StartupTrace.Mark("main entered");
+        var code = await RunCommandLineAsync(args);
+        StartupTrace.Mark("exit");
+        return code;
+    }
+
+    private static async Task<int> RunCommandLineAsync(string[] args)
+    {
         // Context-token counts may use a Hugging Face tokenizer.json (gym run --tokenizer, a scenario's memory.tokenizer).
         Gym.Core.Context.TokenCounters.RegisterJsonTokenizer(HuggingFaceTokenCounting.Load);
         UseNaturalWidthWhenRedirected();
         var root = CreateRoot();
+        StartupTrace.Mark("commands built");
         if (IsTopLevelHelp(args))
         {
             await Console.Out.WriteAsync(Overview.Render(root));
@@ -23,6 +33,7 @@ public static class GymCli
         }
 
         var parsed = root.Parse(args);
+        StartupTrace.Mark("command line parsed");
         if (parsed.Errors.Count > 0 && !IsHelpRequest(args))
         {
             var command = parsed.CommandResult.Command;

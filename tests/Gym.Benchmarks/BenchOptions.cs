@@ -12,7 +12,7 @@ internal sealed class BenchOptions
         Usage: dotnet run -c Release --project tests/Gym.Benchmarks -- [options]
 
         Options:
-          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost,stepcost-search,cluster, or all
+          --suites LIST              any of throughput,latency,memory,diagnostics,rewards,server,stepcost,stepcost-search,tokencount,cluster, or all
                                      (default: throughput,latency,memory)
           --reps N                   repetitions of each throughput, latency and diagnostics measurement, interleaved;
                                      medians are reported (default: 5)
@@ -215,7 +215,7 @@ internal sealed class BenchOptions
 
     private static HashSet<string> ParseSuites(string text)
     {
-        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost", "stepcost-search", "cluster" };
+        var known = new[] { "throughput", "latency", "memory", "diagnostics", "rewards", "server", "stepcost", "stepcost-search", "tokencount", "cluster" };
         var suites = new HashSet<string>(StringComparer.Ordinal);
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -66,6 +66,11 @@ internal static class Program
             tables.AddRange(await new SearchStepCostSuite(options).RunAsync().ConfigureAwait(false));
         }
 
+        if (options.Suites.Contains("tokencount"))
+        {
+            tables.AddRange(await new TokenCountSuite(options).RunAsync().ConfigureAwait(false));
+        }
+
         if (options.Suites.Contains("server"))
         {
             tables.AddRange(await new ServerSuite(options).RunAsync().ConfigureAwait(false));

@@ -192,6 +192,7 @@ public sealed class EpisodeActor : UntypedActor
             throw new InvalidOperationException($"episode slot asked to play episode {start.Episode} while playing episode {_start!.Episode}");
         }
 
+        StartupTrace.MarkOnce("first episode started");
         _ticket++;
         _start = start;
         _seed = _plan.SeedOf(start.Episode);
@@ -280,6 +281,7 @@ public sealed class EpisodeActor : UntypedActor
         // Released before the report: a disposal that throws crashes the episode like a failing step.
         ReleaseEnvironment();
         Report(record, slotStopped: false);
+        StartupTrace.MarkOnce("first episode finished");
 
         // Back to idle: drop the episode's state so that an idle slot holds nothing alive.
         _phase = Phase.Idle;

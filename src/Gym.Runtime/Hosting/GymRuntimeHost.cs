@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Gym.Core;
 using Gym.Core.Registry;
 using Gym.Runtime.Rollouts;
 using Microsoft.Extensions.DependencyInjection;
@@ -34,6 +35,7 @@ public sealed class GymRuntimeHost : IAsyncDisposable
     public static async Task<GymRuntimeHost> StartAsync(EnvironmentRegistry registry, Action<GymRuntimeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(registry);
+        StartupTrace.Mark("actor system: building the host");
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(registry);
@@ -43,6 +45,7 @@ public sealed class GymRuntimeHost : IAsyncDisposable
             configure?.Invoke(options);
         });
         var host = builder.Build();
+        StartupTrace.Mark("actor system: host built, starting Akka");
         try
         {
             await host.StartAsync(CancellationToken.None).ConfigureAwait(false);

@@ -37,6 +37,16 @@ public sealed record RolloutPlan(
     /// </summary>
     public void Validate()
     {
+        ValidateSettings();
+        TokenCounters.Create(Tokenizer);
+    }
+
+    /// <summary>
+    /// <see cref="Validate"/> without loading the tokenizer: the checks that take no time, for a caller that
+    /// loads the tokenizer in the background (<see cref="TokenCounters.Preload"/>) and validates it later.
+    /// </summary>
+    public void ValidateSettings()
+    {
         if (Episodes < 0)
         {
             throw new ArgumentException($"episodes must be zero or more (got {Episodes})");
@@ -65,6 +75,5 @@ public sealed record RolloutPlan(
 
         Memory.Validate();
         Curriculum?.Validate();
-        TokenCounters.Create(Tokenizer);
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Hosting;
+using Gym.Core;
 using Gym.Core.Policies;
 using Gym.Core.Trajectories;
 
@@ -70,7 +71,9 @@ public sealed class RolloutRunner
             using (cancellationToken.Register(() => actor.Tell(new CancelRollout(runId))))
             {
                 var completed = await completion.ConfigureAwait(false);
+                StartupTrace.Mark("rollout completed (every line handed to the sink)");
                 await sink.CompleteAsync(CancellationToken.None).ConfigureAwait(false);
+                StartupTrace.Mark("output file complete");
                 if (completed.SinkError is not null)
                 {
                     throw new TrajectorySinkException($"writing rollouts failed: {completed.SinkError}");
