@@ -152,6 +152,72 @@ public abstract class TaggedActionParser : IActionParser
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The rules of <see cref="Parse"/> in the same order, with each tool call only checked
+    /// (<see cref="IsReadableToolCall"/>) and no error text: the plan expert asks this of its own
+    /// last action on every turn.
+    /// </remarks>
+    public ActionShape Classify(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || LoneSurrogate(text) is not null)
+        {
+            return ActionShape.Invalid;
+        }
+
+        var (segments, structuralError) = TagScanner.Scan(text, _knownTags);
+        if (structuralError is not null)
+        {
+            return ActionShape.Invalid;
+        }
+
+        TagSegment? answer = null;
+        var thoughtCount = 0;
+        var answerCount = 0;
+        var toolCount = 0;
+        foreach (var segment in segments)
+        {
+            switch (segment.Tag)
+            {
+                case ThinkTag:
+                    thoughtCount++;
+                    break;
+                case AnswerTag:
+                    answer ??= segment;
+                    answerCount++;
+                    break;
+                default:
+                    toolCount++;
+                    break;
+            }
+        }
+
+        if (thoughtCount > 1 || (answerCount > 0 && toolCount > 0) || answerCount > 1)
+        {
+            return ActionShape.Invalid;
+        }
+
+        if (answerCount == 1)
+        {
+            return answer!.Content.Length == 0 ? ActionShape.Invalid : ActionShape.Answer;
+        }
+
+        if (toolCount == 0 || toolCount > MaxToolCallsPerTurn)
+        {
+            return ActionShape.Invalid;
+        }
+
+        foreach (var segment in segments)
+        {
+            if (segment.Tag is not (ThinkTag or AnswerTag) && !IsReadableToolCall(segment))
+            {
+                return ActionShape.Invalid;
+            }
+        }
+
+        return ActionShape.ToolCalls;
+    }
+
+    /// <inheritdoc />
     public abstract string Render(ToolCall call);
 
     /// <inheritdoc />
@@ -202,4 +268,14 @@ public abstract class TaggedActionParser : IActionParser
 
     /// <summary>Reads one tool-call segment into a call, or explains why it cannot.</summary>
     protected abstract (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment);
+
+    /// <summary>
+    /// Whether <see cref="ReadToolCall"/> reads <paramref name="segment"/> into a call; a subclass
+    /// may answer without building the call.
+    /// </summary>
+    protected virtual bool IsReadableToolCall(TagSegment segment)
+    {
+        var (call, error) = ReadToolCall(segment);
+        return error is null && call is not null;
+    }
 }
