@@ -54,15 +54,15 @@ public sealed class Toolbox
             return new(call, new ToolResult($"invalid arguments for '{call.Name}': {schemaError}", ToolErrorKind.InvalidArguments));
         }
 
+        if (tool.RunsInline)
+        {
+            return await InvokeInlineAsync(tool, call, cancellationToken).ConfigureAwait(false);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
         {
-            if (tool.RunsInline)
-            {
-                var inline = tool.InvokeAsync(call.Arguments, timeout.Token);
-                return new(call, inline.IsCompletedSuccessfully ? inline.Result : await inline.ConfigureAwait(false));
-            }
 
             // Start the tool on the thread pool: a tool that blocks its thread before returning (synchronous
             // CPU work, a blocking read) would otherwise hold the caller past the deadline, which an inline
@@ -86,6 +86,45 @@ public sealed class Toolbox
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return new(call, new ToolResult($"tool '{call.Name}' failed: {ex.Message}", ToolErrorKind.Crashed));
+        }
+    }
+
+    // An inline call (a calculator: microseconds) gets the same deadline token as any other, but a
+    // caller that cannot cancel would otherwise pay a linked source, a timer and its registration
+    // per call for a deadline that never fires. One source per toolbox is re-armed instead, and
+    // only put back when TryReset proves its deadline never fired; a call that finds it taken
+    // (another thread) or that has a cancellable caller token builds its own, as before.
+    private CancellationTokenSource? _inlineDeadline;
+
+    private async ValueTask<ToolInvocation> InvokeInlineAsync(ITool tool, ToolCall call, CancellationToken cancellationToken)
+    {
+        var reused = !cancellationToken.CanBeCanceled ? Interlocked.Exchange(ref _inlineDeadline, null) ?? new CancellationTokenSource() : null;
+        var timeout = reused ?? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            var inline = tool.InvokeAsync(call.Arguments, timeout.Token);
+            return new(call, inline.IsCompletedSuccessfully ? inline.Result : await inline.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new(call, TimedOut(call.Name));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new(call, new ToolResult($"tool '{call.Name}' failed: {ex.Message}", ToolErrorKind.Crashed));
+        }
+        finally
+        {
+            // TryReset stops the timer and fails if it ever fired, so a source put back is never cancelled.
+            if (reused is not null && reused.TryReset())
+            {
+                Volatile.Write(ref _inlineDeadline, reused);
+            }
+            else
+            {
+                timeout.Dispose();
+            }
         }
     }
 
