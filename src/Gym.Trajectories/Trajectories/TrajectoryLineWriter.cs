@@ -230,7 +230,7 @@ internal static class TrajectoryLineWriter
 
             writer.WriteStartObject();
             WriteEnum(writer, Names.Role, RoleName(message.Role), (int)message.Role);
-            WriteStringOrNull(writer, Names.Content, message.Content);
+            WriteContent(writer, message.Content);
             if (message.Name is { } tool)
             {
                 writer.WriteString(Names.Name, tool);
@@ -240,6 +240,54 @@ internal static class TrajectoryLineWriter
         }
 
         writer.WriteEndArray();
+    }
+
+    // A system prompt (a kilobyte, full of quotes to escape) is the same string in every episode of
+    // an environment: its escaped form is kept per thread, keyed by the string's identity, and copied.
+    private const int MinCachedContent = 256;
+
+    [ThreadStatic]
+    private static (string Text, JsonEncodedText Encoded)? t_longContent;
+
+    private static void WriteContent(Utf8JsonWriter writer, string? content)
+    {
+        if (content is null || content.Length < MinCachedContent)
+        {
+            WriteStringOrNull(writer, Names.Content, content);
+            return;
+        }
+
+        if (t_longContent is not { } cached || !ReferenceEquals(cached.Text, content))
+        {
+            if (!CanEncodeAhead(content))
+            {
+                writer.WriteString(Names.Content, content);
+                return;
+            }
+
+            cached = (content, JsonEncodedText.Encode(content, WriterOptions.Encoder));
+            t_longContent = cached;
+        }
+
+        writer.WriteString(Names.Content, cached.Encoded);
+    }
+
+    // JsonEncodedText rejects half a surrogate pair, which the writer replaces instead.
+    private static bool CanEncodeAhead(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static void WriteInfo(Utf8JsonWriter writer, JsonEncodedText name, StepInfo? info)

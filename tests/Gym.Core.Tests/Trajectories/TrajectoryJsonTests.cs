@@ -237,4 +237,19 @@ public sealed class TrajectoryJsonTests
         // A failed line leaves nothing behind for the next one on the same thread.
         TrajectoryJson.Serialize(Sample()).Should().Be(Reference(Sample()));
     }
+
+    [Fact]
+    public void Writes_long_prompt_texts_as_the_reflection_serializer_does_when_they_repeat()
+    {
+        var system = string.Concat(Enumerable.Repeat("Use \"<tool_call>\" «tags» & \\ back\nslash\t\u0001 😀. ", 12));
+        var broken = system + "\uD800 half a pair";
+        foreach (var prompt in new[] { system, system, broken, broken, new string(system), system })
+        {
+            var recorder = new EpisodeRecorder(0, "a/b-v0", 1, "p");
+            recorder.Reset(new ResetResult([ChatMessage.System(prompt), ChatMessage.User(prompt + "!")], StepInfo.Empty));
+            var record = recorder.Complete();
+
+            TrajectoryJson.Serialize(record).Should().Be(Reference(record));
+        }
+    }
 }
