@@ -255,15 +255,52 @@ public abstract class TaggedActionParser : IActionParser
         }
     }
 
+    // Rendering runs every turn (the plan expert writes each action through it): one buffer and one
+    // writer per encoder per thread instead of new ones per call. Taken off the thread while in use,
+    // so a `write` that renders again (or throws) never shares or spoils them.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_relaxedWriter;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_defaultWriter;
+
     private static string Write(Action<Utf8JsonWriter> write, JavaScriptEncoder encoder)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder }))
+        var relaxed = ReferenceEquals(encoder, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        var buffer = t_buffer ?? new ArrayBufferWriter<byte>(256);
+        var writer = (relaxed ? t_relaxedWriter : t_defaultWriter) ?? new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder });
+        t_buffer = null;
+        if (relaxed)
         {
-            write(writer);
+            t_relaxedWriter = null;
+        }
+        else
+        {
+            t_defaultWriter = null;
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        writer.Reset(buffer);
+        write(writer);
+        writer.Flush();
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        buffer.ResetWrittenCount();
+        if (buffer.Capacity <= 64 * 1024)
+        {
+            t_buffer = buffer;
+            if (relaxed)
+            {
+                t_relaxedWriter = writer;
+            }
+            else
+            {
+                t_defaultWriter = writer;
+            }
+        }
+
+        return text;
     }
 
     /// <summary>Reads one tool-call segment into a call, or explains why it cannot.</summary>

@@ -230,7 +230,7 @@ internal static class TrajectoryLineWriter
 
             writer.WriteStartObject();
             WriteEnum(writer, Names.Role, RoleName(message.Role), (int)message.Role);
-            WriteContent(writer, message.Content);
+            WriteContent(writer, message);
             if (message.Name is { } tool)
             {
                 writer.WriteString(Names.Name, tool);
@@ -242,34 +242,42 @@ internal static class TrajectoryLineWriter
         writer.WriteEndArray();
     }
 
-    // A system prompt (a kilobyte, full of quotes to escape) is the same string in every episode of
-    // an environment: its escaped form is kept per thread, keyed by the string's identity, and copied.
+    // A system prompt (a kilobyte, full of quotes to escape) is the same text in every episode of
+    // an environment: once a thread has seen the same system text twice in a row, its escaped form
+    // is kept and copied. Other messages differ from episode to episode and are escaped each time.
     private const int MinCachedContent = 256;
 
     [ThreadStatic]
-    private static (string Text, JsonEncodedText Encoded)? t_longContent;
+    private static (string Text, JsonEncodedText Encoded)? t_system;
 
-    private static void WriteContent(Utf8JsonWriter writer, string? content)
+    [ThreadStatic]
+    private static string? t_systemCandidate;
+
+    private static void WriteContent(Utf8JsonWriter writer, ChatMessage message)
     {
-        if (content is null || content.Length < MinCachedContent)
+        var content = message.Content;
+        if (message.Role != ChatRole.System || content is null || content.Length < MinCachedContent)
         {
             WriteStringOrNull(writer, Names.Content, content);
             return;
         }
 
-        if (t_longContent is not { } cached || !ReferenceEquals(cached.Text, content))
+        if (t_system is { } cached && string.Equals(cached.Text, content, StringComparison.Ordinal))
         {
-            if (!CanEncodeAhead(content))
-            {
-                writer.WriteString(Names.Content, content);
-                return;
-            }
-
-            cached = (content, JsonEncodedText.Encode(content, WriterOptions.Encoder));
-            t_longContent = cached;
+            writer.WriteString(Names.Content, cached.Encoded);
+            return;
         }
 
-        writer.WriteString(Names.Content, cached.Encoded);
+        if (string.Equals(t_systemCandidate, content, StringComparison.Ordinal) && CanEncodeAhead(content))
+        {
+            var encoded = JsonEncodedText.Encode(content, WriterOptions.Encoder);
+            t_system = (content, encoded);
+            writer.WriteString(Names.Content, encoded);
+            return;
+        }
+
+        t_systemCandidate = content;
+        writer.WriteString(Names.Content, content);
     }
 
     // JsonEncodedText rejects half a surrogate pair, which the writer replaces instead.
