@@ -91,14 +91,21 @@ public sealed class Toolbox
 
     // An inline call (a calculator: microseconds) gets the same deadline token as any other, but a
     // caller that cannot cancel would otherwise pay a linked source, a timer and its registration
-    // per call for a deadline that never fires. One source per toolbox is re-armed instead, and
-    // only put back when TryReset proves its deadline never fired; a call that finds it taken
-    // (another thread) or that has a cancellable caller token builds its own, as before.
-    private CancellationTokenSource? _inlineDeadline;
+    // per call for a deadline that never fires. One source per thread (a toolbox lives one episode)
+    // is re-armed instead, taken off the thread while a call uses it and only put back when
+    // TryReset proves its deadline never fired; a call with a cancellable caller token builds a
+    // linked source, as before.
+    [ThreadStatic]
+    private static CancellationTokenSource? t_inlineDeadline;
 
     private async ValueTask<ToolInvocation> InvokeInlineAsync(ITool tool, ToolCall call, CancellationToken cancellationToken)
     {
-        var reused = !cancellationToken.CanBeCanceled ? Interlocked.Exchange(ref _inlineDeadline, null) ?? new CancellationTokenSource() : null;
+        var reused = !cancellationToken.CanBeCanceled ? t_inlineDeadline ?? new CancellationTokenSource() : null;
+        if (reused is not null)
+        {
+            t_inlineDeadline = null;
+        }
+
         var timeout = reused ?? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
@@ -119,7 +126,7 @@ public sealed class Toolbox
             // TryReset stops the timer and fails if it ever fired, so a source put back is never cancelled.
             if (reused is not null && reused.TryReset())
             {
-                Volatile.Write(ref _inlineDeadline, reused);
+                t_inlineDeadline = reused;
             }
             else
             {

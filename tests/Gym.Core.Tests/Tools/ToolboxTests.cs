@@ -220,6 +220,25 @@ public sealed class ToolboxTests
     }
 
     [Fact]
+    public async Task Each_toolbox_arms_its_own_deadline_for_inline_calls_on_a_shared_thread()
+    {
+        static DelegateTool Sleeper() => new("sleeper", "{\"type\": \"object\"}", (_, token) =>
+        {
+            Thread.Sleep(250);
+            token.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(ToolResult.Ok("awake"));
+        }) { RunsInline = true };
+        var strict = new Toolbox([Sleeper()], ShortTimeout);
+        var patient = new Toolbox([Sleeper()], TimeSpan.FromSeconds(30));
+
+        for (var round = 0; round < 2; round++)
+        {
+            (await patient.InvokeAsync(Call("sleeper"), CancellationToken.None)).Result.Should().Be(ToolResult.Ok("awake"), "a 30 s deadline does not fire after 250 ms");
+            (await strict.InvokeAsync(Call("sleeper"), CancellationToken.None)).Result.Error.Should().Be(ToolErrorKind.TimedOut, "a 100 ms deadline fires during 250 ms");
+        }
+    }
+
+    [Fact]
     public async Task Caller_cancellation_of_an_inline_tool_propagates_as_OperationCanceledException()
     {
         var toolbox = new Toolbox([new DelegateTool("inline", "{\"type\": \"object\"}", async (_, token) =>
