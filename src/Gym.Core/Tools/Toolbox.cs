@@ -11,6 +11,9 @@ public sealed class Toolbox
 {
     private readonly Dictionary<string, ITool> _tools;
 
+    // Read-only, boxed once: asked for at every reset (the parser, the system prompt's cache key).
+    private readonly IReadOnlyList<ITool> _sorted;
+
     /// <summary>Creates a toolbox; tool names must be unique.</summary>
     public Toolbox(IEnumerable<ITool> tools, TimeSpan timeout)
     {
@@ -30,13 +33,14 @@ public sealed class Toolbox
         }
 
         Timeout = timeout;
+        _sorted = System.Collections.Immutable.ImmutableArray.CreateRange(_tools.Values.OrderBy(t => t.Name, StringComparer.Ordinal));
     }
 
     /// <summary>The per-call time limit.</summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>The tools, in name order.</summary>
-    public IReadOnlyList<ITool> Tools => [.. _tools.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
+    public IReadOnlyList<ITool> Tools => _sorted;
 
     /// <summary>Runs one call and never throws, except <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.</summary>
     public async ValueTask<ToolInvocation> InvokeAsync(ToolCall call, CancellationToken cancellationToken)

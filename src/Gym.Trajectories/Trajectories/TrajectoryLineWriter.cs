@@ -127,7 +127,7 @@ internal static class TrajectoryLineWriter
             writer.WriteEndArray();
         }
 
-        writer.WriteNumber(Names.Reward, turn.Reward);
+        WriteRewardNumber(writer, Names.Reward, turn.Reward);
         if (turn.Breakdown is not null)
         {
             writer.WriteStartArray(Names.Breakdown);
@@ -136,9 +136,9 @@ internal static class TrajectoryLineWriter
                 writer.WriteStartObject();
                 writer.WriteString(Names.Name, term.Name);
                 writer.WriteString(Names.Kind, term.Kind == RewardKind.Process ? Names.Process : Names.Outcome);
-                writer.WriteNumber(Names.Raw, term.Raw);
-                writer.WriteNumber(Names.Weight, term.Weight);
-                writer.WriteNumber(Names.Value, term.Value);
+                WriteRewardNumber(writer, Names.Raw, term.Raw);
+                WriteRewardNumber(writer, Names.Weight, term.Weight);
+                WriteRewardNumber(writer, Names.Value, term.Value);
                 writer.WriteEndObject();
             }
 
@@ -240,6 +240,52 @@ internal static class TrajectoryLineWriter
         }
 
         writer.WriteEndArray();
+    }
+
+    // Reward numbers come from a few weights and raw values (0, 1, -1, 0.1, 0.2, …), written ten
+    // times per turn: their text is kept per thread in a small table keyed by the bits and copied,
+    // instead of formatting each shortest-round-trip. The text is the writer's own, made by a
+    // scratch writer on a miss.
+    private const int NumberSlots = 64;
+
+    [ThreadStatic]
+    private static NumberText[]? t_numbers;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_numberBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_numberWriter;
+
+    private readonly record struct NumberText(long Bits, byte[]? Utf8);
+
+    private static void WriteRewardNumber(Utf8JsonWriter writer, JsonEncodedText name, double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            // The writer's own error for NaN and infinities.
+            writer.WriteNumber(name, value);
+            return;
+        }
+
+        var bits = BitConverter.DoubleToInt64Bits(value);
+        var numbers = t_numbers ??= new NumberText[NumberSlots];
+        ref var slot = ref numbers[(int)((ulong)(bits ^ (bits >> 29)) % NumberSlots)];
+        var utf8 = slot.Utf8;
+        if (utf8 is null || slot.Bits != bits)
+        {
+            var buffer = t_numberBuffer ??= new ArrayBufferWriter<byte>(32);
+            var scratch = t_numberWriter ??= new Utf8JsonWriter(buffer, WriterOptions);
+            buffer.ResetWrittenCount();
+            scratch.Reset(buffer);
+            scratch.WriteNumberValue(value);
+            scratch.Flush();
+            utf8 = buffer.WrittenSpan.ToArray();
+            slot = new NumberText(bits, utf8);
+        }
+
+        writer.WritePropertyName(name);
+        writer.WriteRawValue(utf8, skipInputValidation: true);
     }
 
     // A system prompt (a kilobyte, full of quotes to escape) is the same text in every episode of

@@ -252,4 +252,29 @@ public sealed class TrajectoryJsonTests
             TrajectoryJson.Serialize(record).Should().Be(Reference(record));
         }
     }
+
+    [Fact]
+    public void Writes_reward_numbers_as_the_reflection_serializer_does_whatever_their_value()
+    {
+        var random = new Random(77);
+        var values = new List<double> { 0, -0.0, 1, -1, 0.1, 0.2, 1e-7, -1e-7, 5e-324, 1.7976931348623157e308, 0.30000000000000004, 1e16, 123456.789 };
+        values.AddRange(Enumerable.Range(0, 300).Select(_ => Math.Round(random.NextDouble() * 4 - 2, random.Next(0, 16))));
+        values.AddRange(Enumerable.Range(0, 300).Select(_ => BitConverter.Int64BitsToDouble(random.NextInt64()) is var d && double.IsFinite(d) ? d : 0.5));
+        var template = Sample();
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i + 1 < values.Count; i += 2)
+            {
+                var term = new RewardTerm("t", RewardKind.Process, values[i], values[i + 1]);
+                var turn = template.Turns[0] with { Reward = values[i + 1], Breakdown = new RewardBreakdown(double.IsFinite(term.Value) ? [term] : []) };
+                var record = template with { Turns = [turn] };
+
+                TrajectoryJson.Serialize(record).Should().Be(Reference(record), $"raw {values[i]:R}, weight {values[i + 1]:R}");
+            }
+        }
+
+        var nan = template with { Turns = [template.Turns[0] with { Reward = double.NaN }] };
+        var expected = ((Action)(() => Reference(nan))).Should().Throw<ArgumentException>().Which;
+        ((Action)(() => TrajectoryJson.Serialize(nan))).Should().Throw<ArgumentException>().WithMessage(expected.Message);
+    }
 }
