@@ -246,7 +246,9 @@ internal static class TrajectoryLineWriter
     // times per turn: their text is kept per thread in a small table keyed by the bits and copied,
     // instead of formatting each shortest-round-trip. The text is the writer's own, made by a
     // scratch writer on a miss.
-    private const int NumberSlots = 64;
+    private const int NumberSlotBits = 6;
+
+    private const int NumberSlots = 1 << NumberSlotBits;
 
     [ThreadStatic]
     private static NumberText[]? t_numbers;
@@ -270,7 +272,8 @@ internal static class TrajectoryLineWriter
 
         var bits = BitConverter.DoubleToInt64Bits(value);
         var numbers = t_numbers ??= new NumberText[NumberSlots];
-        ref var slot = ref numbers[(int)((ulong)(bits ^ (bits >> 29)) % NumberSlots)];
+        // Fibonacci hashing: round numbers (0, 1, -1, 0.5) differ only in their top bits.
+        ref var slot = ref numbers[(int)(((ulong)bits * 0x9E3779B97F4A7C15UL) >> (64 - NumberSlotBits))];
         var utf8 = slot.Utf8;
         if (utf8 is null || slot.Bits != bits)
         {
