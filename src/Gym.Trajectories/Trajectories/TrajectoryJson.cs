@@ -34,13 +34,6 @@ public static class TrajectoryJson
             return line;
         });
 
-    /// <summary>Writes one episode as a JSON object to <paramref name="writer"/>, as <see cref="Serialize"/> does.</summary>
-    public static void Write(Utf8JsonWriter writer, EpisodeRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(writer);
-        TrajectoryLineWriter.Write(writer, record);
-    }
-
     /// <summary>Reads one line back.</summary>
     public static EpisodeRecord Deserialize(string line) =>
         JsonSerializer.Deserialize<EpisodeRecord>(line, Options) ?? throw new JsonException("the line is JSON null, not an episode");

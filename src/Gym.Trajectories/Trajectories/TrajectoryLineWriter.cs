@@ -58,7 +58,7 @@ internal static class TrajectoryLineWriter
     }
 
     /// <summary>Writes the whole record as one JSON object.</summary>
-    public static void Write(Utf8JsonWriter writer, EpisodeRecord record)
+    private static void Write(Utf8JsonWriter writer, EpisodeRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         writer.WriteStartObject();
