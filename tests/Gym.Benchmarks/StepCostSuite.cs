@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Gym.Core;
 using Gym.Core.Context;
 using Gym.Core.Episodes;
@@ -44,7 +43,7 @@ internal sealed class StepCostSuite(BenchOptions options)
         "policy: scripted expert (PlanExpert.Act)",
         "environment step (parse, tools, scoring, rewards, info)",
         "recording (EpisodeRecorder: turns, record)",
-        "JSON line (TrajectoryJson + UTF-8, as the JSONL sink)",
+        "JSON line (TrajectoryJson UTF-8 line, as the JSONL sink)",
     ];
 
     private static readonly string[] StepParts =
@@ -213,7 +212,7 @@ internal sealed class StepCostSuite(BenchOptions options)
             steps += record.Turns.Count;
             if (json)
             {
-                bytes += Encoding.UTF8.GetByteCount(TrajectoryJson.Serialize(record)) + 1;
+                bytes += TrajectoryJson.SerializeToUtf8Line(record).Length;
             }
         }
 
@@ -274,9 +273,7 @@ internal sealed class StepCostSuite(BenchOptions options)
             var record = recorder.Complete();
             steps += record.Turns.Count;
             Mark(Phase.Record);
-            var line = TrajectoryJson.Serialize(record);
-            var encoded = new byte[Encoding.UTF8.GetByteCount(line) + 1];
-            Encoding.UTF8.GetBytes(line, encoded);
+            GC.KeepAlive(TrajectoryJson.SerializeToUtf8Line(record));
             played.Add((seed, actions));
         }
 

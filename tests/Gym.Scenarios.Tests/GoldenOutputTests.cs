@@ -54,7 +54,8 @@ public sealed class GoldenOutputTests
         }
     }
 
-    private static IEnumerable<string> Targets()
+    /// <summary>The built-in ids and every scenario file, relative to the repository root.</summary>
+    internal static IEnumerable<string> Targets()
     {
         var root = RepositoryFolders.Path("scenarios");
         var files = Directory.EnumerateFiles(root, "*.y*ml", SearchOption.AllDirectories)

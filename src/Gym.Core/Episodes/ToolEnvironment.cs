@@ -121,7 +121,7 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
 
         var observation = new List<ChatMessage>();
         var invocations = new List<ToolInvocation>();
-        var info = StepInfo.Empty.With("turn", _turn - 1);
+        var info = TurnInfo(_turn - 1);
         var terminated = false;
         var reason = StopReason.None;
         var faultsBefore = _faults?.Injected.Count ?? 0;
@@ -254,7 +254,14 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
     /// <summary>The MEM1 turns-left hint for <paramref name="left"/> remaining turns.</summary>
     public static string TurnsLeft(int left) => left <= 1
         ? "[HINT] You must answer the question in the next turn."
-        : $"[HINT] You have {left} turns left.";
+        : left < TurnsLeftTexts.Length ? TurnsLeftTexts[left] : $"[HINT] You have {left} turns left.";
+
+    // The same texts and infos every episode: made once instead of per step.
+    private static readonly string[] TurnsLeftTexts = [.. Enumerable.Range(0, 64).Select(left => $"[HINT] You have {left} turns left.")];
+
+    private static readonly StepInfo[] TurnInfos = [.. Enumerable.Range(0, 64).Select(turn => StepInfo.Empty.With("turn", turn))];
+
+    private static StepInfo TurnInfo(int turn) => (uint)turn < (uint)TurnInfos.Length ? TurnInfos[turn] : StepInfo.Empty.With("turn", turn);
 
     private ToolInvocation Replayed(ToolCall call, ToolInvocation recorded)
     {

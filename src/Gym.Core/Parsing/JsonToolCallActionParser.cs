@@ -33,7 +33,14 @@ public sealed class JsonToolCallActionParser(int maxToolCallsPerTurn = 4) : Tagg
     }
 
     /// <inheritdoc />
-    protected override (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment)
+    protected override (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment) => Read(segment, build: true);
+
+    /// <inheritdoc />
+    /// <remarks>The same checks as <see cref="ReadToolCall"/>, without copying the arguments out of the parsed document.</remarks>
+    protected override bool IsReadableToolCall(TagSegment segment) => Read(segment, build: false).Error is null;
+
+    // With `build` false a readable call gives (null, null): only the error matters.
+    private static (ToolCall? Call, string? Error) Read(TagSegment segment, bool build)
     {
         JsonDocument document;
         try
@@ -61,6 +68,11 @@ public sealed class JsonToolCallActionParser(int maxToolCallsPerTurn = 4) : Tagg
             JsonElement arguments;
             if (!root.TryGetProperty("arguments", out var raw))
             {
+                if (!build)
+                {
+                    return (null, null);
+                }
+
                 arguments = JsonDocument.Parse("{}").RootElement.Clone();
             }
             else if (raw.ValueKind == JsonValueKind.String && TryParseObject(raw.GetString()!, out var fromString))
@@ -70,6 +82,11 @@ public sealed class JsonToolCallActionParser(int maxToolCallsPerTurn = 4) : Tagg
             }
             else if (raw.ValueKind == JsonValueKind.Object)
             {
+                if (!build)
+                {
+                    return (null, null);
+                }
+
                 arguments = raw.Clone();
             }
             else
@@ -77,7 +94,7 @@ public sealed class JsonToolCallActionParser(int maxToolCallsPerTurn = 4) : Tagg
                 return (null, $"the \"arguments\" of the <tool_call> at character {segment.Start + 1} must be a JSON object");
             }
 
-            return (new ToolCall(name.GetString()!, arguments), null);
+            return build ? (new ToolCall(name.GetString()!, arguments), null) : (null, null);
         }
     }
 

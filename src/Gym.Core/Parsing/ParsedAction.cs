@@ -35,6 +35,19 @@ public sealed record ParsedAction(
     public bool IsAnswer => IsValid && Answer is not null;
 }
 
+/// <summary>What kind of action a text is, without what it asks for.</summary>
+public enum ActionShape
+{
+    /// <summary>A malformed action (<see cref="ParsedAction.IsValid"/> false).</summary>
+    Invalid,
+
+    /// <summary>A valid action that calls tools.</summary>
+    ToolCalls,
+
+    /// <summary>A valid action that answers (<see cref="ParsedAction.IsAnswer"/>).</summary>
+    Answer,
+}
+
 /// <summary>Turns the agent's text into a <see cref="ParsedAction"/>, and writes actions in the same format.</summary>
 public interface IActionParser
 {
@@ -43,6 +56,16 @@ public interface IActionParser
 
     /// <summary>Parses <paramref name="text"/>; never throws.</summary>
     ParsedAction Parse(string text);
+
+    /// <summary>
+    /// The shape of <paramref name="text"/>: exactly what <see cref="Parse"/> says of its validity
+    /// and whether it answers, which a parser may find without building the calls or the error text.
+    /// </summary>
+    ActionShape Classify(string text)
+    {
+        var parsed = Parse(text);
+        return !parsed.IsValid ? ActionShape.Invalid : parsed.IsAnswer ? ActionShape.Answer : ActionShape.ToolCalls;
+    }
 
     /// <summary>Writes <paramref name="call"/> the way a model would in this format; <see cref="Parse"/> reads it back as the same call.</summary>
     string Render(ToolCall call);

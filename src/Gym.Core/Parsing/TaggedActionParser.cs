@@ -152,6 +152,72 @@ public abstract class TaggedActionParser : IActionParser
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// The rules of <see cref="Parse"/> in the same order, with each tool call only checked
+    /// (<see cref="IsReadableToolCall"/>) and no error text: the plan expert asks this of its own
+    /// last action on every turn.
+    /// </remarks>
+    public ActionShape Classify(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text) || LoneSurrogate(text) is not null)
+        {
+            return ActionShape.Invalid;
+        }
+
+        var (segments, structuralError) = TagScanner.Scan(text, _knownTags);
+        if (structuralError is not null)
+        {
+            return ActionShape.Invalid;
+        }
+
+        TagSegment? answer = null;
+        var thoughtCount = 0;
+        var answerCount = 0;
+        var toolCount = 0;
+        foreach (var segment in segments)
+        {
+            switch (segment.Tag)
+            {
+                case ThinkTag:
+                    thoughtCount++;
+                    break;
+                case AnswerTag:
+                    answer ??= segment;
+                    answerCount++;
+                    break;
+                default:
+                    toolCount++;
+                    break;
+            }
+        }
+
+        if (thoughtCount > 1 || (answerCount > 0 && toolCount > 0) || answerCount > 1)
+        {
+            return ActionShape.Invalid;
+        }
+
+        if (answerCount == 1)
+        {
+            return answer!.Content.Length == 0 ? ActionShape.Invalid : ActionShape.Answer;
+        }
+
+        if (toolCount == 0 || toolCount > MaxToolCallsPerTurn)
+        {
+            return ActionShape.Invalid;
+        }
+
+        foreach (var segment in segments)
+        {
+            if (segment.Tag is not (ThinkTag or AnswerTag) && !IsReadableToolCall(segment))
+            {
+                return ActionShape.Invalid;
+            }
+        }
+
+        return ActionShape.ToolCalls;
+    }
+
+    /// <inheritdoc />
     public abstract string Render(ToolCall call);
 
     /// <inheritdoc />
@@ -189,17 +255,64 @@ public abstract class TaggedActionParser : IActionParser
         }
     }
 
+    // Rendering runs every turn (the plan expert writes each action through it): one buffer and one
+    // writer per encoder per thread instead of new ones per call. Taken off the thread while in use,
+    // so a `write` that renders again (or throws) never shares or spoils them.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_relaxedWriter;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_defaultWriter;
+
     private static string Write(Action<Utf8JsonWriter> write, JavaScriptEncoder encoder)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder }))
+        var relaxed = ReferenceEquals(encoder, JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
+        var buffer = t_buffer ?? new ArrayBufferWriter<byte>(256);
+        var writer = (relaxed ? t_relaxedWriter : t_defaultWriter) ?? new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = encoder });
+        t_buffer = null;
+        if (relaxed)
         {
-            write(writer);
+            t_relaxedWriter = null;
+        }
+        else
+        {
+            t_defaultWriter = null;
         }
 
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        writer.Reset(buffer);
+        write(writer);
+        writer.Flush();
+        var text = Encoding.UTF8.GetString(buffer.WrittenSpan);
+        buffer.ResetWrittenCount();
+        if (buffer.Capacity <= 64 * 1024)
+        {
+            t_buffer = buffer;
+            if (relaxed)
+            {
+                t_relaxedWriter = writer;
+            }
+            else
+            {
+                t_defaultWriter = writer;
+            }
+        }
+
+        return text;
     }
 
     /// <summary>Reads one tool-call segment into a call, or explains why it cannot.</summary>
     protected abstract (ToolCall? Call, string? Error) ReadToolCall(TagSegment segment);
+
+    /// <summary>
+    /// Whether <see cref="ReadToolCall"/> reads <paramref name="segment"/> into a call; a subclass
+    /// may answer without building the call.
+    /// </summary>
+    protected virtual bool IsReadableToolCall(TagSegment segment)
+    {
+        var (call, error) = ReadToolCall(segment);
+        return error is null && call is not null;
+    }
 }

@@ -160,23 +160,20 @@ public sealed partial class PlanExpert : IPolicy
         }
 
         var text = context[last].Content;
-        var match = StatePattern().Match(text);
-        if (!match.Success
-            || !int.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var done)
-            || !int.TryParse(match.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var total)
-            || total != plan.StepCount || done >= total)
+        if (!TryReadState(text, out var done, out var total) || total != plan.StepCount || done >= total)
         {
             return 0;
         }
 
-        var parsed = parser.Parse(text);
-        if (!parsed.IsValid)
+        // Only the shape matters here, and Classify gives Parse's answer without building the calls.
+        var shape = parser.Classify(text);
+        if (shape == ActionShape.Invalid)
         {
             return done;
         }
 
         var (stage, index) = plan.Locate(done);
-        if (parsed.IsAnswer)
+        if (shape == ActionShape.Answer)
         {
             // The environment closes a stage on any well-formed answer, right or wrong.
             return plan.StageStart(stage + 1);
@@ -188,10 +185,10 @@ public sealed partial class PlanExpert : IPolicy
             return done;
         }
 
-        var expected = calls[index].ExpectedResult.Trim();
+        var expected = calls[index].ExpectedResult.AsSpan().Trim();
         for (var i = last + 1; i < context.Count; i++)
         {
-            if (context[i].Role == ChatRole.Tool && context[i].Content.Trim() == expected)
+            if (context[i].Role == ChatRole.Tool && context[i].Content.AsSpan().Trim().SequenceEqual(expected))
             {
                 return done + 1;
             }
@@ -202,6 +199,23 @@ public sealed partial class PlanExpert : IPolicy
 
     [GeneratedRegex(@"\[plan (\d{1,9})/(\d{1,9})\]", RegexOptions.CultureInvariant)]
     private static partial Regex StatePattern();
+
+    /// <summary>The first <c>[plan P/N]</c> of <paramref name="text"/>, read from the match's span (no Match object, no strings).</summary>
+    private static bool TryReadState(string text, out int done, out int total)
+    {
+        done = 0;
+        total = 0;
+        foreach (var match in StatePattern().EnumerateMatches(text))
+        {
+            // "[plan " + digits + "/" + digits + "]": at most nine digits each, so both parse.
+            var state = text.AsSpan(match.Index + "[plan ".Length, match.Length - "[plan ".Length - 1);
+            var slash = state.IndexOf('/');
+            return int.TryParse(state[..slash], NumberStyles.None, CultureInfo.InvariantCulture, out done)
+                && int.TryParse(state[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out total);
+        }
+
+        return false;
+    }
 
     [GeneratedRegex(@"\d+", RegexOptions.CultureInvariant)]
     private static partial Regex Integer();

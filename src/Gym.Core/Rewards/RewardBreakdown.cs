@@ -37,10 +37,10 @@ public sealed class RewardBreakdown
     public RewardBreakdown(IEnumerable<RewardTerm> terms)
     {
         Terms = [.. terms];
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var term in Terms)
+        for (var i = 0; i < Terms.Length; i++)
         {
-            if (!seen.Add(term.Name))
+            var term = Terms[i];
+            if (IsNamedEarlier(i))
             {
                 throw new ArgumentException($"reward component '{term.Name}' appears twice in one step", nameof(terms));
             }
@@ -68,6 +68,21 @@ public sealed class RewardBreakdown
 
     /// <summary>Finds a component by name.</summary>
     public RewardTerm? Find(string name) => Terms.FirstOrDefault(t => t.Name == name);
+
+    // A step has a handful of terms: comparing with the earlier ones beats a set built per step.
+    private bool IsNamedEarlier(int index)
+    {
+        var name = Terms[index].Name;
+        for (var j = 0; j < index; j++)
+        {
+            if (string.Equals(Terms[j].Name, name, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static double Sum(IEnumerable<RewardTerm> terms)
     {

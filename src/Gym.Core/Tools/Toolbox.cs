@@ -11,6 +11,9 @@ public sealed class Toolbox
 {
     private readonly Dictionary<string, ITool> _tools;
 
+    // Read-only, boxed once: asked for at every reset (the parser, the system prompt's cache key).
+    private readonly IReadOnlyList<ITool> _sorted;
+
     /// <summary>Creates a toolbox; tool names must be unique.</summary>
     public Toolbox(IEnumerable<ITool> tools, TimeSpan timeout)
     {
@@ -30,13 +33,14 @@ public sealed class Toolbox
         }
 
         Timeout = timeout;
+        _sorted = System.Collections.Immutable.ImmutableArray.CreateRange(_tools.Values.OrderBy(t => t.Name, StringComparer.Ordinal));
     }
 
     /// <summary>The per-call time limit.</summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>The tools, in name order.</summary>
-    public IReadOnlyList<ITool> Tools => [.. _tools.Values.OrderBy(t => t.Name, StringComparer.Ordinal)];
+    public IReadOnlyList<ITool> Tools => _sorted;
 
     /// <summary>Runs one call and never throws, except <see cref="OperationCanceledException"/> when <paramref name="cancellationToken"/> is cancelled.</summary>
     public async ValueTask<ToolInvocation> InvokeAsync(ToolCall call, CancellationToken cancellationToken)
@@ -54,15 +58,15 @@ public sealed class Toolbox
             return new(call, new ToolResult($"invalid arguments for '{call.Name}': {schemaError}", ToolErrorKind.InvalidArguments));
         }
 
+        if (tool.RunsInline)
+        {
+            return await InvokeInlineAsync(tool, call, cancellationToken).ConfigureAwait(false);
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         try
         {
-            if (tool.RunsInline)
-            {
-                var inline = tool.InvokeAsync(call.Arguments, timeout.Token);
-                return new(call, inline.IsCompletedSuccessfully ? inline.Result : await inline.ConfigureAwait(false));
-            }
 
             // Start the tool on the thread pool: a tool that blocks its thread before returning (synchronous
             // CPU work, a blocking read) would otherwise hold the caller past the deadline, which an inline
@@ -86,6 +90,52 @@ public sealed class Toolbox
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return new(call, new ToolResult($"tool '{call.Name}' failed: {ex.Message}", ToolErrorKind.Crashed));
+        }
+    }
+
+    // An inline call (a calculator: microseconds) gets the same deadline token as any other, but a
+    // caller that cannot cancel would otherwise pay a linked source, a timer and its registration
+    // per call for a deadline that never fires. One source per thread (a toolbox lives one episode)
+    // is re-armed instead, taken off the thread while a call uses it and only put back when
+    // TryReset proves its deadline never fired; a call with a cancellable caller token builds a
+    // linked source, as before.
+    [ThreadStatic]
+    private static CancellationTokenSource? t_inlineDeadline;
+
+    private async ValueTask<ToolInvocation> InvokeInlineAsync(ITool tool, ToolCall call, CancellationToken cancellationToken)
+    {
+        var reused = !cancellationToken.CanBeCanceled ? t_inlineDeadline ?? new CancellationTokenSource() : null;
+        if (reused is not null)
+        {
+            t_inlineDeadline = null;
+        }
+
+        var timeout = reused ?? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            var inline = tool.InvokeAsync(call.Arguments, timeout.Token);
+            return new(call, inline.IsCompletedSuccessfully ? inline.Result : await inline.ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new(call, TimedOut(call.Name));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return new(call, new ToolResult($"tool '{call.Name}' failed: {ex.Message}", ToolErrorKind.Crashed));
+        }
+        finally
+        {
+            // TryReset stops the timer and fails if it ever fired, so a source put back is never cancelled.
+            if (reused is not null && reused.TryReset())
+            {
+                t_inlineDeadline = reused;
+            }
+            else
+            {
+                timeout.Dispose();
+            }
         }
     }
 

@@ -118,8 +118,6 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
     // Big enough to amortize syscalls, small enough that a kill loses little that had finished.
     private const int MaxBatchBytes = 1 << 20;
 
-    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private readonly Channel<Line> _channel;
     private readonly FileStream _stream;
     private readonly long _firstEpisode;
@@ -307,14 +305,7 @@ public sealed class JsonlTrajectorySink : ITrajectorySink
         await _drain.ConfigureAwait(false);
     }
 
-    private static byte[] Encode(EpisodeRecord record)
-    {
-        var json = TrajectoryJson.Serialize(record);
-        var bytes = new byte[Utf8.GetByteCount(json) + 1];
-        var length = Utf8.GetBytes(json, bytes);
-        bytes[length] = (byte)'\n';
-        return bytes;
-    }
+    private static byte[] Encode(EpisodeRecord record) => TrajectoryJson.SerializeToUtf8Line(record);
 
     private async ValueTask WaitForDrainAsync(CancellationToken cancellationToken)
     {

@@ -56,6 +56,8 @@ public sealed class ActionParserFuzzTests
                     throw new Xunit.Sdk.XunitException($"case {i} ({parser.GetType().Name}) took more than {PerCase.TotalSeconds} s: {Shown(text)}");
                 }
 
+                var shape = parsed.IsValid ? (parsed.IsAnswer ? ActionShape.Answer : ActionShape.ToolCalls) : ActionShape.Invalid;
+                parser.Classify(text).Should().Be(shape, $"case {i} ({parser.GetType().Name}): Classify says what Parse says");
                 if (parsed.IsValid)
                 {
                     (parsed.Answer is not null || parsed.ToolCalls.Count > 0).Should().BeTrue($"case {i}: a valid action answers or calls a tool");

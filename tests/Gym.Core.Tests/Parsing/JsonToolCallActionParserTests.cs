@@ -231,4 +231,30 @@ public sealed class JsonToolCallActionParserTests
 
         ShouldBeInvalid(text, "the <tool_call> at character 55 has no string \"name\"");
     }
+
+    [Theory]
+    [InlineData("""<tool_call>{"name": "calculator", "arguments": {"expression": "1+1"}}</tool_call>""", ActionShape.ToolCalls)]
+    [InlineData("""<think>x</think>\n<tool_call>{"name":"a"}</tool_call><tool_call>{"name":"b","arguments":"{\"q\": 1}"}</tool_call>""", ActionShape.ToolCalls)]
+    [InlineData("""<tool_call>{"name": "a", "arguments": "not json"}</tool_call>""", ActionShape.Invalid)]
+    [InlineData("""<tool_call>{"name": "a", "arguments": [1]}</tool_call>""", ActionShape.Invalid)]
+    [InlineData("""<tool_call>{"name": " ", "arguments": {}}</tool_call>""", ActionShape.Invalid)]
+    [InlineData("""<tool_call>{"name": "a", "arguments": {}</tool_call>""", ActionShape.Invalid)]
+    [InlineData("""<tool_call>[]</tool_call>""", ActionShape.Invalid)]
+    [InlineData("""<tool_call>{"name":"a"}</tool_call><tool_call>{"name":"a"}</tool_call><tool_call>{"name":"a"}</tool_call><tool_call>{"name":"a"}</tool_call><tool_call>{"name":"a"}</tool_call>""", ActionShape.Invalid)]
+    [InlineData("<think>a</think><think>b</think><answer>1</answer>", ActionShape.Invalid)]
+    [InlineData("<answer>42</answer>", ActionShape.Answer)]
+    [InlineData("<answer> </answer>", ActionShape.Invalid)]
+    [InlineData("<answer>1</answer><answer>2</answer>", ActionShape.Invalid)]
+    [InlineData("""<answer>1</answer><tool_call>{"name":"a"}</tool_call>""", ActionShape.Invalid)]
+    [InlineData("just text", ActionShape.Invalid)]
+    [InlineData("  ", ActionShape.Invalid)]
+    [InlineData("<think>[plan 1/3] x</think>\n<answer>5", ActionShape.Invalid)]
+    public void Classify_says_what_parse_says(string text, ActionShape expected)
+    {
+        IActionParser parser = new JsonToolCallActionParser();
+        var parsed = parser.Parse(text);
+
+        parser.Classify(text).Should().Be(expected);
+        (parsed.IsValid ? (parsed.IsAnswer ? ActionShape.Answer : ActionShape.ToolCalls) : ActionShape.Invalid).Should().Be(expected);
+    }
 }

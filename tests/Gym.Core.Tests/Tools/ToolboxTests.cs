@@ -179,6 +179,81 @@ public sealed class ToolboxTests
     }
 
     [Fact]
+    public async Task An_inline_tool_gets_a_live_deadline_token_on_every_call_and_times_out_at_each_deadline()
+    {
+        var cancelledAtStart = new List<bool>();
+        var toolbox = new Toolbox([new DelegateTool("inline", "{\"type\": \"object\"}", async (arguments, token) =>
+        {
+            cancelledAtStart.Add(token.IsCancellationRequested);
+            if (arguments.TryGetProperty("wait", out _))
+            {
+                await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            }
+            else if (arguments.TryGetProperty("spin", out _))
+            {
+                // Synchronous work that polls its token, as a bounded inline tool would.
+                while (!token.IsCancellationRequested)
+                {
+                    Thread.SpinWait(100);
+                }
+
+                token.ThrowIfCancellationRequested();
+            }
+
+            return ToolResult.Ok("ok");
+        }) { RunsInline = true }], ShortTimeout);
+        var timedOut = new ToolResult("tool 'inline' timed out after 100 ms", ToolErrorKind.TimedOut);
+
+        for (var round = 0; round < 3; round++)
+        {
+            (await toolbox.InvokeAsync(Call("inline"), CancellationToken.None)).Result.Should().Be(ToolResult.Ok("ok"));
+            // Longer than the deadline: a deadline re-armed for the last call must not fire on an idle toolbox.
+            await Task.Delay(ShortTimeout * 2.5);
+            (await toolbox.InvokeAsync(Call("inline"), CancellationToken.None)).Result.Should().Be(ToolResult.Ok("ok"));
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            (await toolbox.InvokeAsync(Call("inline", "{\"wait\": true}"), CancellationToken.None)).Result.Should().Be(timedOut);
+            (await toolbox.InvokeAsync(Call("inline", "{\"spin\": true}"), CancellationToken.None)).Result.Should().Be(timedOut);
+            clock.Elapsed.Should().BeGreaterThanOrEqualTo(ShortTimeout * 1.9, "each call waits for its own deadline");
+        }
+
+        cancelledAtStart.Should().HaveCount(12).And.OnlyContain(cancelled => !cancelled, "every call starts with a token that is not cancelled");
+    }
+
+    [Fact]
+    public async Task Each_toolbox_arms_its_own_deadline_for_inline_calls_on_a_shared_thread()
+    {
+        static DelegateTool Sleeper() => new("sleeper", "{\"type\": \"object\"}", (_, token) =>
+        {
+            Thread.Sleep(250);
+            token.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(ToolResult.Ok("awake"));
+        }) { RunsInline = true };
+        var strict = new Toolbox([Sleeper()], ShortTimeout);
+        var patient = new Toolbox([Sleeper()], TimeSpan.FromSeconds(30));
+
+        for (var round = 0; round < 2; round++)
+        {
+            (await patient.InvokeAsync(Call("sleeper"), CancellationToken.None)).Result.Should().Be(ToolResult.Ok("awake"), "a 30 s deadline does not fire after 250 ms");
+            (await strict.InvokeAsync(Call("sleeper"), CancellationToken.None)).Result.Error.Should().Be(ToolErrorKind.TimedOut, "a 100 ms deadline fires during 250 ms");
+        }
+    }
+
+    [Fact]
+    public async Task Caller_cancellation_of_an_inline_tool_propagates_as_OperationCanceledException()
+    {
+        var toolbox = new Toolbox([new DelegateTool("inline", "{\"type\": \"object\"}", async (_, token) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, token);
+            return ToolResult.Ok("never");
+        }) { RunsInline = true }], TimeSpan.FromSeconds(30));
+        using var caller = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+
+        var invoke = async () => await toolbox.InvokeAsync(Call("inline"), caller.Token);
+
+        await invoke.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
     public async Task Caller_cancellation_propagates_as_OperationCanceledException()
     {
         var toolbox = new Toolbox(

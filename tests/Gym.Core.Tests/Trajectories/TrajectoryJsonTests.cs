@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentAssertions;
+using Gym.Core.Context;
 using Gym.Core.Episodes;
 using Gym.Core.Rewards;
 using Gym.Core.Tools;
@@ -166,5 +167,114 @@ public sealed class TrajectoryJsonTests
         var read = () => TrajectoryJson.Deserialize("null");
 
         read.Should().Throw<JsonException>().WithMessage("*JSON null*");
+    }
+
+    // The reflection serializer over the same options is the reference the hand-written writer must match.
+    private static string Reference(EpisodeRecord record) => JsonSerializer.Serialize(record, TrajectoryJson.Options);
+
+    [Fact]
+    public void Writes_the_reflection_serializers_bytes_for_every_kind_of_field()
+    {
+        var samples = new[]
+        {
+            Sample(),
+            Sample(new EpisodeTimings(12.5, 1e-7, 123456789.125)),
+            Sample() with { Error = "the policy threw: «boom» <tag> \"quoted\"", Status = EpisodeStatus.Failed, StopReason = StopReason.Error },
+            Sample() with { Status = EpisodeStatus.Cancelled, StopReason = StopReason.Cancelled, TotalReward = -1e-7 },
+            Sample() with { Turns = [] },
+            Sample() with { StopReason = (StopReason)42, Status = (EpisodeStatus)7 },
+        };
+
+        foreach (var record in samples)
+        {
+            TrajectoryJson.Serialize(record).Should().Be(Reference(record));
+        }
+    }
+
+    [Fact]
+    public void Writes_the_reflection_serializers_bytes_for_context_data_and_odd_values()
+    {
+        var recorder = new EpisodeRecorder(3, "a/b-v0", long.MinValue, "p\u00e9");
+        recorder.Reset(new ResetResult(
+            [ChatMessage.User("x\u2028y \U0001F600 \u0007")],
+            StepInfo.Empty.With("z", 1.5e300).With("a", "ü").With("nested", new { Deep = new[] { 1e-7, -0.0 } })));
+        var data = JsonDocument.Parse("""{"docs":[{"id":"d1","score":0.000001}]}""").RootElement.Clone();
+        recorder.Step(
+            new AgentAction("<think>x</think>go", [], [float.Epsilon, -3.4e38f]),
+            new StepResult(
+                [new ChatMessage(ChatRole.Tool, "r", null), new ChatMessage((ChatRole)9, "odd role", "n")],
+                1e-7 * 3,
+                new RewardBreakdown([new RewardTerm("f", RewardKind.Outcome, 1e-7, 3)]),
+                false, false, StopReason.None, StepInfo.Empty,
+                [
+                    new ToolInvocation(new ToolCall("search", default), new ToolResult("r", (ToolErrorKind)99) { Data = data }),
+                    new ToolInvocation(new ToolCall("s", data), new ToolResult("", ToolErrorKind.UnknownTool)),
+                ]));
+        var record = recorder.Complete();
+        record = record with
+        {
+            Turns = [record.Turns[0] with { Context = [ContextSegment.Prompt(0), ContextSegment.Action(0, thinkStripped: true), new ContextSegment(0, (ContextSource)5, 2)], ContextTokens = 17 }],
+        };
+
+        TrajectoryJson.Serialize(record).Should().Be(Reference(record));
+        TrajectoryJson.SerializeToUtf8Line(record).Should().Equal([.. System.Text.Encoding.UTF8.GetBytes(Reference(record)), (byte)'\n']);
+    }
+
+    [Fact]
+    public void Fails_on_a_non_finite_number_as_the_reflection_serializer_does()
+    {
+        var record = Sample() with { TotalReward = double.NaN };
+        var logProbs = Sample();
+        logProbs = logProbs with { Turns = [logProbs.Turns[0] with { Action = new AgentAction("a", null, [float.NegativeInfinity]) }] };
+
+        foreach (var bad in new[] { record, logProbs })
+        {
+            var expected = ((Action)(() => Reference(bad))).Should().Throw<ArgumentException>().Which;
+            var serialize = () => TrajectoryJson.Serialize(bad);
+            serialize.Should().Throw<ArgumentException>().WithMessage(expected.Message);
+        }
+
+        // A failed line leaves nothing behind for the next one on the same thread.
+        TrajectoryJson.Serialize(Sample()).Should().Be(Reference(Sample()));
+    }
+
+    [Fact]
+    public void Writes_long_prompt_texts_as_the_reflection_serializer_does_when_they_repeat()
+    {
+        var system = string.Concat(Enumerable.Repeat("Use \"<tool_call>\" «tags» & \\ back\nslash\t\u0001 😀. ", 12));
+        var broken = system + "\uD800 half a pair";
+        foreach (var prompt in new[] { system, system, broken, broken, new string(system), system })
+        {
+            var recorder = new EpisodeRecorder(0, "a/b-v0", 1, "p");
+            recorder.Reset(new ResetResult([ChatMessage.System(prompt), ChatMessage.User(prompt + "!")], StepInfo.Empty));
+            var record = recorder.Complete();
+
+            TrajectoryJson.Serialize(record).Should().Be(Reference(record));
+        }
+    }
+
+    [Fact]
+    public void Writes_reward_numbers_as_the_reflection_serializer_does_whatever_their_value()
+    {
+        var random = new Random(77);
+        var values = new List<double> { 0, -0.0, 1, -1, 0.1, 0.2, 1e-7, -1e-7, 5e-324, 1.7976931348623157e308, 0.30000000000000004, 1e16, 123456.789 };
+        values.AddRange(Enumerable.Range(0, 300).Select(_ => Math.Round(random.NextDouble() * 4 - 2, random.Next(0, 16))));
+        values.AddRange(Enumerable.Range(0, 300).Select(_ => BitConverter.Int64BitsToDouble(random.NextInt64()) is var d && double.IsFinite(d) ? d : 0.5));
+        var template = Sample();
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i + 1 < values.Count; i += 2)
+            {
+                var term = new RewardTerm("t", RewardKind.Process, values[i], values[i + 1]);
+                var turn = template.Turns[0] with { Reward = values[i + 1], Breakdown = new RewardBreakdown(double.IsFinite(term.Value) ? [term] : []) };
+                var record = template with { Turns = [turn] };
+
+                TrajectoryJson.Serialize(record).Should().Be(Reference(record), $"raw {values[i]:R}, weight {values[i + 1]:R}");
+            }
+        }
+
+        var nan = template with { Turns = [template.Turns[0] with { Reward = double.NaN }] };
+        var expected = ((Action)(() => Reference(nan))).Should().Throw<ArgumentException>().Which;
+        ((Action)(() => TrajectoryJson.Serialize(nan))).Should().Throw<ArgumentException>().WithMessage(expected.Message);
     }
 }

@@ -157,7 +157,16 @@ public sealed class RewardEpisodeState
         ArgumentNullException.ThrowIfNull(turn);
         var before = _values;
         var stage = Reference.Stage(turn.Stage);
-        var remaining = stage.Calls.Where((_, j) => !_planDone.Contains((turn.Stage, j))).ToList();
+        // A loop, not LINQ with a closure: this runs on every step.
+        var remaining = new List<PlannedCall>(stage.Calls.Count);
+        for (var j = 0; j < stage.Calls.Count; j++)
+        {
+            if (!_planDone.Contains((turn.Stage, j)))
+            {
+                remaining.Add(stage.Calls[j]);
+            }
+        }
+
         var errors = 0;
         foreach (var invocation in turn.Invocations)
         {
@@ -207,13 +216,13 @@ public sealed class RewardEpisodeState
 
     private void MarkPlanned(int stageIndex, StageReference stage, ToolInvocation invocation)
     {
-        var result = invocation.Result.Content.Trim();
+        var result = invocation.Result.Content.AsSpan().Trim();
         for (var j = 0; j < stage.Calls.Count; j++)
         {
             var planned = stage.Calls[j];
             if (!_planDone.Contains((stageIndex, j))
                 && planned.Call.Name == invocation.Call.Name
-                && string.Equals(planned.ExpectedResult.Trim(), result, StringComparison.Ordinal))
+                && planned.ExpectedResult.AsSpan().Trim().SequenceEqual(result))
             {
                 _planDone.Add((stageIndex, j));
                 return;
