@@ -73,20 +73,83 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
         ThrowIfDisposed();
         _task = CreateTask(seed);
         _faults = Settings.Faults is { IsActive: true } spec ? new ToolFaultInjector(spec, IEnvironment.NoiseSeed(seed, attempt), Settings.EffectiveToolTimeout) : null;
-        _toolbox = new Toolbox(_faults?.Wrap(_task.Tools) ?? _task.Tools, Settings.EffectiveToolTimeout);
-        _parser = ActionParsers.Create(Settings.Format, _toolbox.Tools, Settings.MaxToolCallsPerTurn);
+        if (_faults is not null)
+        {
+            _toolbox = new Toolbox(_faults.Wrap(_task.Tools), Settings.EffectiveToolTimeout);
+            _parser = ActionParsers.Create(Settings.Format, _toolbox.Tools, Settings.MaxToolCallsPerTurn);
+        }
+        else
+        {
+            (_toolbox, _parser) = ToolsFor(_task.Tools);
+        }
+
         _rewards = Rewards.Begin(_task.Reference, _task.Prompt);
         _turn = 0;
         _stage = 0;
         _done = false;
         IReadOnlyList<ChatMessage> observation = [ChatMessage.System(BuildSystemPrompt(_toolbox, _parser)), ChatMessage.User(_task.Prompt)];
-        var info = _task.Info.With("seed", seed).With("max_turns", MaxTurns);
+        var info = ResetInfoBase(_task.Info).With("seed", seed);
         if (attempt != 0)
         {
             info = info.With("attempt", attempt);
         }
 
         return ValueTask.FromResult(new ResetResult(observation, info));
+    }
+
+    // A toolbox and a parser are immutable and depend only on the settings and the tool instances
+    // they are made from, so one environment (which plays one episode at a time) keeps the last
+    // pair and reuses it while its tasks offer the same tool instances, in the same order; tools
+    // wrapped for fault injection are new every episode and always get a new pair.
+    private ITool[]? _pairTools;
+    private Toolbox? _pairToolbox;
+    private IActionParser? _pairParser;
+
+    private (Toolbox Toolbox, IActionParser Parser) ToolsFor(IReadOnlyList<ITool> tools)
+    {
+        if (_pairTools is { } known && _pairToolbox is { } toolbox && _pairParser is { } parser && SameInstances(known, tools))
+        {
+            return (toolbox, parser);
+        }
+
+        toolbox = new Toolbox(tools, Settings.EffectiveToolTimeout);
+        parser = ActionParsers.Create(Settings.Format, toolbox.Tools, Settings.MaxToolCallsPerTurn);
+        (_pairTools, _pairToolbox, _pairParser) = ([.. tools], toolbox, parser);
+        return (toolbox, parser);
+    }
+
+    private static bool SameInstances(ITool[] known, IReadOnlyList<ITool> tools)
+    {
+        if (known.Length != tools.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < known.Length; i++)
+        {
+            if (!ReferenceEquals(known[i], tools[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // A task source that shares one info across its tasks (most do: it depends on their options)
+    // gets the turn limit added once; the seed, which changes every episode, is added after it.
+    // The keys are sorted, so the order of the two additions does not show.
+    private StepInfo? _infoOf;
+    private StepInfo? _infoBase;
+
+    private StepInfo ResetInfoBase(StepInfo taskInfo)
+    {
+        if (!ReferenceEquals(taskInfo, _infoOf) || _infoBase is null)
+        {
+            (_infoOf, _infoBase) = (taskInfo, taskInfo.With("max_turns", MaxTurns));
+        }
+
+        return _infoBase;
     }
 
     /// <inheritdoc />
@@ -218,6 +281,8 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
         _task = null;
         _toolbox = null;
         _parser = null;
+        (_pairTools, _pairToolbox, _pairParser) = (null, null, null);
+        (_promptToolbox, _promptParser, _prompt) = (null, null, null);
         _faults = null;
         _rewards = null;
         Dispose(disposing: true);
@@ -301,23 +366,34 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
     {
         ArgumentNullException.ThrowIfNull(toolbox);
         ArgumentNullException.ThrowIfNull(parser);
+        if (ReferenceEquals(toolbox, _promptToolbox) && ReferenceEquals(parser, _promptParser) && _prompt is { } last)
+        {
+            return last;
+        }
+
         var tools = toolbox.Tools;
         var key = new SystemPromptKey(Settings.SystemPrompt, MaxTurns, parser.FormatInstructions, tools);
-        if (SystemPrompts.TryGetValue(key, out var cached))
+        if (!SystemPrompts.TryGetValue(key, out var prompt))
         {
-            return cached;
+            prompt = SystemPromptTemplate.Render(Settings.SystemPrompt ?? SystemPromptTemplate.Default, MaxTurns, toolbox, parser);
+            if (SystemPrompts.Count >= MaxCachedSystemPrompts)
+            {
+                // Tools made afresh for every task (or wrapped per episode) would otherwise grow the cache without end.
+                SystemPrompts.Clear();
+            }
+
+            SystemPrompts.TryAdd(key with { Tools = [.. tools] }, prompt);
         }
 
-        var prompt = SystemPromptTemplate.Render(Settings.SystemPrompt ?? SystemPromptTemplate.Default, MaxTurns, toolbox, parser);
-        if (SystemPrompts.Count >= MaxCachedSystemPrompts)
-        {
-            // Tools made afresh for every task (or wrapped per episode) would otherwise grow the cache without end.
-            SystemPrompts.Clear();
-        }
-
-        SystemPrompts.TryAdd(key with { Tools = [.. tools] }, prompt);
+        (_promptToolbox, _promptParser, _prompt) = (toolbox, parser, prompt);
         return prompt;
     }
+
+    // The prompt of the last toolbox and parser: with the pair reused across episodes, the shared
+    // cache (which hashes the format instructions and the template) is not asked again.
+    private Toolbox? _promptToolbox;
+    private IActionParser? _promptParser;
+    private string? _prompt;
 
     private const int MaxCachedSystemPrompts = 256;
 
