@@ -16,6 +16,9 @@ public static class ArithmeticGenerator
     private static readonly string[] Items = ["boxes", "books", "loaves", "crates", "pencils", "apples", "bolts", "tickets"];
     private static readonly string[] Names = ["Ada", "Bruno", "Chen", "Dalia", "Emeka", "Farah", "Goran", "Hana"];
 
+    // Items without the one at each index, in order: what a distractor picks from, made once.
+    private static readonly string[][] OtherItems = [.. Items.Select(item => Items.Where(i => i != item).ToArray())];
+
     /// <summary>Largest running value; keeps every intermediate exact in the calculator's decimal arithmetic.</summary>
     public const long MaxValue = 1_000_000_000_000L;
 
@@ -39,8 +42,12 @@ public static class ArithmeticGenerator
             current = step.Result;
         }
 
-        var sentences = new List<string> { Opening(rng, place, item, start) };
-        sentences.AddRange(steps.Select(s => Sentence(rng, s, item)));
+        var sentences = new List<string>(1 + operations + distractors) { Opening(rng, place, item, start) };
+        foreach (var step in steps)
+        {
+            sentences.Add(Sentence(rng, step, item));
+        }
+
         var distractorNumbers = new List<long>();
         var distractorRng = SeededRandom.ForStream(seed, "arithmetic/distractors");
         for (var i = 0; i < distractors; i++)
@@ -92,6 +99,7 @@ public static class ArithmeticGenerator
 
     private static SolutionStep NextStep(SeededRandom rng, long current, int digits)
     {
+        Span<int> divisors = stackalloc int[11];
         for (var attempt = 0; attempt < 16; attempt++)
         {
             var op = (ArithmeticOperator)rng.Next(4);
@@ -117,10 +125,19 @@ public static class ArithmeticGenerator
 
                     break;
                 case ArithmeticOperator.Divide:
-                    var divisors = Enumerable.Range(2, 11).Where(d => current % d == 0).ToList();
-                    if (divisors.Count > 0)
+                    // The divisors 2..12 of the current value, in order, picked uniformly as rng.Pick would: no list per draw.
+                    var count = 0;
+                    for (var d = 2; d <= 12; d++)
                     {
-                        var divisor = rng.Pick(divisors);
+                        if (current % d == 0)
+                        {
+                            divisors[count++] = d;
+                        }
+                    }
+
+                    if (count > 0)
+                    {
+                        var divisor = divisors[rng.Next(count)];
                         return new(current, op, divisor, current / divisor);
                     }
 
@@ -151,7 +168,7 @@ public static class ArithmeticGenerator
 
     private static string Distractor(SeededRandom rng, string place, string item, long number)
     {
-        var otherItem = rng.Pick(Items.Where(i => i != item).ToList());
+        var otherItem = rng.Pick(OtherItems[Array.IndexOf(Items, item)]);
         return rng.Next(3) switch
         {
             0 => $"(A {place} across the street has {N(number)} {otherItem}, which does not matter here.)",
