@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Gym.Core;
@@ -36,7 +37,31 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
         .With("wording", options.Wording == ProblemWording.Expression ? "expression" : "story");
 
     // Arguments are recorded verbatim in trajectories: keep '+' literal, as a model writes it.
-    private static readonly JsonSerializerOptions ArgumentJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions ArgumentJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_argumentBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_argumentWriter;
+
+    /// <summary>
+    /// <c>{"expression": …}</c> as the serializer writes a one-entry dictionary with the same encoder
+    /// (the same writer calls), without the dictionary and the serializer's per-call setup: the
+    /// plan is built at every reset and by the expert once per episode.
+    /// </summary>
+    internal static JsonElement ExpressionArguments(string expression)
+    {
+        var buffer = t_argumentBuffer ??= new ArrayBufferWriter<byte>(128);
+        buffer.ResetWrittenCount();
+        var writer = t_argumentWriter ??= new Utf8JsonWriter(buffer, ArgumentJson);
+        writer.Reset(buffer);
+        writer.WriteStartObject();
+        writer.WriteString("expression", expression);
+        writer.WriteEndObject();
+        writer.Flush();
+        return JsonElement.Parse(buffer.WrittenSpan);
+    }
 
     private sealed class ArithmeticTask(ArithmeticProblem problem, StepInfo info) : EpisodeTask
     {
@@ -48,7 +73,7 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
 
         public override ExpertPlan Plan => new(
             [.. problem.Steps.Select((step, i) => new PlannedCall(
-                new ToolCall(CalculatorTool.Instance.Name, JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["expression"] = step.Expression }, ArgumentJson)),
+                new ToolCall(CalculatorTool.Instance.Name, ExpressionArguments(step.Expression)),
                 step.Result.ToString(CultureInfo.InvariantCulture),
                 $"Step {i + 1} of {problem.Steps.Count}: {step.Expression}."))],
             Expected);
