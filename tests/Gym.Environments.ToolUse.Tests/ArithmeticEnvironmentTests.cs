@@ -281,4 +281,29 @@ public sealed class ArithmeticEnvironmentTests
         environment.MaxTurns.Should().Be(6, "the default turn limit follows the operation count");
         environment.Settings.EffectiveToolTimeout.Should().Be(TimeSpan.FromMilliseconds(250));
     }
+
+    [Theory]
+    [InlineData("digits=1", "operations=2")]
+    [InlineData("digits=4", "operations=5", "distractors=2")]
+    [InlineData("digits=3", "operations=3", "wording=expression")]
+    public void Planned_calls_carry_the_arguments_the_serializer_writes_for_the_expression(params string[] parameters)
+    {
+        var environment = (ArithmeticEnvironment)new EnvironmentRegistry().AddToolUse().Make(ToolUseEnvironments.Arithmetic, EnvironmentParameters.Parse(parameters));
+        var options = environment.Options;
+        var relaxed = new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+        for (var seed = 0L; seed < 300; seed++)
+        {
+            var plan = ((ITaskSource)environment).CreateTask(seed).Plan!;
+            var steps = ArithmeticGenerator.Generate(seed, options.Digits, options.Operations, options.Distractors, options.Wording).Steps;
+            var calls = plan.Stages.Single().Calls;
+            calls.Should().HaveCount(steps.Count);
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var reference = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, string> { ["expression"] = steps[i].Expression }, relaxed);
+                calls[i].Call.Arguments.GetRawText().Should().Be(reference, $"seed {seed}, call {i}");
+                calls[i].Call.ArgumentsJson.Should().Be(reference);
+            }
+        }
+    }
 }

@@ -50,7 +50,7 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
     /// (the same writer calls), without the dictionary and the serializer's per-call setup: the
     /// plan is built at every reset and by the expert once per episode.
     /// </summary>
-    internal static JsonElement ExpressionArguments(string expression)
+    private static JsonElement ExpressionArguments(string expression)
     {
         var buffer = t_argumentBuffer ??= new ArrayBufferWriter<byte>(128);
         buffer.ResetWrittenCount();
