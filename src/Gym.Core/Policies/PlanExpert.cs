@@ -72,7 +72,7 @@ public sealed partial class PlanExpert : IPolicy
         var done = Math.Min(Progress(plan, parser, request.Context), plan.StepCount - 1);
         var (stageIndex, index) = plan.Locate(done);
         var stage = plan.Stages[stageIndex];
-        var state = string.Create(CultureInfo.InvariantCulture, $"[plan {done}/{plan.StepCount}]");
+        var state = State(done, plan.StepCount);
         var pending = index < stage.Calls.Count ? stage.Calls[index] : null;
 
         var rng = SeededRandom.ForStream(SeededRandom.Derive(IEnvironment.NoiseSeed(request.Seed, request.Attempt), "expert", _settings.Seed), "turn", request.Turn);
@@ -128,10 +128,47 @@ public sealed partial class PlanExpert : IPolicy
             throw new InvalidOperationException("the task's expert plan is empty");
         }
 
-        var settings = _source.Settings;
-        var parser = ActionParsers.Create(settings.Format, task.Tools, settings.MaxToolCallsPerTurn);
+        var parser = ParserFor(task.Tools);
         Volatile.Write(ref _prepared[slot], new Prepared(seed, plan, parser));
         return (plan, parser);
+    }
+
+    // A parser is immutable and depends only on the source's settings and the tool instances, which
+    // most sources share across their tasks: the latest one is kept (an immutable entry, so
+    // concurrent callers see a whole one) and reused while the tools are the same instances.
+    private ToolsParser? _toolsParser;
+
+    private sealed record ToolsParser(ITool[] Tools, IActionParser Parser);
+
+    private IActionParser ParserFor(IReadOnlyList<ITool> tools)
+    {
+        if (Volatile.Read(ref _toolsParser) is { } known && SameInstances(known.Tools, tools))
+        {
+            return known.Parser;
+        }
+
+        var settings = _source.Settings;
+        var parser = ActionParsers.Create(settings.Format, tools, settings.MaxToolCallsPerTurn);
+        Volatile.Write(ref _toolsParser, new ToolsParser([.. tools], parser));
+        return parser;
+    }
+
+    private static bool SameInstances(ITool[] known, IReadOnlyList<ITool> tools)
+    {
+        if (known.Length != tools.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < known.Length; i++)
+        {
+            if (!ReferenceEquals(known[i], tools[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -216,6 +253,16 @@ public sealed partial class PlanExpert : IPolicy
 
         return false;
     }
+
+    // "[plan P/N]" for the short plans most tasks have, made once instead of every turn.
+    private const int SharedStates = 16;
+
+    private static readonly string[] States = [.. Enumerable.Range(0, SharedStates * SharedStates).Select(i => StateText(i / SharedStates, i % SharedStates))];
+
+    private static string State(int done, int total) =>
+        (uint)done < SharedStates && (uint)total < SharedStates ? States[(done * SharedStates) + total] : StateText(done, total);
+
+    private static string StateText(int done, int total) => string.Create(CultureInfo.InvariantCulture, $"[plan {done}/{total}]");
 
     [GeneratedRegex(@"\d+", RegexOptions.CultureInvariant)]
     private static partial Regex Integer();
