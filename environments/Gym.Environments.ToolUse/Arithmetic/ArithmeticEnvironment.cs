@@ -24,22 +24,8 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
     public ArithmeticOptions Options { get; } = options;
 
     /// <inheritdoc />
-    protected override EpisodeTask CreateTask(long seed)
-    {
-        // The expert regenerates the task of the episode this environment has just reset (it is
-        // often the expert's task source): a task is immutable and depends on the seed alone, so
-        // the latest one is handed out again instead of generating the problem and its plan twice.
-        if (Volatile.Read(ref _latest) is { } latest && latest.Seed == seed)
-        {
-            return latest;
-        }
-
-        var task = new ArithmeticTask(seed, ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors, Options.Wording), _taskInfo ??= TaskInfo(Options));
-        Volatile.Write(ref _latest, task);
-        return task;
-    }
-
-    private ArithmeticTask? _latest;
+    protected override EpisodeTask CreateTask(long seed) =>
+        new ArithmeticTask(ArithmeticGenerator.Generate(seed, Options.Digits, Options.Operations, Options.Distractors, Options.Wording), _taskInfo ??= TaskInfo(Options));
 
     // The task's info depends on the options alone: built once per environment, not once per episode.
     private StepInfo? _taskInfo;
@@ -77,22 +63,15 @@ public sealed class ArithmeticEnvironment(string id, ArithmeticOptions options) 
         return JsonElement.Parse(buffer.WrittenSpan);
     }
 
-    private sealed class ArithmeticTask(long seed, ArithmeticProblem problem, StepInfo info) : EpisodeTask
+    private sealed class ArithmeticTask(ArithmeticProblem problem, StepInfo info) : EpisodeTask
     {
-        public long Seed => seed;
-
-        // Built on first use (the reward reference at reset, the expert's plan) and then shared: immutable.
-        private ExpertPlan? _plan;
-
         public override string Prompt => problem.Text;
 
         public override IReadOnlyList<ITool> Tools { get; } = [CalculatorTool.Instance];
 
         public override StepInfo Info => info;
 
-        public override ExpertPlan Plan => _plan ??= BuildPlan();
-
-        private ExpertPlan BuildPlan() => new(
+        public override ExpertPlan Plan => new(
             [.. problem.Steps.Select((step, i) => new PlannedCall(
                 new ToolCall(CalculatorTool.Instance.Name, ExpressionArguments(step.Expression)),
                 step.Result.ToString(CultureInfo.InvariantCulture),
