@@ -119,19 +119,27 @@ public sealed class ToolboxTests
     [Fact]
     public async Task A_tool_that_ignores_its_token_and_sleeps_times_out_within_the_limit()
     {
+        // The tool sleeps far longer than the bound below, so only the deadline can end the call in
+        // time; the bound is loose because a loaded test host may be slow to run the continuation.
+        using var release = new CancellationTokenSource();
         var toolbox = new Toolbox([NoArguments("sleepy", async (_, _) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None);
+            await Task.Delay(ToolHoldsFor, release.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
             return ToolResult.Ok("too late");
         })], ShortTimeout);
 
         var clock = Stopwatch.StartNew();
         var invocation = await toolbox.InvokeAsync(Call("sleepy"), CancellationToken.None);
         clock.Stop();
+        await release.CancelAsync();
 
         invocation.Result.Should().Be(new ToolResult("tool 'sleepy' timed out after 100 ms", ToolErrorKind.TimedOut));
-        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2));
+        clock.Elapsed.Should().BeLessThan(ToolHoldsFor / 4);
     }
+
+    // How long the tools of the timeout tests hold their call unless released: far beyond any
+    // scheduling delay of a loaded machine, so "returned before this" can only mean "timed out".
+    private static readonly TimeSpan ToolHoldsFor = TimeSpan.FromSeconds(120);
 
     [Fact]
     public async Task A_tool_that_blocks_its_thread_without_ever_yielding_still_times_out()
@@ -140,7 +148,7 @@ public sealed class ToolboxTests
         using var release = new ManualResetEventSlim();
         var toolbox = new Toolbox([NoArguments("blocking", (_, _) =>
         {
-            release.Wait(TimeSpan.FromSeconds(5), CancellationToken.None);
+            release.Wait(ToolHoldsFor, CancellationToken.None);
             return ValueTask.FromResult(ToolResult.Ok("too late"));
         })], ShortTimeout);
 
@@ -149,8 +157,10 @@ public sealed class ToolboxTests
         clock.Stop();
         release.Set();
 
+        // Loose: the blocked tool holds a pool thread, and under a parallel test run the pool may be
+        // slow to give the deadline's continuation another one.
         invocation.Result.Should().Be(new ToolResult("tool 'blocking' timed out after 100 ms", ToolErrorKind.TimedOut));
-        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2));
+        clock.Elapsed.Should().BeLessThan(ToolHoldsFor / 4);
     }
 
     [Fact]
@@ -256,6 +266,7 @@ public sealed class ToolboxTests
     [Fact]
     public async Task Caller_cancellation_propagates_as_OperationCanceledException()
     {
+        using var release = new CancellationTokenSource();
         var toolbox = new Toolbox(
         [
             NoArguments("patient", async (_, token) =>
@@ -265,7 +276,7 @@ public sealed class ToolboxTests
             }),
             NoArguments("stubborn", async (_, _) =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None);
+                await Task.Delay(ToolHoldsFor, release.Token).ContinueWith(static _ => { }, TaskScheduler.Default);
                 return ToolResult.Ok("never");
             }),
         ], TimeSpan.FromSeconds(30));
@@ -278,8 +289,10 @@ public sealed class ToolboxTests
             var invoke = () => toolbox.InvokeAsync(Call(name), cancellation.Token).AsTask();
 
             await invoke.Should().ThrowAsync<OperationCanceledException>($"cancelling the caller of '{name}' must not be turned into a result");
-            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2));
+            clock.Elapsed.Should().BeLessThan(ToolHoldsFor / 4);
         }
+
+        await release.CancelAsync();
     }
 
     [Fact]
