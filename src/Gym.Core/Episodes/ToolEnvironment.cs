@@ -107,7 +107,7 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
 
     private (Toolbox Toolbox, IActionParser Parser) ToolsFor(IReadOnlyList<ITool> tools)
     {
-        if (_pairTools is { } known && _pairToolbox is { } toolbox && _pairParser is { } parser && SameInstances(known, tools))
+        if (_pairTools is { } known && _pairToolbox is { } toolbox && _pairParser is { } parser && ToolInstances.Same(known, tools))
         {
             return (toolbox, parser);
         }
@@ -116,24 +116,6 @@ public abstract class ToolEnvironment : IReplayableEnvironment, ITaskSource, IDi
         parser = ActionParsers.Create(Settings.Format, toolbox.Tools, Settings.MaxToolCallsPerTurn);
         (_pairTools, _pairToolbox, _pairParser) = ([.. tools], toolbox, parser);
         return (toolbox, parser);
-    }
-
-    private static bool SameInstances(ITool[] known, IReadOnlyList<ITool> tools)
-    {
-        if (known.Length != tools.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < known.Length; i++)
-        {
-            if (!ReferenceEquals(known[i], tools[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     // A task source that shares one info across its tasks (most do: it depends on their options)

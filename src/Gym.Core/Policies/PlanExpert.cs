@@ -142,7 +142,7 @@ public sealed partial class PlanExpert : IPolicy
 
     private IActionParser ParserFor(IReadOnlyList<ITool> tools)
     {
-        if (Volatile.Read(ref _toolsParser) is { } known && SameInstances(known.Tools, tools))
+        if (Volatile.Read(ref _toolsParser) is { } known && ToolInstances.Same(known.Tools, tools))
         {
             return known.Parser;
         }
@@ -151,24 +151,6 @@ public sealed partial class PlanExpert : IPolicy
         var parser = ActionParsers.Create(settings.Format, tools, settings.MaxToolCallsPerTurn);
         Volatile.Write(ref _toolsParser, new ToolsParser([.. tools], parser));
         return parser;
-    }
-
-    private static bool SameInstances(ITool[] known, IReadOnlyList<ITool> tools)
-    {
-        if (known.Length != tools.Count)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < known.Length; i++)
-        {
-            if (!ReferenceEquals(known[i], tools[i]))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>
