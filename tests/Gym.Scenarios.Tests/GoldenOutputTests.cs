@@ -66,24 +66,26 @@ public sealed class GoldenOutputTests
         return BuiltIns.Concat(files);
     }
 
-    private static async Task<string> HashAsync(string target)
+    /// <summary>
+    /// A target of <see cref="Targets"/> made playable: a fresh registry (with the scenario registered),
+    /// the environment id, and the memory mode and tokenizer the scenario names (full and the default
+    /// for a built-in id).
+    /// </summary>
+    internal static ResolvedTarget Resolve(string target)
     {
         var registry = TestFiles.Registry();
-        string id;
-        var memory = Gym.Core.Context.MemorySpec.Full;
-        var tokenizer = Gym.Core.Context.TokenCounters.DefaultName;
-        if (target.StartsWith("scenarios/", StringComparison.Ordinal))
+        if (!target.StartsWith("scenarios/", StringComparison.Ordinal))
         {
-            var scenario = ScenarioEnvironments.Load(RepositoryFolders.Path(target), registry);
-            id = scenario.Spec.Id;
-            memory = scenario.Memory;
-            tokenizer = scenario.Tokenizer;
-        }
-        else
-        {
-            id = target;
+            return new(registry, target, Gym.Core.Context.MemorySpec.Full, Gym.Core.Context.TokenCounters.DefaultName);
         }
 
+        var scenario = ScenarioEnvironments.Load(RepositoryFolders.Path(target), registry);
+        return new(registry, scenario.Spec.Id, scenario.Memory, scenario.Tokenizer);
+    }
+
+    private static async Task<string> HashAsync(string target)
+    {
+        var (registry, id, memory, tokenizer) = Resolve(target);
         var expert = registry.Get(id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings(0.2, 7));
         var text = new StringBuilder();
         // One environment plays all four, as a reused environment must play like a fresh one.
@@ -97,3 +99,6 @@ public sealed class GoldenOutputTests
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 }
+
+/// <summary>What <see cref="GoldenOutputTests.Resolve"/> gives for a target.</summary>
+internal sealed record ResolvedTarget(EnvironmentRegistry Registry, string Id, Gym.Core.Context.MemorySpec Memory, string Tokenizer);

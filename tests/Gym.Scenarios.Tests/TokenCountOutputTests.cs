@@ -4,7 +4,6 @@ using Gym.Core.Context;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
-using Gym.Testing;
 using Microsoft.ML.Tokenizers;
 using Xunit;
 
@@ -17,13 +16,11 @@ namespace Gym.Scenarios.Tests;
 /// </summary>
 public sealed class TokenCountOutputTests
 {
-    private static readonly string[] BuiltIns = ["tool-use/arithmetic-v0", "tool-use/arithmetic-easy-v0", "tool-use/arithmetic-hard-v0", "search-qa/synthetic-v0"];
-
     [Fact]
     public async Task Every_text_the_scenarios_write_counts_as_the_library_counts_it()
     {
         var texts = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var target in Targets())
+        foreach (var target in GoldenOutputTests.Targets())
         {
             foreach (var line in await PlayAsync(target))
             {
@@ -44,23 +41,10 @@ public sealed class TokenCountOutputTests
         differences.Should().BeEmpty($"all {texts.Count} distinct texts must count the same");
     }
 
-    private static IEnumerable<string> Targets()
-    {
-        var root = RepositoryFolders.Path("scenarios");
-        var files = Directory.EnumerateFiles(root, "*.y*ml", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
-            .Where(f => !f.StartsWith("data/", StringComparison.Ordinal) && !f.Contains("/data/", StringComparison.Ordinal))
-            .Order(StringComparer.Ordinal)
-            .Select(f => "scenarios/" + f);
-        return BuiltIns.Concat(files);
-    }
-
     private static async Task<List<string>> PlayAsync(string target)
     {
-        var registry = TestFiles.Registry();
-        var id = target.StartsWith("scenarios/", StringComparison.Ordinal)
-            ? ScenarioEnvironments.Load(RepositoryFolders.Path(target), registry).Spec.Id
-            : target;
+        // Full memory and the default counter for every target: the texts are what is compared here.
+        var (registry, id, _, _) = GoldenOutputTests.Resolve(target);
         var expert = registry.Get(id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings(0.2, 11));
         using var environment = registry.Make(id);
         var lines = new List<string>();

@@ -4,7 +4,6 @@ using FluentAssertions;
 using Gym.Core.Policies;
 using Gym.Core.Registry;
 using Gym.Core.Trajectories;
-using Gym.Testing;
 using Xunit;
 
 namespace Gym.Scenarios.Tests;
@@ -25,22 +24,7 @@ public sealed class TrajectoryLineDifferentialTests
         var lines = 0;
         foreach (var target in GoldenOutputTests.Targets())
         {
-            var registry = TestFiles.Registry();
-            string id;
-            var memory = Gym.Core.Context.MemorySpec.Full;
-            var tokenizer = Gym.Core.Context.TokenCounters.DefaultName;
-            if (target.StartsWith("scenarios/", StringComparison.Ordinal))
-            {
-                var scenario = ScenarioEnvironments.Load(RepositoryFolders.Path(target), registry);
-                id = scenario.Spec.Id;
-                memory = scenario.Memory;
-                tokenizer = scenario.Tokenizer;
-            }
-            else
-            {
-                id = target;
-            }
-
+            var (registry, id, memory, tokenizer) = GoldenOutputTests.Resolve(target);
             var expert = registry.Get(id).CreateExpert!(EnvironmentParameters.None, new ExpertSettings(0.4, 11));
             using var environment = registry.Make(id);
             for (var episode = 0; episode < Episodes; episode++)
