@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using Gym.Testing;
 using Xunit;
 
 namespace Gym.Cli.Tests;
@@ -72,22 +74,40 @@ public sealed partial class ClusterCommandTests
     public async Task A_worker_joining_mid_run_takes_episodes()
     {
         using var dir = new TempDirectory();
-        // Long enough that the run is still going when the late worker has started and joined.
-        const int episodes = 2000;
-        var single = await SingleProcessAsync(dir, episodes);
+
+        // However fast the machine plays, the run must still be going when the late worker is handed a shard:
+        // every episode is in flight at once and each waits at the policy until the late worker has started
+        // one. Shards are allocated only for episodes, so every shard rebalancing can hand over carries one.
+        const int episodes = 200;
+        string[] policy = ["--concurrency", $"{episodes}", "--policy", "openai:scripted"];
+        var lateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var open = await FakeChatServer.StartAsync(ScriptedAnswer);
+        await using var gated = await FakeChatServer.StartAsync(async request =>
+        {
+            if (IsChat(request))
+            {
+                await lateStarted.Task;
+            }
+
+            return ScriptedAnswer(request);
+        });
+
+        var single = await SingleProcessAsync(dir, episodes, [.. policy, "--policy-url", open.BaseUrl.AbsoluteUri]);
         var port = FreePort();
 
-        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, "--min-workers", "1", "--no-local-episodes"));
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, [.. policy, "--policy-url", gated.BaseUrl.AbsoluteUri, "--min-workers", "1", "--no-local-episodes"]));
         await using var early = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
         await head.WaitForOutputAsync(text => text.Contains("workers: 1/1 joined; starting", StringComparison.Ordinal), "that the run starts", RunTimeout);
         await using var late = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
+        await late.WaitForOutputAsync(text => text.Contains("started its first episode", StringComparison.Ordinal), "its first episode, on a shard handed over to it", RunTimeout);
+        lateStarted.SetResult();
 
         var headResult = await head.WaitAsync(RunTimeout);
         headResult.ExitCode.Should().Be(0, headResult.Because);
         var lateResult = await late.WaitAsync(TimeSpan.FromMinutes(1));
         lateResult.ExitCode.Should().Be(0, lateResult.Because);
-        PlayedBy(lateResult).Should().BePositive("a node that joins mid-run is given shards, hence episodes; {0}", lateResult.Because);
-        File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single);
+        PlayedBy(lateResult).Should().BePositive("a node that joins mid-run is handed shards, hence episodes; {0}", lateResult.Because);
+        File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single, "episodes moved with a handed-over shard are replayed from their seeds");
         (await early.WaitAsync(TimeSpan.FromMinutes(1))).ExitCode.Should().Be(0);
     }
 
@@ -95,17 +115,35 @@ public sealed partial class ClusterCommandTests
     public async Task A_killed_head_leaves_a_prefix_of_the_file_that_resume_in_one_process_completes()
     {
         using var dir = new TempDirectory();
-        // Long enough that the head is still writing when it is killed.
-        const int episodes = 1000;
-        var single = await SingleProcessAsync(dir, episodes);
+
+        // The head must still be writing when it is killed, however fast the machine plays: the policy answers
+        // the first 200 questions, then holds every later one, so the run stops short of its 400 episodes.
+        const int episodes = 400;
+        const int answered = 200;
+        string[] policy = ["--policy", "openai:scripted"];
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var asked = 0;
+        await using var open = await FakeChatServer.StartAsync(ScriptedAnswer);
+        await using var stalling = await FakeChatServer.StartAsync(async request =>
+        {
+            if (IsChat(request) && Interlocked.Increment(ref asked) > answered)
+            {
+                await held.Task;
+            }
+
+            return ScriptedAnswer(request);
+        });
+
+        var single = await SingleProcessAsync(dir, episodes, [.. policy, "--policy-url", open.BaseUrl.AbsoluteUri]);
         var port = FreePort();
 
-        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, "--min-workers", "2"));
+        await using var head = GymProcess.Start(dir.Path, FastDowning, HeadArguments(port, "cluster.jsonl", episodes, [.. policy, "--policy-url", stalling.BaseUrl.AbsoluteUri, "--min-workers", "2"]));
         await using var first = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
         await using var second = GymProcess.Start(dir.Path, FastDowning, "worker", "--join", $"127.0.0.1:{port}");
-        await head.WaitForOutputAsync(text => EpisodesDone(text) >= episodes / 5, "a progress line past 20%", RunTimeout);
+        await head.WaitForOutputAsync(text => EpisodesDone(text) >= episodes / 10, "a progress line past 10%", RunTimeout);
 
         head.KillHard();
+        held.SetResult();
 
         var headResult = await head.WaitAsync(TimeSpan.FromMinutes(1));
         headResult.ExitCode.Should().NotBe(0, "SIGKILL ends the head");
@@ -123,7 +161,7 @@ public sealed partial class ClusterCommandTests
         records.Select(r => r.Episode).Should().Equal(Enumerable.Range(0, records.Count).Select(i => (long)i), "the file holds episodes 0..k-1 in order, with no gap");
         prefix.Should().Equal(single.AsSpan(0, prefix.Length).ToArray(), "the prefix is the one-process file's first lines byte for byte");
 
-        var resumed = await GymProcess.RunAsync(dir.Path, "run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", "cluster.jsonl", "--resume", "--no-progress");
+        var resumed = await GymProcess.RunAsync(dir.Path, ["run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", "cluster.jsonl", "--resume", "--no-progress", .. policy, "--policy-url", open.BaseUrl.AbsoluteUri]);
         resumed.ExitCode.Should().Be(0, resumed.Because);
         CliAssertions.AssertNoStackTrace(resumed);
         File.ReadAllBytes(dir.File("cluster.jsonl")).Should().Equal(single, "--resume in one process completes the killed head's file into the uninterrupted run's bytes");
@@ -168,9 +206,9 @@ public sealed partial class ClusterCommandTests
     private static string[] HeadArguments(int port, string output, int episodes, params string[] more) =>
         ["run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", output, "--cluster", "--port", $"{port}", .. more];
 
-    private static async Task<byte[]> SingleProcessAsync(TempDirectory dir, int episodes = Episodes)
+    private static async Task<byte[]> SingleProcessAsync(TempDirectory dir, int episodes = Episodes, params string[] more)
     {
-        var result = await GymProcess.RunAsync(dir.Path, "run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", "single.jsonl", "--no-progress");
+        var result = await GymProcess.RunAsync(dir.Path, ["run", Environment, "--episodes", $"{episodes}", "--seed", "5", "--out", "single.jsonl", "--no-progress", .. more]);
         result.ExitCode.Should().Be(0, result.Because);
         return File.ReadAllBytes(dir.File("single.jsonl"));
     }
@@ -180,6 +218,13 @@ public sealed partial class ClusterCommandTests
 
     private static long PlayedBy(GymResult worker) =>
         PlayedLine().Match(worker.Stdout) is { Success: true } match ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+
+    private static bool IsChat(ChatRequest request) =>
+        request.Body.ValueKind == JsonValueKind.Object && request.Body.TryGetProperty("messages", out _);
+
+    // A scripted model: the same reply to the same question, wherever the episode is played.
+    private static ChatReply ScriptedAnswer(ChatRequest request) =>
+        ChatReply.Ok(IsChat(request) ? $"<answer>{request.LastUser.Length % 97}</answer>" : "");
 
     private static int FreePort()
     {

@@ -184,7 +184,12 @@ internal static class ClusterCommands
     private static async Task<int> RunWorkerAsync(ClusterNodeOptions options, CancellationToken cancellationToken)
     {
         using var environments = new CachedEnvironmentSource();
-        var (exit, episodes) = await ClusterWorker.RunAsync(options, environments, endpoint => Console.WriteLine($"worker {endpoint} joined the head at {string.Join(", ", options.SeedNodes)}; hosting episodes"), cancellationToken);
+        var (exit, episodes) = await ClusterWorker.RunAsync(
+            options,
+            environments,
+            endpoint => Console.WriteLine($"worker {endpoint} joined the head at {string.Join(", ", options.SeedNodes)}; hosting episodes"),
+            cancellationToken,
+            endpoint => Console.WriteLine($"worker {endpoint} started its first episode"));
         switch (exit)
         {
             case WorkerExit.HeadLeft:

@@ -26,8 +26,9 @@ public static class ClusterWorker
     /// <param name="environments">How episodes' environments are loaded here.</param>
     /// <param name="joined">Told this node's endpoint once it hosts episodes.</param>
     /// <param name="cancellationToken">Stops the worker (it leaves the cluster gracefully).</param>
+    /// <param name="firstEpisode">Told this node's endpoint when it starts its first episode try, if ever.</param>
     /// <returns>How the worker's life ended, and how many episode tries it started.</returns>
-    public static async Task<(WorkerExit Exit, long Episodes)> RunAsync(ClusterNodeOptions options, IEnvironmentSource environments, Action<string> joined, CancellationToken cancellationToken)
+    public static async Task<(WorkerExit Exit, long Episodes)> RunAsync(ClusterNodeOptions options, IEnvironmentSource environments, Action<string> joined, CancellationToken cancellationToken, Action<string>? firstEpisode = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(joined);
@@ -57,6 +58,11 @@ public static class ClusterWorker
         // The same worker serves 'gym serve --cluster' heads: their sessions are entities of their own type.
         await node.StartSessionRegionAsync(environments).ConfigureAwait(false);
         joined(node.Endpoint);
+        if (firstEpisode is not null)
+        {
+            _ = node.Hosted.FirstStarted.ContinueWith(_ => firstEpisode(node.Endpoint), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+
         var stopped = Task.Delay(Timeout.Infinite, cancellationToken);
         var first = await Task.WhenAny(node.HeadGone, node.HeadVersionMismatch, node.System.WhenTerminated, stopped).ConfigureAwait(false);
         if (first == node.HeadVersionMismatch)
