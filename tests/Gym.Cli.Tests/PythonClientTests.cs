@@ -103,7 +103,7 @@ public sealed class PythonClientTests
         var result = await RunPythonAsync(ClientFolder, ["-m", "tests.structured_play", "play", url.ToString()]);
 
         result.ExitCode.Should().Be(0, result.Because);
-        result.Stdout.Should().Contain("structured play: 19 text/structured pairs match, 3 errors raised as GymError", result.Because);
+        result.Stdout.Should().Contain("structured play: 21 text/structured pairs match, 3 errors raised as GymError", result.Because);
         var stopped = await serve.StopAsync();
         stopped.ExitCode.Should().Be(0, stopped.Because);
         CliAssertions.AssertNoStackTrace(stopped);

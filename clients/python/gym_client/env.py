@@ -16,13 +16,15 @@ HAS_GYMNASIUM = _gymnasium is not None
 
 def step_info(answer):
     """The ``info`` of a step: the server's info plus the step's reward breakdown, stop reason, new messages
-    and the action as an OpenAI assistant message (``assistant``, None for an environment without tools)."""
+    and the action as an OpenAI assistant message (``assistant``, None for an environment without tools);
+    for an action sent as an assistant message, also the text the environment played (``action_text``)."""
     info = dict(answer.get("info") or {})
     info.update(turn=answer["turn"], reward_breakdown=answer["reward_breakdown"], stop_reason=answer["stop_reason"],
                 tool_calls=answer.get("tool_calls", []), observation_delta=answer["observation"],
                 assistant=answer.get("assistant"))
-    if "format_error" in answer:
-        info["format_error"] = answer["format_error"]
+    for optional in ("format_error", "action_text"):
+        if optional in answer:
+            info[optional] = answer[optional]
     return info
 
 
@@ -53,11 +55,7 @@ class EpisodeContext:
         return self.view()
 
     def check(self, action):
-        """Fails, before the action is sent, on one whose text this context could not show."""
-        if is_message_action(action) and self.messages == "text":
-            # The server answers the played action as a structured message only, so its text is unknown here.
-            raise ValueError("an assistant message as action needs structured messages (a text context shows the "
-                             "action's text, and only a text action gives it): send the text, or make the env with structured=True")
+        """Fails, before the action is sent, on one that is no action."""
         if not isinstance(action, (str, dict)):
             raise TypeError(f"an action is {ACTION_SYNTAX}, got {action!r}")
 
@@ -65,9 +63,14 @@ class EpisodeContext:
         """Adds the turn the step ``answer`` played ``action`` in; the new context."""
         assistant = answer.get("assistant")
         if is_message_action(action):
-            # The played text is not sent back; its content (where reasoning sits) stands for it, which
-            # is all a structured context reads of it (whether strip-think removes a <think> block).
-            text = (assistant or {}).get("content") or ""
+            # The server sends back the text it played (the content, then each call in the environment's
+            # action format): a text context shows it as the assistant's turn.
+            text = answer.get("action_text")
+            if text is None:
+                if self.messages == "text":
+                    raise ValueError("the server did not send back the text it played for an assistant-message action "
+                                     "(a gym serve older than this client): send the text, or make the env with structured=True")
+                text = (assistant or {}).get("content") or ""
         else:
             text = action if isinstance(action, str) else action["text"]
         self.turns.append(Turn(text, answer["observation"], assistant))

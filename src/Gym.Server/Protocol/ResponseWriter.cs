@@ -87,6 +87,11 @@ public static class ResponseWriter
             // the tool results that answer its calls with their tool_call_id (both ids call_TURN_INDEX).
             writer.WritePropertyName("assistant");
             assistant.WriteTo(writer);
+            if (outcome.PlayedText is { } played)
+            {
+                writer.WriteString("action_text", played);
+            }
+
             writer.WriteStartArray("observation");
             foreach (var message in StructuredChat.Observation(result.Observation, outcome.State.Turn - 1))
             {

@@ -126,7 +126,7 @@ public sealed class Session
             _manager.Metrics.Step(Stopwatch.GetTimestamp() - start, result.IsDone);
             var state = SnapshotLocked(0);
             var assistant = _tools is null ? null : StructuredChat.Assistant(action.Text, state.Turn - 1, _tools.Parser);
-            return new StepOutcome(state, result, assistant);
+            return new StepOutcome(state, result, assistant, request.Structured is null ? null : action.Text);
         }
         finally
         {

@@ -90,4 +90,9 @@ public sealed record ResetOutcome(SessionSnapshot State, ResetResult Result, Epi
 /// The action played, as a structured assistant message (its tool calls with ids <c>call_TURN_INDEX</c>),
 /// when the environment lists its tools; null otherwise.
 /// </param>
-public sealed record StepOutcome(SessionSnapshot State, StepResult Result, StructuredMessage? Assistant = null);
+/// <param name="PlayedText">
+/// The text the environment read, when the action came as an assistant message (its content followed by its
+/// calls in the environment's action format), so a client that keeps a text conversation can show it; null
+/// for a text action, whose text the client sent.
+/// </param>
+public sealed record StepOutcome(SessionSnapshot State, StepResult Result, StructuredMessage? Assistant = null, string? PlayedText = null);

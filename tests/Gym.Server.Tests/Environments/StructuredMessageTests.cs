@@ -65,6 +65,18 @@ public sealed class StructuredMessageTests(SharedServer shared) : IClassFixture<
         ((double)fromMessage["reward"]!).Should().Be((double)fromText["reward"]!);
         fromMessage["format_error"].Should().BeNull();
         fromMessage["assistant"]!.ToJsonString().Should().Be(fromText["assistant"]!.ToJsonString());
+
+        // The answer says which text was played (a text action's client knows it already), and that text,
+        // sent as text, plays the same step.
+        fromText["action_text"].Should().BeNull();
+        var played = (string)fromMessage["action_text"]!;
+        played.Should().Contain("calculator").And.Contain("2+3");
+        var replay = await H.CreateSessionAsync();
+        await H.PostOkAsync($"/sessions/{replay}/reset", "{\"seed\": 9}");
+        var fromPlayed = await H.PostOkAsync($"/sessions/{replay}/step", $"{{\"action\": {WebSocketMessages.Escape(played)}}}");
+        fromPlayed["observation"]!.ToJsonString().Should().Be(fromMessage["observation"]!.ToJsonString());
+        fromPlayed["tool_calls"]!.ToJsonString().Should().Be(fromMessage["tool_calls"]!.ToJsonString());
+        fromPlayed["assistant"]!.ToJsonString().Should().Be(fromMessage["assistant"]!.ToJsonString());
     }
 
     [Fact]
@@ -79,6 +91,7 @@ public sealed class StructuredMessageTests(SharedServer shared) : IClassFixture<
         ((bool)step["terminated"]!).Should().BeTrue();
         ((string)step["assistant"]!["content"]!).Should().Be("<answer>12</answer>");
         step["assistant"]!["tool_calls"].Should().BeNull();
+        ((string)step["action_text"]!).Should().Be("<answer>12</answer>");
     }
 
     [Theory]
