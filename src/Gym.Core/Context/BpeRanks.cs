@@ -160,7 +160,7 @@ internal sealed class BpeRanks
     }
 
     // Tokens are short (most under 8 bytes): eight bytes at a time, then the tail, mixed by multiplication.
-    private static uint Hash(ReadOnlySpan<byte> bytes)
+    internal static uint Hash(ReadOnlySpan<byte> bytes)
     {
         var hash = (ulong)bytes.Length * 0x9E3779B97F4A7C15UL;
         while (bytes.Length >= 8)

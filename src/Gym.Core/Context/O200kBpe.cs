@@ -86,7 +86,8 @@ internal sealed class O200kBpe
         // At most three UTF-8 bytes per UTF-16 code unit (a surrogate pair is two units and four bytes).
         var maxBytes = piece.Length * 3;
         byte[]? rented = null;
-        var buffer = maxBytes <= 256 ? stackalloc byte[256] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        // Sized to the piece: the stack buffer is zeroed on entry, and most pieces are a few characters.
+        var buffer = maxBytes <= 256 ? stackalloc byte[maxBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
         try
         {
             var length = EncodeUtf8(piece, buffer, out var roundTrips);
@@ -103,7 +104,7 @@ internal sealed class O200kBpe
                 return 1;
             }
 
-            return MergeCount(bytes);
+            return MergedCount(bytes);
         }
         finally
         {
@@ -114,6 +115,34 @@ internal sealed class O200kBpe
         }
     }
 
+    // Pieces that are not a token themselves are few kinds and recur: the punctuation between a tool call's JSON
+    // fields, tags glued to symbols, words split in two. A small direct-mapped table of the latest ones (each
+    // entry immutable, so concurrent readers see a whole one) skips their merge on a repeat.
+    private const int MergedSlots = 1024;
+    private const int MaxMergedBytes = 32;
+
+    private readonly MergedPiece?[] _merged = new MergedPiece?[MergedSlots];
+
+    private sealed record MergedPiece(byte[] Bytes, int Count);
+
+    private int MergedCount(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > MaxMergedBytes)
+        {
+            return MergeCount(bytes);
+        }
+
+        var slot = (int)(BpeRanks.Hash(bytes) & (MergedSlots - 1));
+        if (Volatile.Read(ref _merged[slot]) is { } known && known.Bytes.AsSpan().SequenceEqual(bytes))
+        {
+            return known.Count;
+        }
+
+        var count = MergeCount(bytes);
+        Volatile.Write(ref _merged[slot], new MergedPiece(bytes.ToArray(), count));
+        return count;
+    }
+
     /// <summary>How many parts tiktoken's byte-pair merge leaves of <paramref name="bytes"/>.</summary>
     private int MergeCount(ReadOnlySpan<byte> bytes)
     {
@@ -121,8 +150,8 @@ internal sealed class O200kBpe
         var n = bytes.Length + 1;
         int[]? rentedStarts = null;
         int[]? rentedRanks = null;
-        var starts = n <= StackParts ? stackalloc int[StackParts] : (rentedStarts = ArrayPool<int>.Shared.Rent(n));
-        var ranks = n <= StackParts ? stackalloc int[StackParts] : (rentedRanks = ArrayPool<int>.Shared.Rent(n));
+        var starts = n <= StackParts ? stackalloc int[n] : (rentedStarts = ArrayPool<int>.Shared.Rent(n));
+        var ranks = n <= StackParts ? stackalloc int[n] : (rentedRanks = ArrayPool<int>.Shared.Rent(n));
         try
         {
             for (var i = 0; i < n; i++)

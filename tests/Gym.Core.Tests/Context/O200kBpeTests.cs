@@ -177,6 +177,25 @@ public sealed class O200kBpeTests
 
     private static TiktokenTokenizer LoadLibrary() => TiktokenTokenizer.CreateForEncoding("o200k_base");
 
+    [Fact]
+    public void A_text_counts_the_same_before_and_after_its_pieces_are_remembered()
+    {
+        // A fresh counter (an empty table of merged pieces), texts whose pieces need merges, counted cold, then
+        // again after thousands of other pieces have churned the table's slots, then warm in reverse order.
+        var counter = O200kBpe.Load();
+        var random = new Random(7);
+        var texts = Enumerable.Range(0, 5_000).Select(_ => RandomText(random, random.Next(1, 24))).ToList();
+        texts.AddRange(["\"}}</tool_call>", "<think>[plan 2/4] Step 3 of 3: 1603 * 3.</think>", ">{\"name\":\"calculator\",\"arguments\":{\"expression\":\""]);
+        var cold = texts.Select(t => counter.CountTokens(t)).ToList();
+
+        var warm = Enumerable.Range(0, texts.Count).Reverse().Select(i => counter.CountTokens(texts[i])).Reverse().ToList();
+        var again = texts.Select(t => counter.CountTokens(t)).ToList();
+
+        warm.Should().Equal(cold);
+        again.Should().Equal(cold);
+        cold.Should().Equal(texts.Select(t => Ours.Value.CountTokens(t)));
+    }
+
     private static void ShouldCountTheSame(List<string> texts)
     {
         var library = LoadLibrary();
