@@ -119,9 +119,12 @@ internal sealed class BpeRanks
     }
 
     /// <summary>The rank of <paramref name="token"/>, or -1 when it is not a token.</summary>
-    public int RankOf(ReadOnlySpan<byte> token)
+    public int RankOf(ReadOnlySpan<byte> token) => RankOf(token, Hash(token));
+
+    /// <summary>The rank of <paramref name="token"/>, whose <see cref="Hash"/> the caller already has, or -1 when it is not a token.</summary>
+    public int RankOf(ReadOnlySpan<byte> token, uint hash)
     {
-        var slot = (int)Hash(token) & _mask;
+        var slot = (int)hash & _mask;
         while (true)
         {
             var entry = _slots[slot];

@@ -99,12 +99,14 @@ internal sealed class O200kBpe
 
             // The library first looks the piece's text up among the tokens decoded to text; a token whose bytes
             // decode with a replacement character, and a piece with a lone surrogate, are not found there.
-            if (roundTrips && _ranks.RankOf(bytes) >= 0)
+            // One hash serves that look-up and the table of merged pieces.
+            var hash = BpeRanks.Hash(bytes);
+            if (roundTrips && _ranks.RankOf(bytes, hash) >= 0)
             {
                 return 1;
             }
 
-            return MergedCount(bytes);
+            return MergedCount(bytes, hash);
         }
         finally
         {
@@ -125,14 +127,14 @@ internal sealed class O200kBpe
 
     private sealed record MergedPiece(byte[] Bytes, int Count);
 
-    private int MergedCount(ReadOnlySpan<byte> bytes)
+    private int MergedCount(ReadOnlySpan<byte> bytes, uint hash)
     {
         if (bytes.Length > MaxMergedBytes)
         {
             return MergeCount(bytes);
         }
 
-        var slot = (int)(BpeRanks.Hash(bytes) & (MergedSlots - 1));
+        var slot = (int)(hash & (MergedSlots - 1));
         if (Volatile.Read(ref _merged[slot]) is { } known && known.Bytes.AsSpan().SequenceEqual(bytes))
         {
             return known.Count;
