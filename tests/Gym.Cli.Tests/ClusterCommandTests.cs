@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using FluentAssertions;
 using Gym.Testing;
@@ -82,15 +81,7 @@ public sealed partial class ClusterCommandTests
         string[] policy = ["--concurrency", $"{episodes}", "--policy", "openai:scripted"];
         var lateStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var open = await FakeChatServer.StartAsync(ScriptedAnswer);
-        await using var gated = await FakeChatServer.StartAsync(async request =>
-        {
-            if (IsChat(request))
-            {
-                await lateStarted.Task;
-            }
-
-            return ScriptedAnswer(request);
-        });
+        await using var gated = await HoldingPolicyAsync(answered: 0, lateStarted.Task);
 
         var single = await SingleProcessAsync(dir, episodes, [.. policy, "--policy-url", open.BaseUrl.AbsoluteUri]);
         var port = FreePort();
@@ -119,20 +110,10 @@ public sealed partial class ClusterCommandTests
         // The head must still be writing when it is killed, however fast the machine plays: the policy answers
         // the first 200 questions, then holds every later one, so the run stops short of its 400 episodes.
         const int episodes = 400;
-        const int answered = 200;
         string[] policy = ["--policy", "openai:scripted"];
         var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var asked = 0;
         await using var open = await FakeChatServer.StartAsync(ScriptedAnswer);
-        await using var stalling = await FakeChatServer.StartAsync(async request =>
-        {
-            if (IsChat(request) && Interlocked.Increment(ref asked) > answered)
-            {
-                await held.Task;
-            }
-
-            return ScriptedAnswer(request);
-        });
+        await using var stalling = await HoldingPolicyAsync(answered: 200, held.Task);
 
         var single = await SingleProcessAsync(dir, episodes, [.. policy, "--policy-url", open.BaseUrl.AbsoluteUri]);
         var port = FreePort();
@@ -219,12 +200,24 @@ public sealed partial class ClusterCommandTests
     private static long PlayedBy(GymResult worker) =>
         PlayedLine().Match(worker.Stdout) is { Success: true } match ? long.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
 
-    private static bool IsChat(ChatRequest request) =>
-        request.Body.ValueKind == JsonValueKind.Object && request.Body.TryGetProperty("messages", out _);
-
     // A scripted model: the same reply to the same question, wherever the episode is played.
     private static ChatReply ScriptedAnswer(ChatRequest request) =>
-        ChatReply.Ok(IsChat(request) ? $"<answer>{request.LastUser.Length % 97}</answer>" : "");
+        ChatReply.Ok(request.IsChat ? $"<answer>{request.LastUser.Length % 97}</answer>" : "");
+
+    // The scripted model, which answers the first `answered` questions at once and holds every later one until `release` completes.
+    private static Task<FakeChatServer> HoldingPolicyAsync(int answered, Task release)
+    {
+        var asked = 0;
+        return FakeChatServer.StartAsync(async request =>
+        {
+            if (request.IsChat && Interlocked.Increment(ref asked) > answered)
+            {
+                await release;
+            }
+
+            return ScriptedAnswer(request);
+        });
+    }
 
     private static int FreePort()
     {

@@ -137,10 +137,12 @@ public sealed class PythonClientTests
     // Turn 0 calls the calculator in text (with reasoning), turn 1 in a reply's tool_calls, turn 2 answers.
     private static ChatReply StructuredReply(ChatRequest request)
     {
-        if (request.Body.ValueKind != System.Text.Json.JsonValueKind.Object || !request.Body.TryGetProperty("messages", out var messages))
+        if (!request.IsChat)
         {
             return ChatReply.Ok("");
         }
+
+        var messages = request.Body.GetProperty("messages");
 
         // The turn from the id of the last tool result (call_TURN_INDEX): mem1 and window contexts do not show every assistant message.
         var last = messages.EnumerateArray().Last();

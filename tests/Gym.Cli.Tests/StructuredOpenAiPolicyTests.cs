@@ -23,7 +23,7 @@ public sealed class StructuredOpenAiPolicyTests
     // Turn 0 searches, turn 1 answers: as tool_calls or as the scenario's text tags.
     private static ChatReply Reply(ChatRequest request, bool structured)
     {
-        if (request.Body.ValueKind != JsonValueKind.Object || !request.Body.TryGetProperty("messages", out _))
+        if (!request.IsChat)
         {
             return ChatReply.Ok("");
         }
@@ -65,7 +65,7 @@ public sealed class StructuredOpenAiPolicyTests
             x.TotalReward.Should().Be(y.TotalReward);
         }
 
-        var chats = structured.Received.Where(r => r.Body.ValueKind == JsonValueKind.Object && r.Body.TryGetProperty("messages", out _)).ToList();
+        var chats = structured.Received.Where(r => r.IsChat).ToList();
         chats.Should().HaveCount(6);
         foreach (var request in chats)
         {

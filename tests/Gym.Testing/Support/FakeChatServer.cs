@@ -20,6 +20,9 @@ namespace Gym.Testing;
 /// <param name="Body">The JSON body (default when there was none).</param>
 public sealed record ChatRequest(int Index, string Method, string Path, string? Authorization, JsonElement Body)
 {
+    /// <summary>Whether this is a chat-completion request (a JSON object with messages), not a model list or another probe.</summary>
+    public bool IsChat => Body.ValueKind == JsonValueKind.Object && Body.TryGetProperty("messages", out _);
+
     /// <summary>The last user message's content, or empty.</summary>
     public string LastUser => Body.TryGetProperty("messages", out var messages)
         ? messages.EnumerateArray().Where(m => m.GetProperty("role").GetString() == "user").Select(m => m.GetProperty("content").GetString()!).LastOrDefault() ?? ""
